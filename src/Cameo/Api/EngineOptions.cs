@@ -1,0 +1,54 @@
+using Cameo.Runtime;
+using Cameo.Scheduling;
+
+namespace Cameo;
+
+/// <summary>How a <see cref="CameoEngine"/> runs.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>Worker threads shared by all queries. Default: one per core.</summary>
+    public int Workers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Which message runs first. Default: <see cref="SchedulingPolicies.Cameo"/>.</summary>
+    public ISchedulingPolicy Policy { get; set; } = SchedulingPolicies.Cameo;
+
+    /// <summary>Where the engine reads time. Replace with a fake in tests.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>Longest an actor keeps a worker while others wait at the same priority.</summary>
+    public TimeSpan Quantum { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Most records per message.</summary>
+    public int BatchSize { get; set; } = Execution.HostFactory.DefaultBatchSize;
+
+    /// <summary>Most messages one query may have queued before its sources wait (backpressure).</summary>
+    public int MaxInFlightMessages { get; set; } = 256;
+
+    /// <summary>
+    /// Builds the runtime the queries run on. Default: the embedded worker pool
+    /// (<see cref="EmbeddedRuntime"/>). <see cref="UseSlots"/> selects the thread-per-instance
+    /// baseline; Cameo.Orleans adds a cluster runtime.
+    /// </summary>
+    public Func<EngineOptions, IQueryRuntime> Runtime { get; set; } =
+        o => new EmbeddedRuntime(o.Policy, o.Workers, o.Clock, o.Quantum);
+
+    /// <summary>
+    /// Runs every operator instance on a thread of its own and lets the operating system schedule
+    /// them, as slot-based engines such as Flink do. A baseline: <see cref="Policy"/> still orders
+    /// each instance's own mailbox, but nothing orders instances against each other.
+    /// </summary>
+    public EngineOptions UseSlots()
+    {
+        Runtime = o => new SlotRuntime(o.Policy);
+        return this;
+    }
+
+    internal void Validate()
+    {
+        if (Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "At least one worker is needed.");
+        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Batches hold at least one record.");
+        if (MaxInFlightMessages < 1) throw new ArgumentOutOfRangeException(nameof(MaxInFlightMessages), MaxInFlightMessages, "At least one message must be allowed in flight.");
+        ArgumentNullException.ThrowIfNull(Policy);
+        ArgumentNullException.ThrowIfNull(Clock);
+    }
+}

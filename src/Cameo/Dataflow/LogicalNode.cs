@@ -1,0 +1,106 @@
+using Cameo.Operators;
+using Cameo.Time;
+
+namespace Cameo.Dataflow;
+
+/// <summary>What part a node plays in the dataflow.</summary>
+public enum NodeKind { Source, Operator, Sink }
+
+/// <summary>
+/// One operator of a query's logical dataflow, before it is expanded into parallel instances.
+/// Typed subclasses hold the operator logic; runtimes reach them through <see cref="INodeVisitor{TResult}"/>.
+/// </summary>
+public abstract class LogicalNode
+{
+    private readonly List<LogicalEdge> _inputs = [];
+    private readonly List<LogicalEdge> _outputs = [];
+
+    protected LogicalNode(string name, NodeKind kind)
+    {
+        Name = name;
+        Kind = kind;
+    }
+
+    /// <summary>Index of the node within its query; set when the node joins a graph.</summary>
+    public int Id { get; internal set; } = -1;
+
+    /// <summary>Human-readable name, e.g. <c>Where#2</c>.</summary>
+    public string Name { get; internal set; }
+
+    public NodeKind Kind { get; }
+
+    /// <summary>How many single-threaded instances run this operator.</summary>
+    public int Parallelism { get; set; } = 1;
+
+    /// <summary>The event-time window this operator closes, if it is windowed.</summary>
+    public WindowSpec? Window { get; init; }
+
+    /// <summary>For a source: the bounded out-of-orderness, i.e. how far its watermark trails the largest event time seen (ms).</summary>
+    public long WatermarkDelayMs { get; set; }
+
+    /// <summary>True if records must reach instances by key (so <see cref="LogicalEdge.Partitioner"/> is required on inputs).</summary>
+    public bool IsKeyed { get; init; }
+
+    /// <summary>Number of input ports (2 for a join).</summary>
+    public virtual int InputPorts => Kind == NodeKind.Source ? 0 : 1;
+
+    public IReadOnlyList<LogicalEdge> Inputs => _inputs;
+    public IReadOnlyList<LogicalEdge> Outputs => _outputs;
+
+    /// <summary>The window paths from this node to the sinks; set by <see cref="LogicalGraph.Validate"/>.</summary>
+    public ReleasePath[] ReleasePaths { get; internal set; } = [ReleasePath.Immediate];
+
+    internal void AddInput(LogicalEdge edge) => _inputs.Add(edge);
+    internal void AddOutput(LogicalEdge edge) => _outputs.Add(edge);
+
+    public abstract TResult Accept<TResult>(INodeVisitor<TResult> visitor);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>Lets a runtime build typed instances of nodes without the dataflow layer knowing runtimes.</summary>
+public interface INodeVisitor<out TResult>
+{
+    TResult VisitSource<T>(SourceNode<T> node);
+    TResult VisitUnary<TIn, TOut>(UnaryNode<TIn, TOut> node);
+    TResult VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node);
+    TResult VisitSink<T>(SinkNode<T> node);
+}
+
+/// <summary>A source, with how its records get event times.</summary>
+public sealed class SourceNode<T>(string name, Source<T> source) : LogicalNode(name, NodeKind.Source)
+{
+    public Source<T> Source { get; } = source;
+
+    /// <summary>Extracts a record's event time (Unix ms); null means ingestion time.</summary>
+    public Func<T, long>? Timestamp { get; set; }
+
+    public override TResult Accept<TResult>(INodeVisitor<TResult> visitor) => visitor.VisitSource(this);
+}
+
+/// <summary>An operator with one input.</summary>
+public sealed class UnaryNode<TIn, TOut>(string name, Func<Operator<TIn, TOut>> factory) : LogicalNode(name, NodeKind.Operator)
+{
+    /// <summary>Creates the operator logic for one instance.</summary>
+    public Func<Operator<TIn, TOut>> Factory { get; } = factory;
+
+    public override TResult Accept<TResult>(INodeVisitor<TResult> visitor) => visitor.VisitUnary(this);
+}
+
+/// <summary>An operator with two inputs (a join).</summary>
+public sealed class BinaryNode<TLeft, TRight, TOut>(string name, Func<BinaryOperator<TLeft, TRight, TOut>> factory) : LogicalNode(name, NodeKind.Operator)
+{
+    public Func<BinaryOperator<TLeft, TRight, TOut>> Factory { get; } = factory;
+
+    public override int InputPorts => 2;
+
+    public override TResult Accept<TResult>(INodeVisitor<TResult> visitor) => visitor.VisitBinary(this);
+}
+
+/// <summary>A sink.</summary>
+public sealed class SinkNode<T>(string name, Sink<T> sink) : LogicalNode(name, NodeKind.Sink)
+{
+    public Sink<T> Sink { get; } = sink;
+
+    public override TResult Accept<TResult>(INodeVisitor<TResult> visitor) => visitor.VisitSink(this);
+}

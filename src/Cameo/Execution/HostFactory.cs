@@ -1,0 +1,45 @@
+using Cameo.Dataflow;
+
+namespace Cameo.Execution;
+
+/// <summary>Creates the typed instance hosts of a physical plan. Every runtime uses it, so no runtime has its own copy of any operator.</summary>
+public static class HostFactory
+{
+    /// <summary>Default number of records per message.</summary>
+    public const int DefaultBatchSize = 512;
+
+    /// <summary>Creates host <paramref name="index"/> of <paramref name="plan"/>.</summary>
+    /// <param name="query">The query's shared context.</param>
+    /// <param name="plan">The query's physical plan.</param>
+    /// <param name="index">Which instance to create.</param>
+    /// <param name="batchSize">Records per message.</param>
+    /// <param name="onSinkEnded">Called when a sink instance has seen the end of all its inputs.</param>
+    public static InstanceHost Create(QueryContext query, PhysicalPlan plan, int index, int batchSize, Action onSinkEnded)
+    {
+        var (node, partition) = plan.Instances[index];
+        return node.Accept(new Visitor(query, plan, partition, index, batchSize, onSinkEnded));
+    }
+
+    /// <summary>Creates every host of <paramref name="plan"/>, indexed as in the plan.</summary>
+    public static InstanceHost[] CreateAll(QueryContext query, PhysicalPlan plan, int batchSize, Action onSinkEnded) =>
+        [.. Enumerable.Range(0, plan.Instances.Count).Select(i => Create(query, plan, i, batchSize, onSinkEnded))];
+
+    private sealed class Visitor(QueryContext query, PhysicalPlan plan, int partition, int index, int batchSize, Action onSinkEnded) : INodeVisitor<InstanceHost>
+    {
+        private int NodeCount => plan.Graph.Nodes.Count;
+
+        public InstanceHost VisitSource<T>(SourceNode<T> node) => Wire<T>(node, r => new SourceHost<T>(query, node, partition, index, NodeCount, r));
+        public InstanceHost VisitUnary<TIn, TOut>(UnaryNode<TIn, TOut> node) => Wire<TOut>(node, r => new UnaryHost<TIn, TOut>(query, node, partition, index, NodeCount, r));
+        public InstanceHost VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node) => Wire<TOut>(node, r => new BinaryHost<TLeft, TRight, TOut>(query, node, partition, index, NodeCount, r));
+        public InstanceHost VisitSink<T>(SinkNode<T> node) => new SinkHost<T>(query, node, partition, index, NodeCount, onSinkEnded);
+
+        private InstanceHost Wire<T>(LogicalNode node, Func<Router<T>, RoutingHost<T>> create)
+        {
+            // The router prices messages with what the host learns from replies, so it is wired after the host exists.
+            var router = new Router<T>(query, node, partition, index, plan.InstancesOf, batchSize);
+            var host = create(router);
+            router.UseCosts(host.Downstream);
+            return host;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using Cameo.Metrics;
+using Cameo.Time;
+
+namespace Cameo.Execution;
+
+/// <summary>What every instance of one query shares, whichever runtime hosts it.</summary>
+public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, long watermarkDelayMs, TimeProvider clock, QueryMetrics metrics)
+{
+    /// <summary>The query's number within its engine or cluster; travels in every priority context.</summary>
+    public int Id { get; } = id;
+    public string Name { get; } = name;
+    public TimeSpan LatencyTarget { get; } = latencyTarget;
+    public long LatencyTargetTicks { get; } = latencyTarget.Ticks;
+
+    /// <summary>How far watermarks trail event time (the sources' out-of-orderness bound), ms.</summary>
+    public long WatermarkDelayMs { get; } = watermarkDelayMs;
+
+    public TimeProvider Clock { get; } = clock;
+    public QueryMetrics Metrics { get; } = metrics;
+
+    /// <summary>One arrival estimator per source instance, registered as they are created.</summary>
+    public List<FrontierEstimator> Estimators { get; } = [];
+
+    /// <summary>The query's arrival forecast over all its sources; valid once all instances exist.</summary>
+    public IFrontierSource Frontier => _frontier ??= new CombinedFrontier(Estimators);
+    private IFrontierSource? _frontier;
+}

@@ -1,0 +1,174 @@
+using System.Buffers;
+using Cameo.Dataflow;
+using Cameo.Messages;
+using Cameo.Operators;
+using Cameo.Scheduling;
+using Cameo.Time;
+
+namespace Cameo.Execution;
+
+/// <summary>
+/// An instance's output: splits emitted records by destination instance (the exchange), batches
+/// them, and turns each batch into a message with a freshly converted priority context.
+/// </summary>
+/// <remarks>
+/// Per destination it also remembers the last watermark sent, so that a watermark rides on the next
+/// data message to that destination, and goes alone only to destinations that got no data.
+/// </remarks>
+internal sealed class Router<T> : IOutput<T>
+{
+    private sealed class Route
+    {
+        public required int TargetNode;
+        public required int[] Targets;          // query-local instance indices
+        public required int Port;
+        public required int Channel;            // this sender's channel at every target
+        public required Partitioner<T>? Partitioner;
+        public required ReleasePath[] Paths;    // the target node's window paths to the sinks
+        public required Buffer[] Buffers;
+        public required long[] LastWatermark;
+        public int Forward;                     // target for unpartitioned records
+        public required bool RoundRobin;        // unpartitioned, and parallelisms differ
+    }
+
+    private struct Buffer
+    {
+        public T[]? Items;
+        public long[]? Timestamps;
+        public int Count;
+        public long MinTimestamp;
+    }
+
+    private readonly Route[] _routes;
+    private readonly QueryContext _query;
+    private DownstreamCosts _costs = null!;
+    private readonly int _self;
+    private readonly int _batchSize;
+    private ITransport? _transport;
+    private long _arrival;
+
+    public Router(QueryContext query, LogicalNode node, int partition, int self, Func<LogicalNode, int[]> instancesOf, int batchSize)
+    {
+        _query = query;
+        _self = self;
+        _batchSize = batchSize;
+        _routes = [.. node.Outputs.Select(e =>
+        {
+            int[] targets = instancesOf(e.To);
+            return new Route
+            {
+                TargetNode = e.To.Id,
+                Targets = targets,
+                Port = e.Port,
+                Channel = e.ChannelBase + partition,
+                Partitioner = (Partitioner<T>?)e.Partitioner,
+                Paths = e.To.ReleasePaths,
+                Buffers = new Buffer[targets.Length],
+                LastWatermark = Enumerable.Repeat(Watermark.None, targets.Length).ToArray(),
+                Forward = node.Parallelism == targets.Length ? partition : partition % targets.Length,
+                RoundRobin = e.Partitioner is null && node.Parallelism != targets.Length,
+            };
+        })];
+    }
+
+    public void Bind(ITransport transport) => _transport = transport;
+
+    /// <summary>Prices outgoing messages with the owning host's knowledge of downstream costs.</summary>
+    public void UseCosts(DownstreamCosts costs) => _costs = costs;
+
+    /// <summary>Physical arrival to stamp on the records emitted next (the input being processed).</summary>
+    public long Arrival { get => _arrival; set => _arrival = value; }
+
+    public void Emit(T item, long timestamp)
+    {
+        foreach (var route in _routes)
+        {
+            int target = route.Partitioner?.Route(item, route.Targets.Length) ?? route.Forward;
+            ref Buffer b = ref route.Buffers[target];
+            if (b.Items is null)
+            {
+                b.Items = ArrayPool<T>.Shared.Rent(_batchSize);
+                b.Timestamps = ArrayPool<long>.Shared.Rent(_batchSize);
+                b.MinTimestamp = long.MaxValue;
+            }
+            b.Items[b.Count] = item;
+            b.Timestamps![b.Count] = timestamp;
+            if (timestamp < b.MinTimestamp) b.MinTimestamp = timestamp;
+            if (++b.Count == _batchSize) SendBuffer(route, target, Watermark.None);
+        }
+    }
+
+    /// <summary>
+    /// Sends every buffered batch, with <paramref name="watermark"/> riding on it if that is news to
+    /// the destination; destinations with no data but stale progress get the watermark alone.
+    /// </summary>
+    public void Flush(long watermark)
+    {
+        foreach (var route in _routes)
+        {
+            for (int t = 0; t < route.Targets.Length; t++)
+            {
+                bool progress = watermark > route.LastWatermark[t];
+                if (route.Buffers[t].Count > 0) SendBuffer(route, t, progress ? watermark : Watermark.None);
+                else if (progress) SendWatermark(route, t, watermark);
+            }
+            if (route.RoundRobin)
+                route.Forward = (route.Forward + 1) % route.Targets.Length; // round-robin between batches
+        }
+    }
+
+    /// <summary>Tells every destination that this instance's output has ended.</summary>
+    public void End()
+    {
+        Flush(Watermark.EndOfStream);
+        foreach (var route in _routes)
+            for (int t = 0; t < route.Targets.Length; t++)
+                _transport!.Send(route.Targets[t], new Message
+                {
+                    Kind = MessageKind.End,
+                    Sender = _self,
+                    Channel = route.Channel,
+                    Port = route.Port,
+                    Watermark = Watermark.EndOfStream,
+                    Context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, _arrival, _costs, route.TargetNode),
+                });
+    }
+
+    private void SendBuffer(Route route, int t, long watermark)
+    {
+        ref Buffer b = ref route.Buffers[t];
+        long frontier = ContextConverter.Frontier(_arrival, b.MinTimestamp, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
+        if (watermark != Watermark.None)
+        {
+            long wmFrontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
+            frontier = Math.Min(frontier, wmFrontier);
+            route.LastWatermark[t] = watermark;
+        }
+        var message = new Message<T>(b.Items!, b.Timestamps!, b.Count, pooled: true)
+        {
+            Kind = MessageKind.Data,
+            Sender = _self,
+            Channel = route.Channel,
+            Port = route.Port,
+            Watermark = watermark,
+            Context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode),
+        };
+        b = default;
+        _transport!.Send(route.Targets[t], message);
+    }
+
+    private void SendWatermark(Route route, int t, long watermark)
+    {
+        long frontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
+        route.LastWatermark[t] = watermark;
+        _transport!.Send(route.Targets[t], new Message
+        {
+            Kind = MessageKind.Watermark,
+            Sender = _self,
+            Channel = route.Channel,
+            Port = route.Port,
+            Watermark = watermark,
+            Context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode),
+        });
+    }
+}

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Cameo.Operators;
+using Cameo.Time;
+using HdrHistogram;
+
+namespace Cameo.Metrics;
+
+/// <summary>
+/// One query's measurements, as Cameo defines them: each output's latency is its emission time minus
+/// the physical arrival of its frontier event. Thread-safe: sink instances record concurrently.
+/// </summary>
+public sealed class QueryMetrics
+{
+    /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> Cameo publishes on.</summary>
+    public const string MeterName = "Cameo";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Counter<long> InputCounter = Meter.CreateCounter<long>("cameo.input.events", "{event}", "Events read by sources.");
+    private static readonly Counter<long> OutputCounter = Meter.CreateCounter<long>("cameo.outputs", "{record}", "Records delivered to sinks.");
+    private static readonly Counter<long> LateCounter = Meter.CreateCounter<long>("cameo.late.events", "{event}", "Events that arrived after their windows closed.");
+    private static readonly Counter<long> DeadLetterCounter = Meter.CreateCounter<long>("cameo.dead.letters", "{record}", "Inputs a source could not read.");
+    private static readonly Histogram<double> LatencyHistogram = Meter.CreateHistogram<double>("cameo.latency", "ms", "Output latency: emission minus frontier arrival.");
+
+    private const long HighestMicros = 3_600_000_000; // one hour
+    private readonly object _lock = new();
+    private readonly TimeProvider _clock;
+    private readonly KeyValuePair<string, object?> _tag;
+    private readonly long _targetTicks;
+    private LongHistogram _latency = NewHistogram();
+    private readonly List<(long Second, LongHistogram Histogram)> _timeline = [];
+    private long _startTicks;
+    private long _inputs, _outputs, _withinTarget, _late;
+    private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
+
+    public QueryMetrics(string query, TimeSpan latencyTarget, TimeProvider clock)
+    {
+        Query = query;
+        _clock = clock;
+        _targetTicks = latencyTarget.Ticks;
+        _tag = new("query", query);
+        _startTicks = PhysicalTime.Now(clock);
+    }
+
+    public string Query { get; }
+
+    /// <summary>Inputs no source could read, with line and reason.</summary>
+    public IReadOnlyCollection<DeadLetter> DeadLetters => _deadLetters;
+
+    /// <summary>Records <paramref name="count"/> input events read at the sources.</summary>
+    public void RecordInputs(int count)
+    {
+        Interlocked.Add(ref _inputs, count);
+        InputCounter.Add(count, _tag);
+    }
+
+    /// <summary>Records <paramref name="count"/> outputs emitted at <paramref name="now"/> whose frontier event arrived at <paramref name="frontierArrival"/>.</summary>
+    public void RecordOutputs(int count, long frontierArrival, long now)
+    {
+        if (count <= 0) return;
+        long latencyTicks = Math.Max(0, now - frontierArrival);
+        long micros = Math.Clamp(latencyTicks / 10, 1, HighestMicros);
+        long second = (now - Volatile.Read(ref _startTicks)) / TimeSpan.TicksPerSecond;
+        lock (_lock)
+        {
+            _latency.RecordValueWithCount(micros, count);
+            var bucket = _timeline.Count > 0 && _timeline[^1].Second == second ? _timeline[^1].Histogram : null;
+            if (bucket is null && second >= 0)
+            {
+                bucket = NewHistogram();
+                _timeline.Add((second, bucket));
+            }
+            bucket?.RecordValueWithCount(micros, count);
+            _outputs += count;
+            if (latencyTicks <= _targetTicks) _withinTarget += count;
+        }
+        OutputCounter.Add(count, _tag);
+        LatencyHistogram.Record(PhysicalTime.ToMilliseconds(latencyTicks), _tag);
+    }
+
+    public void RecordLate(long count)
+    {
+        if (count <= 0) return;
+        Interlocked.Add(ref _late, count);
+        LateCounter.Add(count, _tag);
+    }
+
+    public void RecordDeadLetter(DeadLetter letter)
+    {
+        _deadLetters.Enqueue(letter);
+        DeadLetterCounter.Add(1, _tag);
+    }
+
+    /// <summary>Forgets everything measured so far (used to drop a warm-up period).</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            _latency = NewHistogram();
+            _timeline.Clear();
+            _outputs = 0;
+            _withinTarget = 0;
+            Interlocked.Exchange(ref _inputs, 0);
+            Interlocked.Exchange(ref _late, 0);
+            Volatile.Write(ref _startTicks, PhysicalTime.Now(_clock));
+        }
+    }
+
+    /// <summary>A consistent summary of everything measured since the start or the last <see cref="Reset"/>.</summary>
+    public QueryStats Snapshot()
+    {
+        lock (_lock)
+        {
+            double seconds = Math.Max(1e-9, (PhysicalTime.Now(_clock) - _startTicks) / (double)TimeSpan.TicksPerSecond);
+            bool any = _latency.TotalCount > 0;
+            return new QueryStats(
+                Query,
+                TimeSpan.FromTicks(_targetTicks),
+                _outputs,
+                any ? _latency.GetValueAtPercentile(50) / 1000.0 : 0,
+                any ? _latency.GetValueAtPercentile(95) / 1000.0 : 0,
+                any ? _latency.GetValueAtPercentile(99) / 1000.0 : 0,
+                any ? _latency.GetMaxValue() / 1000.0 : 0,
+                _outputs == 0 ? 1.0 : _withinTarget / (double)_outputs,
+                Interlocked.Read(ref _inputs) / seconds,
+                _outputs / seconds,
+                Interlocked.Read(ref _late),
+                _deadLetters.Count,
+                [.. _timeline.Select(t => new LatencyPoint(t.Second, t.Histogram.GetValueAtPercentile(50) / 1000.0, t.Histogram.GetValueAtPercentile(99) / 1000.0, t.Histogram.GetMaxValue() / 1000.0, t.Histogram.TotalCount))]);
+        }
+    }
+
+    /// <summary>Every latency recorded, as (latency ms, cumulative fraction) steps, for CDF plots.</summary>
+    public IReadOnlyList<(double LatencyMs, double Fraction)> Cdf(int points = 200)
+    {
+        lock (_lock)
+        {
+            var result = new List<(double, double)>();
+            if (_latency.TotalCount == 0) return result;
+            for (int i = 0; i <= points; i++)
+            {
+                double p = 100.0 * i / points;
+                result.Add((_latency.GetValueAtPercentile(p) / 1000.0, p / 100));
+            }
+            return result;
+        }
+    }
+
+    private static LongHistogram NewHistogram() => new(HighestMicros, 3);
+}
+
+/// <summary>A query's measurements at one moment. Latencies in milliseconds.</summary>
+public sealed record QueryStats(
+    string Query,
+    TimeSpan LatencyTarget,
+    long Outputs,
+    double P50Ms,
+    double P95Ms,
+    double P99Ms,
+    double MaxMs,
+    double SlaAttainment,
+    double InputEventsPerSecond,
+    double OutputsPerSecond,
+    long LateEvents,
+    int DeadLetters,
+    IReadOnlyList<LatencyPoint> Timeline);
+
+/// <summary>Latency of the outputs emitted during one second of the run.</summary>
+public sealed record LatencyPoint(long Second, double P50Ms, double P99Ms, double MaxMs, long Outputs);

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using Cameo.Dataflow;
+using Cameo.Execution;
+using Cameo.Messages;
+using Cameo.Scheduling;
+
+namespace Cameo.Runtime;
+
+/// <summary>
+/// The in-process runtime: a small pool of worker threads shared by every query, running whichever
+/// actor has the most urgent message (Cameo's two-level scheduler: <see cref="RunQueue"/> over
+/// actors, <see cref="Mailbox"/> inside each).
+/// </summary>
+/// <remarks>
+/// There is no preemption inside a message. After each message a worker looks at the head of the
+/// run queue and yields the actor if something more urgent waits, or once the actor has held the
+/// worker for a quantum.
+/// </remarks>
+public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
+{
+    private readonly RunQueue _runQueue = new();
+    private readonly List<QueryRun> _queries = [];
+    private readonly List<Thread> _workers = [];
+    private readonly TimeProvider _clock;
+    private readonly long _quantumTicks;
+    private readonly long[] _busyTicks;
+    private long _startedAt;
+    private volatile bool _stopping;
+    private bool _started;
+    private long _seq;
+
+    public EmbeddedRuntime(ISchedulingPolicy policy, int workers, TimeProvider clock, TimeSpan quantum)
+    {
+        Policy = policy;
+        Workers = workers;
+        _clock = clock;
+        _quantumTicks = (long)(quantum.TotalSeconds * Stopwatch.Frequency);
+        _busyTicks = new long[workers];
+    }
+
+    public ISchedulingPolicy Policy { get; }
+    public int Workers { get; }
+
+    /// <summary>Fraction of worker time spent running actors since <see cref="Start"/> (or the last <see cref="ResetUtilization"/>).</summary>
+    public double Utilization
+    {
+        get
+        {
+            long elapsed = Stopwatch.GetTimestamp() - Volatile.Read(ref _startedAt);
+            if (!_started || elapsed <= 0) return 0;
+            long busy = 0;
+            for (int i = 0; i < _busyTicks.Length; i++) busy += Volatile.Read(ref _busyTicks[i]);
+            return Math.Min(1.0, busy / (double)(elapsed * Workers));
+        }
+    }
+
+    public void ResetUtilization()
+    {
+        for (int i = 0; i < _busyTicks.Length; i++) Volatile.Write(ref _busyTicks[i], 0);
+        Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
+    }
+
+    public string Name => "embedded";
+
+    public IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options)
+    {
+        var run = new QueryRun(this, context, plan, options);
+        lock (_queries)
+        {
+            _queries.Add(run);
+            if (_started) run.StartSources();
+        }
+        return run;
+    }
+
+    public void Start()
+    {
+        lock (_queries)
+        {
+            if (_started) return;
+            _started = true;
+            _startedAt = Stopwatch.GetTimestamp();
+            for (int i = 0; i < Workers; i++)
+            {
+                int id = i;
+                var t = new Thread(() => WorkerLoop(id)) { IsBackground = true, Name = $"cameo-worker-{i}" };
+                _workers.Add(t);
+                t.Start();
+            }
+            foreach (var q in _queries) q.StartSources();
+        }
+    }
+
+    /// <summary>Puts a message in an actor's mailbox and, if the actor was idle or now has a more urgent message, in the run queue.</summary>
+    void IActorScheduler.Enqueue(Actor actor, Message message, long rank)
+    {
+        long seq = Interlocked.Increment(ref _seq);
+        long version = 0, best = 0;
+        bool push = false;
+        lock (actor.Lock)
+        {
+            actor.Mailbox.Enqueue(message, rank, seq);
+            if (actor.Status == Actor.State.Idle || (actor.Status == Actor.State.Queued && rank < actor.QueuedRank))
+            {
+                actor.Status = Actor.State.Queued;
+                best = actor.Mailbox.BestRank;
+                actor.QueuedRank = best;
+                version = ++actor.Version;
+                push = true;
+            }
+        }
+        if (push) _runQueue.Push(actor, version, best);
+    }
+
+    private void WorkerLoop(int id)
+    {
+        while (!_stopping)
+        {
+            if (!_runQueue.TryPop(TimeSpan.FromMilliseconds(100), out var actor, out long version)) continue;
+            lock (actor.Lock)
+            {
+                if (actor.Status != Actor.State.Queued || actor.Version != version) continue;
+                actor.Status = Actor.State.Running;
+            }
+            long turnStart = Stopwatch.GetTimestamp();
+            RunTurn(actor, turnStart);
+            _busyTicks[id] += Stopwatch.GetTimestamp() - turnStart;
+        }
+    }
+
+    /// <summary>Runs an actor's messages until its mailbox is empty, something more urgent waits, or its quantum is used.</summary>
+    private void RunTurn(Actor actor, long turnStart)
+    {
+        var query = actor.Query;
+        while (true)
+        {
+            Message message;
+            lock (actor.Lock) message = actor.Mailbox.Dequeue();
+            query.Execute(actor, message);
+
+            long version, best;
+            lock (actor.Lock)
+            {
+                if (actor.Mailbox.Count == 0)
+                {
+                    actor.Status = Actor.State.Idle;
+                    return;
+                }
+                best = actor.Mailbox.BestRank;
+                bool beaten = _runQueue.HeadRank < best;
+                if (!beaten && Stopwatch.GetTimestamp() - turnStart < _quantumTicks) continue;
+                actor.Status = Actor.State.Queued;
+                actor.QueuedRank = best;
+                version = ++actor.Version;
+            }
+            _runQueue.Push(actor, version, best);
+            return;
+        }
+    }
+
+    /// <summary>Stops the sources of every query, lets them drain for up to <paramref name="drain"/>, then stops the workers.</summary>
+    public async Task StopAsync(TimeSpan drain)
+    {
+        QueryRun[] queries;
+        lock (_queries) queries = [.. _queries];
+        foreach (var q in queries) q.Stopping.Cancel();
+        var all = Task.WhenAll(queries.Select(q => q.Completion));
+        await Task.WhenAny(all, Task.Delay(drain)).ConfigureAwait(false);
+        _stopping = true;
+        _runQueue.Close();
+        foreach (var t in _workers) t.Join();
+    }
+
+    /// <summary>
+    /// Runs queued actors on the calling thread until no actor is runnable. For deterministic tests
+    /// of scheduling order: deploy without <see cref="Start"/>, enqueue, then call this.
+    /// </summary>
+    internal void RunUntilIdle()
+    {
+        while (_runQueue.TryPop(TimeSpan.Zero, out var actor, out long version))
+        {
+            lock (actor.Lock)
+            {
+                if (actor.Status != Actor.State.Queued || actor.Version != version) continue;
+                actor.Status = Actor.State.Running;
+            }
+            RunTurn(actor, Stopwatch.GetTimestamp());
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping) await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+    }
+}

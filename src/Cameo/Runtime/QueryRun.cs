@@ -1,0 +1,125 @@
+using Cameo.Dataflow;
+using Cameo.Execution;
+using Cameo.Messages;
+using Cameo.Scheduling;
+using Cameo.Time;
+
+namespace Cameo.Runtime;
+
+/// <summary>
+/// One query deployed on the embedded runtime: its instances, its credit gate, and its fate.
+/// It is also the query's transport: sending a message ranks it by the policy and puts it in the
+/// receiver's mailbox; a reply updates the sender's knowledge of downstream costs in place.
+/// </summary>
+internal sealed class QueryRun : ITransport, IDeployedQuery
+{
+    private readonly IActorScheduler _runtime;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _sinksLeft;
+    private int _failed;
+
+    public QueryRun(IActorScheduler runtime, QueryContext context, PhysicalPlan plan, DeployOptions options)
+    {
+        _runtime = runtime;
+        Context = context;
+        Plan = plan;
+        Gate = new CreditGate(options.MaxInFlightMessages);
+        BatchSize = options.BatchSize;
+        int batchSize = options.BatchSize;
+        _sinksLeft = plan.SinkInstances;
+        Hosts = HostFactory.CreateAll(context, plan, batchSize, OnSinkEnded);
+        Actors = [.. Hosts.Select(h => h.Node.Kind == NodeKind.Source ? null : new Actor(h, this))];
+        foreach (var host in Hosts) host.Bind(this);
+    }
+
+    public QueryContext Context { get; }
+    public PhysicalPlan Plan { get; }
+    public InstanceHost[] Hosts { get; }
+
+    /// <summary>Scheduled actors, by instance index; null for sources (driven by <see cref="SourceDriver"/>).</summary>
+    public Actor?[] Actors { get; }
+
+    public CreditGate Gate { get; }
+    public int BatchSize { get; }
+
+    /// <summary>Cancelled to stop the sources.</summary>
+    public CancellationTokenSource Stopping { get; } = new();
+
+    /// <summary>Completes when every sink has seen the end of its input, or faults when the query fails.</summary>
+    public Task Completion => _completion.Task;
+
+    public bool Failed => Volatile.Read(ref _failed) != 0;
+
+    public void Stop() => Stopping.Cancel();
+
+    public Exception? Failure { get; private set; }
+
+    public void Send(int target, Message message)
+    {
+        var actor = Actors[target]!;
+        long now = PhysicalTime.Now(Context.Clock);
+        long rank = _runtime.Policy.Rank(message.Context, now);
+        Gate.Add();
+        _runtime.Enqueue(actor, message, rank);
+    }
+
+    public void Reply(int sender, in ReplyContext reply) => Hosts[sender].Downstream.Apply(reply);
+
+    /// <summary>Processes one message of <paramref name="actor"/> (or drops it if the query has failed) and returns its credit.</summary>
+    public void Execute(Actor actor, Message message)
+    {
+        if (Failed) message.Release();
+        else
+        {
+            try
+            {
+                actor.Host.Process(message);
+            }
+            catch (Exception ex)
+            {
+                Fail(ex, actor.Host);
+            }
+        }
+        Gate.Done();
+    }
+
+    /// <summary>Starts a driver for each source instance.</summary>
+    public void StartSources()
+    {
+        var starter = new SourceStarter(this);
+        foreach (var host in Hosts)
+            if (host.Node.Accept(starter) is { } start) _ = start(host);
+    }
+
+    /// <summary>Marks the query failed: its sources stop, its queued messages are dropped, and <see cref="Completion"/> faults. Other queries are untouched.</summary>
+    public void Fail(Exception error, InstanceHost? where)
+    {
+        if (Interlocked.Exchange(ref _failed, 1) != 0) return;
+        Failure = new QueryFailedException(Context.Name, where?.Node.Name, error);
+        Stopping.Cancel();
+        Gate.Open();
+        _completion.TrySetException(Failure);
+    }
+
+    private void OnSinkEnded()
+    {
+        if (Interlocked.Decrement(ref _sinksLeft) == 0) _completion.TrySetResult();
+    }
+}
+
+/// <summary>What a runtime offers the actors of its queries.</summary>
+internal interface IActorScheduler
+{
+    ISchedulingPolicy Policy { get; }
+
+    /// <summary>Puts <paramref name="message"/>, ranked <paramref name="rank"/>, in <paramref name="actor"/>'s mailbox and makes sure it will run.</summary>
+    void Enqueue(Actor actor, Message message, long rank);
+}
+
+/// <summary>A query stopped because one of its operators (or sources) threw. Other queries keep running.</summary>
+public sealed class QueryFailedException(string query, string? operatorName, Exception inner)
+    : Exception($"Query '{query}' failed{(operatorName is null ? "" : $" in {operatorName}")}: {inner.Message}", inner)
+{
+    public string Query { get; } = query;
+    public string? Operator { get; } = operatorName;
+}

@@ -1,0 +1,11 @@
+namespace Cameo.Scheduling;
+
+/// <summary>
+/// What an operator instance tells its upstream sender after processing a message (the paper's
+/// reply context): its own profiled cost and the critical path below it. Summed and maximised
+/// upstream, these give every operator its <see cref="PriorityContext.CriticalPathCost"/>.
+/// </summary>
+/// <param name="Node">Index, within its query, of the reporting operator.</param>
+/// <param name="OperatorCost">The reporter's average cost per message, in ticks.</param>
+/// <param name="CriticalPathCost">The reporter's costliest path to a sink, in ticks.</param>
+public readonly record struct ReplyContext(int Node, long OperatorCost, long CriticalPathCost);

@@ -1,0 +1,52 @@
+namespace Cameo.Time;
+
+/// <summary>
+/// An event-time window: windows of <see cref="Size"/> ms start every <see cref="Slide"/> ms,
+/// aligned to the Unix epoch. Tumbling windows have <c>Slide == Size</c>.
+/// </summary>
+public readonly record struct WindowSpec
+{
+    public WindowSpec(long sizeMs, long slideMs)
+    {
+        Size = sizeMs;
+        Slide = slideMs;
+    }
+
+    /// <summary>Window length in event-time milliseconds.</summary>
+    public long Size { get; }
+
+    /// <summary>Distance between consecutive window starts, in event-time milliseconds.</summary>
+    public long Slide { get; }
+
+    public bool IsTumbling => Size == Slide;
+
+    /// <summary>Tumbling windows of the given length.</summary>
+    public static WindowSpec Tumbling(TimeSpan size) => new((long)size.TotalMilliseconds, (long)size.TotalMilliseconds);
+
+    /// <summary>Sliding (hopping) windows.</summary>
+    public static WindowSpec Sliding(TimeSpan size, TimeSpan slide) => new((long)size.TotalMilliseconds, (long)slide.TotalMilliseconds);
+
+    /// <summary>Why this spec is unusable, or null if it is fine.</summary>
+    public string? Problem =>
+        Size <= 0 ? $"window size must be positive (was {Size} ms)"
+        : Slide <= 0 ? $"window slide must be positive (was {Slide} ms)"
+        : Slide > Size ? $"window slide ({Slide} ms) must not exceed its size ({Size} ms)"
+        : null;
+
+    /// <summary>Start of the last window that contains <paramref name="t"/>.</summary>
+    public long LastStart(long t) => FloorDiv(t, Slide) * Slide;
+
+    /// <summary>Start of the first (earliest-ending) window that contains <paramref name="t"/>.</summary>
+    public long FirstStart(long t) => FloorDiv(t - Size, Slide) * Slide + Slide;
+
+    /// <summary>End (exclusive) of the earliest-ending window that contains <paramref name="t"/>: the watermark that releases its first output.</summary>
+    public long FirstEnd(long t) => FirstStart(t) + Size;
+
+    /// <summary>
+    /// A record stamped <paramref name="t"/> is late once every window holding it has closed, that is
+    /// once the watermark has reached the end of the last window containing it.
+    /// </summary>
+    public bool IsLate(long t, long watermark) => watermark != Watermark.None && LastStart(t) + Size <= watermark;
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+}

@@ -10,7 +10,7 @@ namespace Cameo.Benchmarks;
 /// and, for scale, as a plain single-threaded loop doing the same work; prints events/s, allocated
 /// bytes per event (steady state: after the warm-up) and the process's peak working set.
 /// </summary>
-internal sealed class YsbSaturation(double seconds, double warmup, int workers, ISchedulingPolicy policy, int traceEvents, int parseParallelism, int seed, int repeats)
+internal sealed class YsbSaturation(double seconds, double warmup, int workers, ISchedulingPolicy policy, int traceEvents, int parseParallelism, int seed, int repeats, bool sampleAllocations)
 {
     private const long TraceStartMs = 1_700_000_000_000;
 
@@ -82,8 +82,9 @@ internal sealed class YsbSaturation(double seconds, double warmup, int workers, 
         return Measure(() => loop.Events, () => loop.RunFor(TimeSpan.FromSeconds(seconds), json)).ToResult(loop.Outputs);
     }
 
-    private static Measurement Measure(Func<long> events, Action run)
+    private Measurement Measure(Func<long> events, Action run)
     {
+        using var sampler = sampleAllocations ? new AllocationSampler() : null;
         var process = Process.GetCurrentProcess();
         long events0 = events(), allocated0 = GC.GetTotalAllocatedBytes(precise: true);
         var cpu0 = process.TotalProcessorTime;
@@ -91,6 +92,8 @@ internal sealed class YsbSaturation(double seconds, double warmup, int workers, 
         run();
         long events1 = events(), allocated1 = GC.GetTotalAllocatedBytes(precise: true);
         process.Refresh();
+        foreach (var (type, samples) in sampler?.Top(8) ?? [])
+            Console.WriteLine($"    allocation samples (~100 KB each): {samples,5} {type}");
         return new Measurement(events1 - events0, watch.Elapsed, process.TotalProcessorTime - cpu0, allocated1 - allocated0);
     }
 

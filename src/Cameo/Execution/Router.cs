@@ -175,7 +175,7 @@ internal sealed class Router<T> : IOutput<T>
         Flush(Watermark.EndOfStream);
         foreach (var route in _routes)
             for (int t = 0; t < route.Targets.Length; t++)
-                Send(route, t, MessageKind.End, Watermark.EndOfStream, _arrival, _pool.Rent(), 0);
+                Send(route, t, MessageKind.End, Watermark.EndOfStream, _arrival, _pool.RentHeader(), 0);
     }
 
     private void SendBuffer(Route route, int t, long watermark)
@@ -198,7 +198,7 @@ internal sealed class Router<T> : IOutput<T>
     {
         long frontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
         route.LastWatermark[t] = watermark;
-        Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.Rent(), 0);
+        Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.RentHeader(), 0);
     }
 
     private void Send(Route route, int t, MessageKind kind, long watermark, long frontier, Message<T> message, int count)

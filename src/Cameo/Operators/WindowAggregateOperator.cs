@@ -16,6 +16,7 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
 {
     private readonly WindowState<TKey, TAcc> _state = new();
     private long _watermark = Watermark.None;
+    private Action<long, Dictionary<TKey, TAcc>>? _fire;
     private IOutput<WindowResult<TKey, TOut>>? _firing;
 
     public override void OnRecords(ReadOnlySpan<TIn> items, ReadOnlySpan<long> timestamps, IOutput<WindowResult<TKey, TOut>> output)
@@ -43,7 +44,7 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
     {
         _watermark = watermark;
         _firing = output;
-        _state.CloseUpTo(window, watermark, Fire);
+        _state.CloseUpTo(window, watermark, _fire ??= Fire); // cached: a method group allocates a delegate per use
         _firing = null;
     }
 

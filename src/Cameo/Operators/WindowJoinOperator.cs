@@ -22,6 +22,7 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
 
     private readonly WindowState<TKey, Bucket> _state = new();
     private long _watermark = Watermark.None;
+    private Action<long, Dictionary<TKey, Bucket>>? _fire;
     private IOutput<TOut>? _firing;
 
     public override void OnLeft(ReadOnlySpan<TLeft> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output)
@@ -58,7 +59,7 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     {
         _watermark = watermark;
         _firing = output;
-        _state.CloseUpTo(window, watermark, Fire);
+        _state.CloseUpTo(window, watermark, _fire ??= Fire); // cached: a method group allocates a delegate per use
         _firing = null;
     }
 

@@ -24,7 +24,7 @@ internal sealed class Router<T> : IOutput<T>
         public required int Port;
         public required int Channel;            // this sender's channel at every target
         public required Partitioner<T>? Partitioner;
-        public required ReleasePath[] Paths;    // the target node's window paths to the sinks
+        public required ReleasePath[] Paths;    // the window paths of records sent on this edge: the target's own window, then its paths to the sinks
         public required Buffer[] Buffers;
         public required long[] LastWatermark;
         public int Forward;                     // target for unpartitioned records
@@ -66,7 +66,7 @@ internal sealed class Router<T> : IOutput<T>
                 Port = e.Port,
                 Channel = e.ChannelBase + partition,
                 Partitioner = (Partitioner<T>?)e.Partitioner,
-                Paths = e.To.ReleasePaths,
+                Paths = e.To.Window is { } w ? [.. e.To.ReleasePaths.Select(p => p.After(w))] : e.To.ReleasePaths,
                 Buffers = new Buffer[targets.Length],
                 LastWatermark = Enumerable.Repeat(Watermark.None, targets.Length).ToArray(),
                 Forward = node.Parallelism == targets.Length ? partition : partition % targets.Length,

@@ -18,21 +18,8 @@ public class PipelineSaturationBenchmarks
     private readonly int[] _input = [.. Enumerable.Range(0, Records)];
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Records)]
-    public Task<long> Fifo() => Run(SchedulingPolicies.Fifo);
+    public Task<long> Fifo() => StatelessPipeline.RunAsync(SchedulingPolicies.Fifo, _input);
 
     [Benchmark(OperationsPerInvoke = Records)]
-    public Task<long> Cameo() => Run(SchedulingPolicies.Cameo);
-
-    private async Task<long> Run(ISchedulingPolicy policy)
-    {
-        await using var engine = CameoEngine.Create(o => { o.Workers = 2; o.Policy = policy; });
-        long sum = 0;
-        engine.AddQuery("pipeline", TimeSpan.FromMilliseconds(100), q => q
-            .From(Source.From(_input))
-            .Where(x => (x & 1) == 0)
-            .Select(x => x * 3L)
-            .To(r => sum += r)); // one sink instance: called from one thread at a time
-        await engine.RunAsync();
-        return sum;
-    }
+    public Task<long> Cameo() => StatelessPipeline.RunAsync(SchedulingPolicies.Cameo, _input);
 }

@@ -117,44 +117,62 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
         while (!_stopping)
         {
             if (!_runQueue.TryPop(TimeSpan.FromMilliseconds(100), out var actor, out long version)) continue;
-            lock (actor.Lock)
+            while (Claim(actor, version))
             {
-                if (actor.Status != Actor.State.Queued || actor.Version != version) continue;
-                actor.Status = Actor.State.Running;
+                long turnStart = Stopwatch.GetTimestamp();
+                var next = RunTurn(actor, turnStart);
+                _busyTicks[id] += Stopwatch.GetTimestamp() - turnStart;
+                if (next is null) break;
+                (actor, version) = next.Value;
             }
-            long turnStart = Stopwatch.GetTimestamp();
-            RunTurn(actor, turnStart);
-            _busyTicks[id] += Stopwatch.GetTimestamp() - turnStart;
         }
     }
 
-    /// <summary>Runs an actor's messages until its mailbox is empty, something more urgent waits, or its quantum is used.</summary>
-    private void RunTurn(Actor actor, long turnStart)
+    /// <summary>Takes a run-queue entry for this worker, unless it is stale (the actor was queued again, or already runs).</summary>
+    private static bool Claim(Actor actor, long version)
+    {
+        lock (actor.Lock)
+        {
+            if (actor.Status != Actor.State.Queued || actor.Version != version) return false;
+            actor.Status = Actor.State.Running;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Runs an actor's messages until its mailbox is empty, something more urgent waits, or its
+    /// quantum is used. In the last two cases the actor goes back in the run queue and the most
+    /// urgent entry is returned, to run next on this worker.
+    /// </summary>
+    private (Actor Actor, long Version)? RunTurn(Actor actor, long turnStart)
     {
         var query = actor.Query;
+        Message message;
+        lock (actor.Lock) message = actor.Mailbox.Dequeue();
         while (true)
         {
-            Message message;
-            lock (actor.Lock) message = actor.Mailbox.Dequeue();
             query.Execute(actor, message);
 
             long version, best;
-            lock (actor.Lock)
+            lock (actor.Lock) // one lock per message: decide, and take the next message if the actor goes on
             {
                 if (actor.Mailbox.Count == 0)
                 {
                     actor.Status = Actor.State.Idle;
-                    return;
+                    return null;
                 }
                 best = actor.Mailbox.BestRank;
                 bool beaten = _runQueue.HeadRank < best;
-                if (!beaten && Stopwatch.GetTimestamp() - turnStart < _quantumTicks) continue;
+                if (!beaten && Stopwatch.GetTimestamp() - turnStart < _quantumTicks)
+                {
+                    message = actor.Mailbox.Dequeue();
+                    continue;
+                }
                 actor.Status = Actor.State.Queued;
                 actor.QueuedRank = best;
                 version = ++actor.Version;
             }
-            _runQueue.Push(actor, version, best);
-            return;
+            return _runQueue.Exchange(actor, version, best);
         }
     }
 
@@ -178,14 +196,11 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
     internal void RunUntilIdle()
     {
         while (_runQueue.TryPop(TimeSpan.Zero, out var actor, out long version))
-        {
-            lock (actor.Lock)
+            while (Claim(actor, version))
             {
-                if (actor.Status != Actor.State.Queued || actor.Version != version) continue;
-                actor.Status = Actor.State.Running;
+                if (RunTurn(actor, Stopwatch.GetTimestamp()) is not { } next) break;
+                (actor, version) = next;
             }
-            RunTurn(actor, Stopwatch.GetTimestamp());
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -33,6 +33,24 @@ internal sealed class RunQueue
         }
     }
 
+    /// <summary>
+    /// Puts <paramref name="actor"/> back and takes the most urgent actor, under one lock: what a
+    /// worker does when something more urgent waits than the actor it ran. Never waits: the queue
+    /// holds at least the actor just pushed.
+    /// </summary>
+    public (Actor Actor, long Version) Exchange(Actor actor, long version, long rank)
+    {
+        lock (_lock)
+        {
+            _heap.Enqueue((actor, version), (rank, _seq++));
+            DropStaleHead();
+            var next = _heap.Dequeue();
+            DropStaleHead();
+            if (_waiting > 0 && _heap.Count > 0) Monitor.Pulse(_lock);
+            return next;
+        }
+    }
+
     /// <summary>Takes the most urgent actor; waits up to <paramref name="timeout"/> if none is runnable.</summary>
     public bool TryPop(TimeSpan timeout, out Actor actor, out long version)
     {

@@ -35,16 +35,17 @@ internal sealed class RunQueue
 
     /// <summary>
     /// Puts <paramref name="actor"/> back and takes the most urgent actor, under one lock: what a
-    /// worker does when something more urgent waits than the actor it ran. Never waits: the queue
-    /// holds at least the actor just pushed.
+    /// worker does when something more urgent waits than the actor it ran. Never waits. Returns
+    /// null if nothing is runnable, which happens when a sender re-queued the actor (with a newer
+    /// version) in between, making this entry stale: that sender's push is on its way.
     /// </summary>
-    public (Actor Actor, long Version) Exchange(Actor actor, long version, long rank)
+    public (Actor Actor, long Version)? Exchange(Actor actor, long version, long rank)
     {
         lock (_lock)
         {
             _heap.Enqueue((actor, version), (rank, _seq++));
             DropStaleHead();
-            var next = _heap.Dequeue();
+            if (!_heap.TryDequeue(out var next, out _)) return null;
             DropStaleHead();
             if (_waiting > 0 && _heap.Count > 0) Monitor.Pulse(_lock);
             return next;

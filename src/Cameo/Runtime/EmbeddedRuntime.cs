@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Messages;
@@ -27,7 +28,6 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
     private long _startedAt;
     private volatile bool _stopping;
     private bool _started;
-    private long _seq;
 
     public EmbeddedRuntime(ISchedulingPolicy policy, int workers, TimeProvider clock, TimeSpan quantum)
     {
@@ -94,12 +94,11 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
     /// <summary>Puts a message in an actor's mailbox and, if the actor was idle or now has a more urgent message, in the run queue.</summary>
     void IActorScheduler.Enqueue(Actor actor, Message message, long rank)
     {
-        long seq = Interlocked.Increment(ref _seq);
         long version = 0, best = 0;
         bool push = false;
         lock (actor.Lock)
         {
-            actor.Mailbox.Enqueue(message, rank, seq);
+            actor.Mailbox.Enqueue(message, rank); // ties need ordering only within this mailbox, so no process-wide counter
             if (actor.Status == Actor.State.Idle || (actor.Status == Actor.State.Queued && rank < actor.QueuedRank))
             {
                 actor.Status = Actor.State.Queued;
@@ -117,10 +116,10 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
         while (!_stopping)
         {
             if (!_runQueue.TryPop(TimeSpan.FromMilliseconds(100), out var actor, out long version)) continue;
-            while (Claim(actor, version))
+            while (Claim(actor, version, out var first))
             {
                 long turnStart = Stopwatch.GetTimestamp();
-                var next = RunTurn(actor, turnStart);
+                var next = RunTurn(actor, first, turnStart);
                 _busyTicks[id] += Stopwatch.GetTimestamp() - turnStart;
                 if (next is null) break;
                 (actor, version) = next.Value;
@@ -128,13 +127,18 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
         }
     }
 
-    /// <summary>Takes a run-queue entry for this worker, unless it is stale (the actor was queued again, or already runs).</summary>
-    private static bool Claim(Actor actor, long version)
+    /// <summary>
+    /// Takes a run-queue entry for this worker, with the actor's most urgent message, unless the
+    /// entry is stale (the actor was queued again, or already runs).
+    /// </summary>
+    private static bool Claim(Actor actor, long version, [NotNullWhen(true)] out Message? first)
     {
         lock (actor.Lock)
         {
+            first = null;
             if (actor.Status != Actor.State.Queued || actor.Version != version) return false;
             actor.Status = Actor.State.Running;
+            first = actor.Mailbox.Dequeue();
             return true;
         }
     }
@@ -144,11 +148,10 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
     /// quantum is used. In the last two cases the actor goes back in the run queue and the most
     /// urgent entry is returned, to run next on this worker.
     /// </summary>
-    private (Actor Actor, long Version)? RunTurn(Actor actor, long turnStart)
+    private (Actor Actor, long Version)? RunTurn(Actor actor, Message first, long turnStart)
     {
         var query = actor.Query;
-        Message message;
-        lock (actor.Lock) message = actor.Mailbox.Dequeue();
+        var message = first;
         while (true)
         {
             query.Execute(actor, message);
@@ -196,9 +199,9 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
     internal void RunUntilIdle()
     {
         while (_runQueue.TryPop(TimeSpan.Zero, out var actor, out long version))
-            while (Claim(actor, version))
+            while (Claim(actor, version, out var first))
             {
-                if (RunTurn(actor, Stopwatch.GetTimestamp()) is not { } next) break;
+                if (RunTurn(actor, first, Stopwatch.GetTimestamp()) is not { } next) break;
                 (actor, version) = next;
             }
     }

@@ -149,7 +149,7 @@ public class PolicyOrderTests
             .Where(_ => { log.Add("flat"); return true; })
             .To(_ => { }));
 
-        void Ingest(Runtime.QueryRun run)
+        void Ingest(QueryRun run)
         {
             clock.Advance(TimeSpan.FromMilliseconds(1));
             long now = PhysicalTime.Now(clock);

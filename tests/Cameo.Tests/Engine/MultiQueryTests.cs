@@ -19,6 +19,7 @@ public class MultiQueryTests
     private static readonly WindowSpec Tumbling = new(100, 100);
     private static readonly WindowSpec Sliding = new(300, 100);
     private static readonly WindowSpec JoinWindow = new(200, 200);
+    private static readonly WindowSpec Cascade = new(1000, 1000); // a multiple of Tumbling: counts of counts are counts
 
     private static List<(int Key, long Start, TOut Value)> Expected<TOut>(Ev[] events, WindowSpec w, Func<List<Ev>, TOut> f) =>
         [.. WindowOracle.Run([new Batch(0, events), new Progress(Watermark.EndOfStream)], w).Windows
@@ -37,6 +38,7 @@ public class MultiQueryTests
         var counts = new ConcurrentBag<WindowResult<int, long>>();
         var sums = new ConcurrentBag<WindowResult<int, double>>();
         var pairs = new ConcurrentBag<(int, int)>();
+        var cascade = new ConcurrentBag<WindowResult<int, double>>();
         await using var engine = CameoEngine.Create(o =>
         {
             o.Workers = 2;
@@ -58,6 +60,12 @@ public class MultiQueryTests
                 .From(Source.From(events)).WithEventTime(e => e.Time, bound)
                 .KeyBy(e => e.Key).Window(TimeSpan.FromMilliseconds(Sliding.Size), TimeSpan.FromMilliseconds(Sliding.Slide)).Sum(e => e.Value)
                 .To(sums.Add)),
+            engine.AddQuery("cascade", TimeSpan.FromMilliseconds(300), b => b
+                .From(Source.From(events)).WithEventTime(e => e.Time, bound)
+                .Select(e => e).WithParallelism(2)                                   // round-robin, two watermark channels below
+                .KeyBy(e => e.Key).Window(TimeSpan.FromMilliseconds(Tumbling.Size)).Count().WithParallelism(2)
+                .KeyBy(r => r.Key).Window(TimeSpan.FromMilliseconds(Cascade.Size)).Sum(r => r.Value)
+                .To(cascade.Add)),
             engine.AddQuery("join", TimeSpan.FromMilliseconds(100), b =>
             {
                 var l = b.From(Source.From(left)).WithEventTime(e => e.Time, bound);
@@ -75,8 +83,9 @@ public class MultiQueryTests
         Assert.Equal(events.Where(e => e.Value > 0).Select(e => e.Id).Order(), filtered.Order());
         Assert.Equal(Expected(events, Tumbling, rs => (long)rs.Count), counts.Select(r => (r.Key, r.Start, r.Value)).Order());
         Assert.Equal(Expected(events, Sliding, rs => rs.Sum(e => (double)e.Value)), sums.Select(r => (r.Key, r.Start, r.Value)).Order());
+        Assert.Equal(Expected(events, Cascade, rs => (double)rs.Count), cascade.Select(r => (r.Key, r.Start, r.Value)).Order());
         var joinOracle = WindowOracle.Run([new Batch(0, left), new Batch(1, right), new Progress(Watermark.EndOfStream)], JoinWindow);
         Assert.Equal(WindowOracle.JoinPairs(joinOracle, left, right).Select(p => (p.Left, p.Right)).Order(), pairs.Order());
-        Assert.True(pairs.Count > 0 && counts.Count > 0 && sums.Count > 0 && filtered.Count > 0);
+        Assert.True(pairs.Count > 0 && counts.Count > 0 && sums.Count > 0 && filtered.Count > 0 && cascade.Count > 0);
     }
 }

@@ -92,7 +92,8 @@ public class PriorityArithmeticTests
         Assert.Equal(lag.ExpectedArrival(11_020), ContextConverter.WatermarkFrontier(arrival, 10_500, 10_900, paths, lag, 20));
         // 10_500 -> 11_000 closes [10_000, 11_000): urgent, due at its own arrival.
         Assert.Equal(arrival, ContextConverter.WatermarkFrontier(arrival, 10_500, 11_000, paths, lag, 20));
-        Assert.Equal(arrival, ContextConverter.WatermarkFrontier(arrival, Watermark.None, 10_000, paths, lag, 20));
+        // A first watermark closes nothing sent before it: due when the window holding it closes.
+        Assert.Equal(lag.ExpectedArrival(11_020), ContextConverter.WatermarkFrontier(arrival, Watermark.None, 10_000, paths, lag, 20));
         Assert.Equal(arrival, ContextConverter.WatermarkFrontier(arrival, 10_500, Watermark.EndOfStream, paths, lag, 20));
         Assert.Equal(arrival, ContextConverter.WatermarkFrontier(arrival, 10_500, 10_600, [ReleasePath.Immediate], lag, 20));
     }

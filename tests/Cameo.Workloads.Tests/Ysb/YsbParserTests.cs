@@ -19,6 +19,25 @@ public class YsbParserTests
     }
 
     [Fact]
+    public void Other_spellings_of_a_known_ad_id_resolve_to_the_same_ad()
+    {
+        string upper = Ad(77).ToUpperInvariant();
+        string escaped = Ad(77).Replace("-", "\\u002d");
+        foreach (string spelled in new[] { upper, escaped })
+            Assert.Equal(77, Parse($$"""{"ad_id": "{{spelled}}", "event_type": "view", "event_time": "5"}""").AdIndex);
+    }
+
+    [Fact]
+    public void Every_canonical_ad_id_is_found_by_its_bytes()
+    {
+        for (int ad = 0; ad < Table.AdIds.Count; ad++)
+            Assert.Equal(ad, Table.AdIndexOfCanonical(Encoding.UTF8.GetBytes(Table.AdIds[ad])));
+        Assert.Equal(-1, Table.AdIndexOfCanonical(Encoding.UTF8.GetBytes(Table.CampaignIds[0])));
+        Assert.Equal(-1, Table.AdIndexOfCanonical(Encoding.UTF8.GetBytes(Table.AdIds[0].ToUpperInvariant())));
+        Assert.Equal(-1, Table.AdIndexOfCanonical("short"u8));
+    }
+
+    [Fact]
     public void An_ad_the_table_does_not_know_parses_to_index_minus_one()
     {
         var e = Parse($$"""{"ad_id": "{{Guid.Empty}}", "event_type": "view", "event_time": "5"}""");

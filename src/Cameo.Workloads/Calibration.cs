@@ -26,7 +26,7 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     private static async Task<double> MeasureOneAsync(WorkloadQuery query, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken)
     {
         await using var engine = CameoEngine.Create(o => { o.Workers = workers; o.Policy = SchedulingPolicies.Fifo; });
-        var handle = engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, RateSchedule.Constant(50_000_000), seed));
+        var handle = engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, new WorkloadInput(RateSchedule.Constant(50_000_000), seed)));
         engine.Start();
         await Task.Delay(measure / 2, cancellationToken).ConfigureAwait(false);
         engine.ResetMetrics();

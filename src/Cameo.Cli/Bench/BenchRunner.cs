@@ -11,9 +11,10 @@ public sealed record BenchRun(string Policy, int Repeat, RunResult Result);
 /// <param name="Settings">How it was measured.</param>
 /// <param name="Seconds">Measured seconds per run (the option or the scenario's default).</param>
 /// <param name="Capacity">Calibrated capacity of each query alone.</param>
-/// <param name="CalibrationTime">How long calibration took.</param>
+/// <param name="CalibrationTime">How long calibration took (zero if it was reused).</param>
 /// <param name="Runs">Every run, in the order they ran.</param>
-public sealed record ScenarioBench(Scenario Scenario, BenchSettings Settings, double Seconds, Capacity Capacity, TimeSpan CalibrationTime, IReadOnlyList<BenchRun> Runs);
+/// <param name="CalibrationReusedFrom">The scenario whose calibration of the same queries was reused, if any.</param>
+public sealed record ScenarioBench(Scenario Scenario, BenchSettings Settings, double Seconds, Capacity Capacity, TimeSpan CalibrationTime, IReadOnlyList<BenchRun> Runs, string? CalibrationReusedFrom = null);
 
 /// <summary>
 /// Measures a scenario under several policies with the discipline the comparison needs: one
@@ -27,16 +28,28 @@ public static class BenchRunner
     /// <param name="scenario">What to measure.</param>
     /// <param name="settings">Policies, durations, load, seed.</param>
     /// <param name="log">Told what is happening (a line per step).</param>
+    /// <param name="calibrated">A calibration of the same queries on the same workers, and the scenario it was made for, to reuse instead of calibrating again.</param>
     /// <param name="cancellationToken">Stops between runs (and shortens the current one).</param>
-    public static async Task<ScenarioBench> RunAsync(Scenario scenario, BenchSettings settings, Action<string>? log = null, CancellationToken cancellationToken = default)
+    public static async Task<ScenarioBench> RunAsync(Scenario scenario, BenchSettings settings, Action<string>? log = null,
+        (Capacity Capacity, string Scenario)? calibrated = null, CancellationToken cancellationToken = default)
     {
         if (settings.Problem() is { } problem) throw new ArgumentException(problem, nameof(settings));
         double seconds = settings.SecondsFor(scenario);
 
-        log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone at saturation for {settings.CalibrationSeconds:0.#} s");
         var clock = Stopwatch.StartNew();
-        var capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, cancellationToken).ConfigureAwait(false);
-        var calibrationTime = clock.Elapsed;
+        Capacity capacity;
+        if (calibrated is { } reuse && scenario.Queries.All(q => reuse.Capacity.EventsPerSecond.ContainsKey(q.Name)))
+        {
+            log?.Invoke($"reusing the calibration of {reuse.Scenario} (same queries)");
+            capacity = reuse.Capacity;
+        }
+        else
+        {
+            log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone at saturation for {settings.CalibrationSeconds:0.#} s or more");
+            capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, cancellationToken).ConfigureAwait(false);
+            calibrated = null;
+        }
+        var calibrationTime = calibrated is null ? clock.Elapsed : TimeSpan.Zero;
 
         var runs = new List<BenchRun>();
         int total = settings.Repeat * settings.Policies.Count;
@@ -56,7 +69,7 @@ public static class BenchRunner
                 log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {BenchTables.Pct(result.Utilization)}");
             }
         }
-        return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs);
+        return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs, calibrated?.Scenario);
     }
 
     /// <summary>The order of round <paramref name="repeat"/> (1-based): the list rotated by one more each round.</summary>

@@ -12,7 +12,7 @@ public static class BenchTables
     public static Table Calibration(ScenarioBench bench)
     {
         var table = new Table().RoundedBorder()
-            .Title($"{bench.Scenario.Name}: calibration ({bench.CalibrationTime.TotalSeconds:0.0} s), offered load {Pct(bench.Settings.Load)}");
+            .Title($"{bench.Scenario.Name}: calibration ({(bench.CalibrationReusedFrom is { } from ? $"reused from {from}" : $"{bench.CalibrationTime.TotalSeconds:0.0} s")}), offered load {Pct(bench.Settings.Load)}");
         table.AddColumns("query", "class", "target ms", "alone events/s", "offered events/s");
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
         foreach (var q in bench.Scenario.Queries)

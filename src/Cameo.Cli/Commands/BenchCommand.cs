@@ -64,6 +64,7 @@ public static class BenchCommand
         if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 132);
         var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList() : [Scenario.ByName(name)];
         var results = new List<ScenarioJson>();
+        (Capacity, string)? calibrated = null; // spike has the multi-tenant queries: `all` calibrates them once
         foreach (var scenario in scenarios)
         {
             int runs = settings.Repeat * settings.Policies.Count;
@@ -72,13 +73,16 @@ public static class BenchCommand
             ScenarioBench bench;
             try
             {
-                bench = await BenchRunner.RunAsync(scenario, settings, line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), ct);
+                bench = await BenchRunner.RunAsync(scenario, settings, line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), calibrated, ct);
+                calibrated = (bench.Capacity, bench.CalibrationReusedFrom ?? scenario.Name);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
                 return 130;
             }
+            if (bench.Scenario.Spikes.Any(s => s.StartSecond + s.Seconds > bench.Seconds))
+                AnsiConsole.MarkupLine($"[yellow]Runs of {bench.Seconds:0.#} s end before the last spike does; omit --seconds to cover every spike.[/]");
             var summary = new BenchSummary(bench);
             var json = ScenarioJson.From(bench, summary);
             results.Add(json);

@@ -5,56 +5,92 @@ using Cameo.Scheduling;
 namespace Cameo.Workloads;
 
 /// <summary>
-/// How many events per second this machine can process of each query when it runs alone at
-/// saturation. Offered load is set as a fraction of these numbers, so a scenario at load 0.9 keeps
-/// about 90% of the workers busy on any machine.
+/// How many events per second this machine can process of each query of a scenario. Offered load
+/// is set as a fraction of these numbers, so a scenario at load 0.9 keeps about 90% of the machine
+/// busy on any machine.
 /// </summary>
-public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecond)
+/// <param name="EventsPerSecond">Per query: its input rate if it had the whole machine.</param>
+/// <param name="Rounds">How the mix calibration went: the scale found by each round.</param>
+public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecond, IReadOnlyList<double> Rounds)
 {
-    /// <summary>Measures each query of <paramref name="scenario"/> alone, with its input far above what the machine can take.</summary>
+    /// <summary>
+    /// Measures each query alone at saturation, then corrects for running them together: the whole
+    /// mix is offered above that capacity and scaled by the share of the offered work it got through,
+    /// until a round agrees with the last within a few percent.
+    /// </summary>
     /// <param name="scenario">The queries to measure.</param>
     /// <param name="workers">Worker threads, as in the measured runs.</param>
-    /// <param name="measure">How long to measure each query (at least: slow queries are measured until they read several in-flight windows of input).</param>
+    /// <param name="measure">How long each measurement lasts at least (after a warm-up of half that); saturated queries are measured until they have read several in-flight windows of input.</param>
     /// <param name="seed">Input seed.</param>
-    public static async Task<Capacity> MeasureAsync(Scenario scenario, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken = default)
+    /// <param name="maxRounds">Most mix rounds.</param>
+    public static async Task<Capacity> MeasureAsync(Scenario scenario, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken = default, int maxRounds = 4)
     {
-        var result = new Dictionary<string, double>();
+        var alone = new Dictionary<string, double>();
         foreach (var query in scenario.Queries)
-            result[query.Name] = await MeasureOneAsync(query, workers, measure, seed, cancellationToken).ConfigureAwait(false);
-        return new Capacity(result);
+        {
+            var rates = await RunAsync([query], _ => 50_000_000, workers, measure, seed, cancellationToken).ConfigureAwait(false);
+            alone[query.Name] = Math.Max(1, rates[query.Name]);
+        }
+
+        // Offer the mix at 115% of the current estimate: if it gets through only a fraction f of the
+        // offered work, capacity is f * 115% of the estimate; if it gets all of it, the estimate was low.
+        const double Probe = 1.15;
+        double scale = 1.0;
+        var rounds = new List<double>();
+        for (int round = 0; round < maxRounds; round++)
+        {
+            double s = scale;
+            var achieved = await RunAsync(scenario.Queries, q => alone[q.Name] * s * q.LoadShare * Probe, workers, measure, seed, cancellationToken).ConfigureAwait(false);
+            double offeredWork = 0, doneWork = 0;
+            foreach (var q in scenario.Queries)
+            {
+                double offered = alone[q.Name] * s * q.LoadShare * Probe;
+                offeredWork += offered / alone[q.Name];
+                doneWork += Math.Min(offered, achieved[q.Name]) / alone[q.Name];
+            }
+            double next = s * Probe * doneWork / offeredWork;
+            rounds.Add(next);
+            scale = next;
+            if (Math.Abs(next - s) / s < 0.05) break;
+        }
+        return new Capacity(alone.ToDictionary(kv => kv.Key, kv => kv.Value * scale), rounds);
+    }
+
+    /// <summary>Runs <paramref name="queries"/> together at the given input rates; returns the input rate each achieved.</summary>
+    private static async Task<Dictionary<string, double>> RunAsync(IReadOnlyList<WorkloadQuery> queries, Func<WorkloadQuery, double> rate, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken)
+    {
+        var options = new EngineOptions { Workers = workers, Policy = SchedulingPolicies.Fifo };
+        await using var engine = new CameoEngine(options);
+        var handles = queries.Select(q => engine.AddQuery(q.Name, q.LatencyTarget, b => q.Define(b, new WorkloadInput(RateSchedule.Constant(rate(q)), seed)))).ToList();
+        var sinceStart = Stopwatch.StartNew();
+        engine.Start();
+        // A saturated source reads in waves: it fills its query's whole in-flight window, then waits
+        // while the window drains through the stages (a multi-stage query measured alone for 0.3 s
+        // read nothing, or a whole wave). So warm up past the first wave and measure at least three,
+        // making the rate off by a fraction of a wave rather than by all of one. A query offered
+        // less than that reads what it was offered (or falls behind, and is then measured longer).
+        double window = (double)options.MaxInFlightMessages * options.BatchSize;
+        double Needed(WorkloadQuery q, double waves, TimeSpan time) => Math.Min(waves * window, rate(q) * time.TotalSeconds);
+        await Task.Delay(measure / 2, cancellationToken).ConfigureAwait(false);
+        await ReadAtLeastAsync(handles, sinceStart, q => Needed(queries.First(x => x.Name == q.Name), 1.5, measure / 2), cancellationToken).ConfigureAwait(false);
+        engine.ResetMetrics();
+        var measured = Stopwatch.StartNew();
+        await Task.Delay(measure, cancellationToken).ConfigureAwait(false);
+        await ReadAtLeastAsync(handles, measured, q => Needed(queries.First(x => x.Name == q.Name), 3, measure), cancellationToken).ConfigureAwait(false);
+        var result = handles.ToDictionary(h => h.Name, h => h.Stats.InputEventsPerSecond);
+        await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        if (handles.FirstOrDefault(h => h.Failure is not null) is { } failed)
+            throw new InvalidOperationException($"Calibrating {failed.Name} failed: {failed.Failure!.Message}", failed.Failure);
+        return result;
     }
 
     /// <summary>Longest a warm-up or measurement waits for enough input (a very slow query).</summary>
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
 
-    private static async Task<double> MeasureOneAsync(WorkloadQuery query, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken)
+    /// <summary>Waits until each query has read about <paramref name="events"/> since its metrics started at <paramref name="since"/> (at most <see cref="MaxWait"/>).</summary>
+    private static async Task ReadAtLeastAsync(IReadOnlyList<QueryHandle> handles, Stopwatch since, Func<QueryHandle, double> events, CancellationToken cancellationToken)
     {
-        var options = new EngineOptions { Workers = workers, Policy = SchedulingPolicies.Fifo };
-        await using var engine = new CameoEngine(options);
-        var handle = engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, new WorkloadInput(RateSchedule.Constant(50_000_000), seed)));
-        var sinceStart = Stopwatch.StartNew();
-        engine.Start();
-        await Task.Delay(measure / 2, cancellationToken).ConfigureAwait(false);
-        // A saturated source reads in waves: it fills the query's whole in-flight window, then waits
-        // while the window drains through the stages (a multi-stage query measured at 0.3 s saw
-        // 1 event/s, or a whole wave). So warm up past the first wave and measure at least three:
-        // the rate is then off by a fraction of a wave, not by all of one.
-        double window = (double)options.MaxInFlightMessages * options.BatchSize;
-        await ReadAtLeastAsync(handle, sinceStart, 1.5 * window, cancellationToken).ConfigureAwait(false);
-        engine.ResetMetrics();
-        var measured = Stopwatch.StartNew();
-        await Task.Delay(measure, cancellationToken).ConfigureAwait(false);
-        await ReadAtLeastAsync(handle, measured, 3 * window, cancellationToken).ConfigureAwait(false);
-        double rate = handle.Stats.InputEventsPerSecond;
-        await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        if (handle.Failure is { } failure) throw new InvalidOperationException($"Calibrating {query.Name} failed: {failure.Message}", failure);
-        return Math.Max(1, rate);
-    }
-
-    /// <summary>Waits until the query has read about <paramref name="events"/> since its metrics started at <paramref name="since"/> (at most <see cref="MaxWait"/>).</summary>
-    private static async Task ReadAtLeastAsync(QueryHandle handle, Stopwatch since, double events, CancellationToken cancellationToken)
-    {
-        while (handle.Stats.InputEventsPerSecond * since.Elapsed.TotalSeconds < events && since.Elapsed < MaxWait)
+        while (since.Elapsed < MaxWait && handles.Any(h => h.Stats.InputEventsPerSecond * since.Elapsed.TotalSeconds < events(h)))
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
     }
 

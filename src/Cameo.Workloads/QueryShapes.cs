@@ -52,12 +52,14 @@ public static class QueryShapes
         {
             b.DefaultParallelism = parallelism;
             var half = input.Rate.Scale(0.5);
+            // Both sides are filtered after the expensive step, so that the join's output per window
+            // stays proportional to its input (a join's firing is one message, and cannot be preempted).
             var left = b.From(input.Generate((i, due) => Reading.Generate(input.Seed, i, due), half, name + "-left"))
                 .WithEventTime(r => r.TimeMs, OutOfOrderness)
-                .Select(r => r with { Value = r.Value + (CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) });
+                .Where(r => r.Severity + (int)(CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) >= 9);
             var right = b.From(input.Generate((i, due) => Reading.Generate(input.Seed + 7919, i, due), half, name + "-right"))
                 .WithEventTime(r => r.TimeMs, OutOfOrderness)
-                .Where(r => r.Severity >= 8); // keep the join's output proportional to its input
+                .Where(r => r.Severity + (int)(CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) >= 9);
             left.Join(right, l => l.Sensor, r => r.Sensor, WindowSpec.Tumbling(window), (l, r) => l.Value - r.Value)
                 .To(Discard<double>());
         });

@@ -10,6 +10,13 @@ namespace Cameo.Workloads;
 /// <param name="DefaultSeconds">How long a measured run lasts by default.</param>
 public sealed record Scenario(string Name, IReadOnlyList<WorkloadQuery> Queries, IReadOnlyList<Spike> Spikes, double DefaultSeconds)
 {
+    /// <summary>
+    /// BA input arrives in bursts this far apart (null: smoothly). Bulk pipelines are fed by
+    /// consumers that poll a broker and hand over what accumulated since the last poll; LS input
+    /// (alerts, dashboard updates) arrives as it happens.
+    /// </summary>
+    public TimeSpan? BulkBurstPeriod { get; init; } = TimeSpan.FromMilliseconds(50);
+
     public static readonly string[] Names = ["single-tenant", "multi-tenant", "spike"];
 
     /// <summary>

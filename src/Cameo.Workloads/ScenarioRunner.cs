@@ -43,14 +43,15 @@ public static class ScenarioRunner
     /// <remarks>Spike times count from the start of the run, warm-up included.</remarks>
     public static RateSchedule ScheduleFor(Scenario scenario, WorkloadQuery query, double rate, double warmupSeconds)
     {
-        if (!query.Spikes || scenario.Spikes.Count == 0) return RateSchedule.Constant(rate);
         var steps = new List<(double, double)> { (0, rate) };
-        foreach (var spike in scenario.Spikes)
-        {
-            steps.Add((warmupSeconds + spike.StartSecond, rate * spike.Factor));
-            steps.Add((warmupSeconds + spike.StartSecond + spike.Seconds, rate));
-        }
-        return new RateSchedule([.. steps]);
+        if (query.Spikes)
+            foreach (var spike in scenario.Spikes)
+            {
+                steps.Add((warmupSeconds + spike.StartSecond, rate * spike.Factor));
+                steps.Add((warmupSeconds + spike.StartSecond + spike.Seconds, rate));
+            }
+        var schedule = new RateSchedule([.. steps]);
+        return query.Class == QueryClass.BA && scenario.BulkBurstPeriod is { } period ? schedule.InBursts(period) : schedule;
     }
 
     /// <summary>Runs <paramref name="scenario"/> with <paramref name="settings"/>.</summary>

@@ -103,7 +103,7 @@ public class BenchSummaryTests
     }
 
     private static ScenarioBench Bench(params BenchRun[] runs) =>
-        new(Scenario.MultiTenant(), Settings, 1, new Capacity(new Dictionary<string, double>()), TimeSpan.Zero, runs);
+        new(Scenario.MultiTenant(), Settings, 1, new Capacity(new Dictionary<string, double>(), []), TimeSpan.Zero, runs);
 
     private static BenchRun Run(string policy, int repeat, double utilization, params QueryResult[] queries) =>
         new(policy, repeat, new RunResult(policy, "embedded", 2, utilization, queries));

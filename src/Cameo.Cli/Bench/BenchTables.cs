@@ -12,14 +12,18 @@ public static class BenchTables
     public static Table Calibration(ScenarioBench bench)
     {
         var table = new Table().RoundedBorder()
-            .Title($"{bench.Scenario.Name}: calibration ({(bench.CalibrationReusedFrom is { } from ? $"reused from {from}" : $"{bench.CalibrationTime.TotalSeconds:0.0} s")}), offered load {Pct(bench.Settings.Load)}");
-        table.AddColumns("query", "class", "target ms", "alone events/s", "offered events/s");
+            .Title($"{bench.Scenario.Name}: calibration ({(bench.CalibrationReusedFrom is { } from ? $"reused from {from}" : $"{bench.CalibrationTime.TotalSeconds:0.0} s")}), offered load {Pct(bench.Settings.Load)}")
+            .Caption($"capacity = alone x {Scale(bench.Capacity)}, the share of the alone rates the mix sustained (rounds: {string.Join(", ", bench.Capacity.Rounds.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))})");
+        table.AddColumns("query", "class", "target ms", "capacity events/s", "offered events/s");
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
         foreach (var q in bench.Scenario.Queries)
             table.AddRow(Markup.Escape(q.Name), q.Class.ToString(), $"{q.LatencyTarget.TotalMilliseconds:0}",
                 $"{bench.Capacity.EventsPerSecond[q.Name]:N0}", $"{bench.Capacity.RateFor(q, bench.Settings.Load):N0}");
         return table;
     }
+
+    private static string Scale(Capacity capacity) =>
+        capacity.Rounds.Count == 0 ? "1" : capacity.Rounds[^1].ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Per query class and policy: medians over the rounds, the p99 range, and the ratio to Cameo.</summary>
     public static Table Summary(ScenarioBench bench, BenchSummary summary)

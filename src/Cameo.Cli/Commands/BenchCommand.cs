@@ -60,8 +60,6 @@ public static class BenchCommand
 
     private static async Task<int> RunAsync(string name, BenchSettings settings, DirectoryInfo? output, CancellationToken ct)
     {
-        // Piped into a file (as for the README), Spectre would assume 80 columns and fold the tables.
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 132);
         var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList() : [Scenario.ByName(name)];
         var results = new List<ScenarioJson>();
         (Capacity, string)? calibrated = null; // spike has the multi-tenant queries: `all` calibrates them once

@@ -53,20 +53,37 @@ public static class RunCommand
         AnsiConsole.MarkupLine($"[bold]Cameo[/] demo: {scenario.Queries.Count} tenants on {workers} workers, policy [bold]{(slots ? "slots" : policy.Name)}[/], load {load:P0}");
         var capacity = await AnsiConsole.Status().StartAsync("Calibrating: each query alone at saturation...", _ =>
             Capacity.MeasureAsync(scenario, workers, TimeSpan.FromSeconds(1), seed, ct));
+        AnsiConsole.MarkupLine($"  mix calibration rounds: {string.Join(" -> ", capacity.Rounds.Select(r => r.ToString("0.00")))}");
         foreach (var q in scenario.Queries)
-            AnsiConsole.MarkupLine($"  {Markup.Escape(q.Name),-14} capacity {capacity.EventsPerSecond[q.Name],12:N0} events/s alone; offered {capacity.RateFor(q, load),10:N0} events/s");
+            AnsiConsole.MarkupLine($"  {Markup.Escape(q.Name),-14} capacity {capacity.EventsPerSecond[q.Name],12:N0} events/s; offered {capacity.RateFor(q, load),10:N0} events/s");
 
         var settings = new RunSettings(policy, workers, seconds, WarmupSeconds: 3, load, seed, Slots: slots);
-        RunResult result = null!;
-        await AnsiConsole.Live(new Markup("starting...")).StartAsync(async live =>
+        RunResult result;
+        if (Console.IsOutputRedirected)
         {
+            // No live table in logs: a line every few seconds.
+            var next = TimeSpan.Zero;
             result = await ScenarioRunner.RunAsync(scenario, capacity, settings, (handles, elapsed) =>
             {
-                string phase = elapsed < TimeSpan.Zero ? $"warming up ({-elapsed.TotalSeconds:0.0} s left)" : $"{elapsed.TotalSeconds:0.0} / {seconds:0} s";
-                var rows = handles.Select(h => (h.Name, scenario.Queries.First(q => q.Name == h.Name).Class, h.Stats));
-                live.UpdateTarget(Tables.PerQuery(rows, phase));
+                if (elapsed < next) return;
+                next = elapsed + TimeSpan.FromSeconds(5);
+                var ls = handles.Where(h => scenario.Queries.First(q => q.Name == h.Name).Class == QueryClass.LS).Select(h => h.Stats).ToList();
+                Console.WriteLine($"  {Math.Max(0, elapsed.TotalSeconds),5:0.0} s  LS p99 {string.Join(" / ", ls.Select(s => Tables.Ms(s.P99Ms) + " ms"))}");
             }, ct);
-        });
+        }
+        else
+        {
+            result = null!;
+            await AnsiConsole.Live(new Markup("starting...")).StartAsync(async live =>
+            {
+                result = await ScenarioRunner.RunAsync(scenario, capacity, settings, (handles, elapsed) =>
+                {
+                    string phase = elapsed < TimeSpan.Zero ? $"warming up ({-elapsed.TotalSeconds:0.0} s left)" : $"{elapsed.TotalSeconds:0.0} / {seconds:0} s";
+                    var rows = handles.Select(h => (h.Name, scenario.Queries.First(q => q.Name == h.Name).Class, h.Stats));
+                    live.UpdateTarget(Tables.PerQuery(rows, phase));
+                }, ct);
+            });
+        }
 
         AnsiConsole.Write(Tables.PerQuery(result.Queries.Select(q => (q.Name, q.Class, q.Stats)), $"{result.Policy}: utilization {result.Utilization:P1} of {result.Workers} workers"));
         if (output is not null)

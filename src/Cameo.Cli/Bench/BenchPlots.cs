@@ -48,6 +48,7 @@ public static class BenchPlots
             mark.LegendText = $"target {target:0} ms";
         }
         plot.Axes.Bottom.TickGenerator = LogTicks();
+        plot.Axes.Left.TickGenerator = new NumericFixedInterval(0.1);
         plot.Axes.SetLimitsY(0, 1.02);
         plot.Title($"{bench.Scenario.Name}: latency CDF of {label}, {bench.Settings.Workers} workers, load {bench.Settings.Load * 100:0}%, {bench.Settings.Repeat} round(s) pooled");
         plot.XLabel("output latency (ms, log scale)");

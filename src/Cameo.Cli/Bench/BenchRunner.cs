@@ -38,18 +38,18 @@ public static class BenchRunner
 
         var clock = Stopwatch.StartNew();
         Capacity capacity;
+        string? reusedFrom = null;
         if (calibrated is { } reuse && scenario.Queries.All(q => reuse.Capacity.EventsPerSecond.ContainsKey(q.Name)))
         {
             log?.Invoke($"reusing the calibration of {reuse.Scenario} (same queries)");
-            capacity = reuse.Capacity;
+            (capacity, reusedFrom) = reuse;
         }
         else
         {
-            log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone at saturation for {settings.CalibrationSeconds:0.#} s or more");
+            log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone at saturation, then the mix, for {settings.CalibrationSeconds:0.#} s or more each");
             capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, cancellationToken).ConfigureAwait(false);
-            calibrated = null;
         }
-        var calibrationTime = calibrated is null ? clock.Elapsed : TimeSpan.Zero;
+        var calibrationTime = reusedFrom is null ? clock.Elapsed : TimeSpan.Zero;
 
         var runs = new List<BenchRun>();
         int total = settings.Repeat * settings.Policies.Count;
@@ -69,7 +69,7 @@ public static class BenchRunner
                 log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {BenchTables.Pct(result.Utilization)}");
             }
         }
-        return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs, calibrated?.Scenario);
+        return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs, reusedFrom);
     }
 
     /// <summary>The order of round <paramref name="repeat"/> (1-based): the list rotated by one more each round.</summary>

@@ -28,7 +28,7 @@ public static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "Rounds; each runs every policy once, in rotated order.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Input seed, shared by every run.", DefaultValueFactory = _ => 42 };
         var workers = new Option<int>("--workers") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var calibration = new Option<double>("--calibration-seconds") { Description = "Seconds calibration measures each query alone.", DefaultValueFactory = _ => 1 };
+        var calibration = new Option<double>("--calibration-seconds") { Description = "Seconds calibration measures each query alone and each round of the mix (at least; saturated queries are measured longer).", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Write results.json and the PNG plots into DIR." };
         var command = new Command("bench", "Compare Cameo with the baselines (fifo, slots) and other policies on the paper's scenarios.")
         {

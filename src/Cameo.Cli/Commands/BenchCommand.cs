@@ -22,7 +22,7 @@ public static class BenchCommand
         var scenario = new Argument<string>("scenario") { Description = $"What to measure: {string.Join(", ", Scenarios)}." };
         scenario.AcceptOnlyFromAmong([.. Scenarios]);
         var policies = new Option<string>("--policies") { Description = $"Comma-separated policies to compare: {string.Join(", ", BenchPolicy.Known)}.", DefaultValueFactory = _ => BenchPolicy.DefaultList };
-        var seconds = new Option<double?>("--seconds") { Description = $"Measured seconds per run. Default: {BenchSettings.DefaultSeconds:0} s, or for spike until {BenchSettings.AfterLastSpikeSeconds:0} s after the last spike." };
+        var seconds = new Option<double?>("--seconds") { Description = $"Measured seconds per run. Default: {BenchSettings.DefaultSeconds:0} s; single-tenant {BenchSettings.SingleTenantSeconds:0} s (its results come from 5 s windows); spike until {BenchSettings.AfterLastSpikeSeconds:0} s after the last spike." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds each run runs before it is measured.", DefaultValueFactory = _ => 1 };
         var load = new Option<double>("--load") { Description = "Offered load as a fraction of the calibrated capacity.", DefaultValueFactory = _ => 0.9 };
         var repeat = new Option<int>("--repeat") { Description = "Rounds; each runs every policy once, in rotated order.", DefaultValueFactory = _ => 3 };

@@ -98,7 +98,7 @@ public class BenchSummaryTests
 
         var cdf = BenchPlots.PooledCdf([a, b]);
 
-        Assert.Equal([(1.0, 0.75), (10.0, 1.0)], cdf);
+        Assert.Equal([(1.0, 0.0), (1.0, 0.75), (10.0, 1.0)], cdf);
         Assert.Empty(BenchPlots.PooledCdf([Ba(eps: 1, outputs: 0)]));
     }
 

@@ -39,6 +39,7 @@ public static class BenchPlots
             var color = palette.GetColor(i++);
             if (points.Count == 0) continue;
             var line = plot.Add.ScatterLine(points.Select(p => Log(p.LatencyMs)).ToArray(), points.Select(p => p.Fraction).ToArray(), color);
+            line.ConnectStyle = ConnectStyle.StepHorizontal;
             line.LineWidth = 2;
             line.LegendText = policy;
         }
@@ -105,14 +106,17 @@ public static class BenchPlots
         return path;
     }
 
-    /// <summary>Output-weighted CDF of several queries' latencies, as (latency ms, fraction of outputs) steps.</summary>
+    /// <summary>
+    /// Output-weighted CDF of several queries' latencies, as (latency ms, fraction of outputs at or
+    /// below it) steps from 0 to 1, to be drawn as a staircase (few outputs make few, tall steps).
+    /// </summary>
     public static IReadOnlyList<(double LatencyMs, double Fraction)> PooledCdf(IReadOnlyList<QueryResult> queries)
     {
         var weighted = queries.Where(q => q.Stats.Outputs > 0 && q.Cdf.Count > 0).ToList();
         double total = weighted.Sum(q => (double)q.Stats.Outputs);
         if (total == 0) return [];
         var xs = weighted.SelectMany(q => q.Cdf.Select(p => p.LatencyMs)).Distinct().Order().ToList();
-        return [.. xs.Select(x => (x, weighted.Sum(q => q.Stats.Outputs * FractionAtOrBelow(q.Cdf, x)) / total))];
+        return [(xs[0], 0.0), .. xs.Select(x => (x, weighted.Sum(q => q.Stats.Outputs * FractionAtOrBelow(q.Cdf, x)) / total))];
     }
 
     private static double FractionAtOrBelow(IReadOnlyList<(double LatencyMs, double Fraction)> cdf, double x)

@@ -79,6 +79,14 @@ public static class BenchCommand
                 AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
                 return 130;
             }
+            catch (Exception ex) when (ex is AggregateException or InvalidOperationException)
+            {
+                // A query failed (the engine says which and why); scenarios already measured stay written.
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(scenario.Name)} failed: {Markup.Escape(ex.Message)}[/]");
+                foreach (var inner in (ex as AggregateException)?.InnerExceptions ?? [])
+                    AnsiConsole.MarkupLine($"[red]  {Markup.Escape(inner.Message)}[/]");
+                return 1;
+            }
             if (bench.Scenario.Spikes.Any(s => s.StartSecond + s.Seconds > bench.Seconds))
                 AnsiConsole.MarkupLine($"[yellow]Runs of {bench.Seconds:0.#} s end before the last spike does; omit --seconds to cover every spike.[/]");
             var summary = new BenchSummary(bench);
@@ -91,13 +99,13 @@ public static class BenchCommand
             AnsiConsole.Write(BenchTables.Verdicts(json.Targets));
             AnsiConsole.WriteLine();
             if (output is not null)
+            {
                 foreach (var path in BenchPlots.Write(bench, output.FullName))
                     AnsiConsole.MarkupLine($"Wrote {Markup.Escape(path)}");
-        }
-        if (output is not null)
-        {
-            string path = results.Count == 1 ? Json.Write(output.FullName, "results.json", results[0]) : Json.Write(output.FullName, "results.json", results);
-            AnsiConsole.MarkupLine($"Wrote {Markup.Escape(path)}");
+                // Rewritten after every scenario, so a long `all` that is interrupted keeps what it measured.
+                string written = scenarios.Count == 1 ? Json.Write(output.FullName, "results.json", results[0]) : Json.Write(output.FullName, "results.json", results);
+                AnsiConsole.MarkupLine($"Wrote {Markup.Escape(written)}");
+            }
         }
         AnsiConsole.MarkupLine("[grey]Numbers depend on the machine and on what else runs on it; compare ratios, not absolute latencies.[/]");
         return 0;

@@ -42,6 +42,9 @@ public sealed class BenchCommandTests : IDisposable
             AssertPng($"{scenarios[i]}-cdf.png");
         }
         AssertPng("spike-timeline.png");
+        // spike runs the multi-tenant queries: it reuses their calibration instead of repeating it.
+        Assert.Equal("multi-tenant", json.RootElement[2].GetProperty("calibrationReusedFrom").GetString());
+        Assert.Equal(JsonValueKind.Null, json.RootElement[1].GetProperty("calibrationReusedFrom").ValueKind);
     }
 
     [Theory]

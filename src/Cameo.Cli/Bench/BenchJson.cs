@@ -8,6 +8,7 @@ namespace Cameo.Cli.Bench;
 /// derived from them. `cameo bench all` writes an array of these.
 /// </summary>
 /// <param name="Utilization">Median fraction of worker time spent processing, over every run.</param>
+/// <param name="CalibrationReusedFrom">The scenario whose calibration of the same queries this one reused (`all` calibrates spike's queries once, with multi-tenant), or null.</param>
 /// <param name="CalibrationRounds">The scale each round of the mix calibration found (see <see cref="Workloads.Capacity.MeasureAsync"/>).</param>
 public sealed record ScenarioJson(
     string Scenario,
@@ -21,6 +22,7 @@ public sealed record ScenarioJson(
     IReadOnlyList<string> Policies,
     IReadOnlyList<CapacityJson> Capacity,
     IReadOnlyList<double> CalibrationRounds,
+    string? CalibrationReusedFrom,
     IReadOnlyList<SpikeJson> Spikes,
     IReadOnlyList<BenchRunJson> Runs,
     IReadOnlyList<ClassSummaryJson> Summary,
@@ -38,6 +40,7 @@ public sealed record ScenarioJson(
         summary.Policies,
         [.. bench.Scenario.Queries.Select(q => new CapacityJson(q.Name, Math.Round(bench.Capacity.EventsPerSecond[q.Name], 1), Math.Round(bench.Capacity.RateFor(q, bench.Settings.Load), 1)))],
         [.. bench.Capacity.Rounds.Select(r => Math.Round(r, 4))],
+        bench.CalibrationReusedFrom,
         [.. bench.Scenario.Spikes.Select(s => new SpikeJson(s.StartSecond, s.Seconds, s.Factor))],
         [.. bench.Runs.Select(r => new BenchRunJson(r.Policy, r.Repeat, r.Result.Runtime, Math.Round(r.Result.Utilization, 4), [.. r.Result.Queries.Select(QueryJson.From)]))],
         [.. summary.Rows.Select(ClassSummaryJson.From)],

@@ -13,7 +13,7 @@ public static class BenchTables
     {
         var table = new Table().RoundedBorder()
             .Title($"{bench.Scenario.Name}: calibration ({(bench.CalibrationReusedFrom is { } from ? $"reused from {from}" : $"{bench.CalibrationTime.TotalSeconds:0.0} s")}), offered load {Pct(bench.Settings.Load)}")
-            .Caption($"capacity = alone x {Scale(bench.Capacity)}, the share of the alone rates the mix sustained (rounds: {string.Join(", ", bench.Capacity.Rounds.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))})");
+            .Caption($"capacity = alone x {Scale(bench.Capacity)}, the mix scale at which the workers would be fully busy (rounds: {string.Join(", ", bench.Capacity.Rounds.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))})");
         table.AddColumns("query", "class", "target ms", "capacity events/s", "offered events/s");
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
         foreach (var q in bench.Scenario.Queries)

@@ -8,5 +8,6 @@ if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
 var root = new RootCommand("Cameo: deadline-aware stream processing for many tenants on shared machines.")
 {
     RunCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

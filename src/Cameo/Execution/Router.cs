@@ -98,13 +98,15 @@ internal sealed class Router<T> : IOutput<T>
     private void Append(Route route, int target, T item, long timestamp)
     {
         ref Buffer b = ref route.Buffers[target];
+        // A full message is sent only when the next record needs room, so that one filled by the
+        // last record of an input still carries the watermark that Flush adds (one message, not two).
+        if (b.Count == _batchSize) SendBuffer(route, target, Watermark.None);
         if (b.Message is null) Open(ref b);
         int n = b.Count;
         b.Items[n] = item;
         b.Timestamps[n] = timestamp;
         if (timestamp < b.MinTimestamp) b.MinTimestamp = timestamp;
-        b.Count = ++n;
-        if (n == _batchSize) SendBuffer(route, target, Watermark.None);
+        b.Count = n + 1;
     }
 
     /// <summary>
@@ -125,6 +127,7 @@ internal sealed class Router<T> : IOutput<T>
             {
                 int target = route.Forward;
                 ref Buffer b = ref route.Buffers[target];
+                if (b.Count == _batchSize) SendBuffer(route, target, Watermark.None);
                 if (b.Message is null) Open(ref b);
                 int n = Math.Min(_batchSize - b.Count, items.Length - done);
                 var stamps = timestamps.Slice(done, n);
@@ -135,7 +138,6 @@ internal sealed class Router<T> : IOutput<T>
                 b.MinTimestamp = min;
                 b.Count += n;
                 done += n;
-                if (b.Count == _batchSize) SendBuffer(route, target, Watermark.None);
             }
         }
     }

@@ -185,8 +185,12 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
         QueryRun[] queries;
         lock (_queries) queries = [.. _queries];
         foreach (var q in queries) q.Stopping.Cancel();
-        var all = Task.WhenAll(queries.Select(q => q.Completion));
-        await Task.WhenAny(all, Task.Delay(drain)).ConfigureAwait(false);
+        // Queries of a runtime that never started cannot drain: nothing would process them.
+        if (_started)
+        {
+            var all = Task.WhenAll(queries.Select(q => q.Completion));
+            await Task.WhenAny(all, Task.Delay(drain)).ConfigureAwait(false);
+        }
         _stopping = true;
         _runQueue.Close();
         foreach (var t in _workers) t.Join();

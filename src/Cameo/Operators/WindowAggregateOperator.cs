@@ -31,9 +31,8 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
                 continue;
             }
             TKey key = keySelector(items[i]);
-            for (long start = window.LastStart(t); start > t - window.Size; start -= window.Slide)
+            foreach (long start in window.OpenStarts(t, _watermark))
             {
-                if (_watermark != Watermark.None && start + window.Size <= _watermark) break; // that window already fired
                 ref TAcc? acc = ref _state.Slot(start, key, out bool exists);
                 acc = aggregate.Add(exists ? acc! : aggregate.Create(), items[i]);
             }

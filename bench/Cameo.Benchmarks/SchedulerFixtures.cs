@@ -43,7 +43,7 @@ internal static class SchedulerFixtures
     /// </summary>
     public static Actor[] Actors(int parallelism)
     {
-        var runtime = new EmbeddedRuntime(SchedulingPolicies.Fifo, 1, TimeProvider.System, TimeSpan.FromMilliseconds(2));
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Fifo, 1, TimeSpan.FromMilliseconds(2));
         var builder = new QueryBuilder("bench") { DefaultParallelism = parallelism };
         builder.From(Source.From(Array.Empty<int>())).Where(_ => true).To(_ => { });
         var plan = new PhysicalPlan(builder.Graph);

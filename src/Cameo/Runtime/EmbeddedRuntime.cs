@@ -17,82 +17,52 @@ namespace Cameo.Runtime;
 /// run queue and yields the actor if something more urgent waits, or once the actor has held the
 /// worker for a quantum.
 /// </remarks>
-public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
+public sealed class EmbeddedRuntime : ActorRuntime
 {
     private readonly RunQueue _runQueue = new();
-    private readonly List<QueryRun> _queries = [];
     private readonly List<Thread> _workers = [];
-    private readonly TimeProvider _clock;
     private readonly long _quantumTicks;
     private readonly long[] _busyTicks;
-    private long _startedAt;
-    private volatile bool _stopping;
-    private bool _started;
 
-    public EmbeddedRuntime(ISchedulingPolicy policy, int workers, TimeProvider clock, TimeSpan quantum)
+    public EmbeddedRuntime(ISchedulingPolicy policy, int workers, TimeSpan quantum) : base(policy)
     {
-        Policy = policy;
         Workers = workers;
-        _clock = clock;
         _quantumTicks = (long)(quantum.TotalSeconds * Stopwatch.Frequency);
         _busyTicks = new long[workers];
     }
 
-    public ISchedulingPolicy Policy { get; }
-    public int Workers { get; }
+    public override int Workers { get; }
 
-    /// <summary>Fraction of worker time spent running actors since <see cref="Start"/> (or the last <see cref="ResetUtilization"/>).</summary>
-    public double Utilization
+    public override string Name => "embedded";
+
+    private protected override long BusyTicks
     {
         get
         {
-            long elapsed = Stopwatch.GetTimestamp() - Volatile.Read(ref _startedAt);
-            if (!_started || elapsed <= 0) return 0;
             long busy = 0;
             for (int i = 0; i < _busyTicks.Length; i++) busy += Volatile.Read(ref _busyTicks[i]);
-            return Math.Min(1.0, busy / (double)(elapsed * Workers));
+            return busy;
         }
     }
 
-    public void ResetUtilization()
+    private protected override void ResetBusyTicks()
     {
         for (int i = 0; i < _busyTicks.Length; i++) Volatile.Write(ref _busyTicks[i], 0);
-        Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
     }
 
-    public string Name => "embedded";
-
-    public IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options)
+    private protected override void OnStart()
     {
-        var run = new QueryRun(this, context, plan, options);
-        lock (_queries)
+        for (int i = 0; i < Workers; i++)
         {
-            _queries.Add(run);
-            if (_started) run.StartSources();
-        }
-        return run;
-    }
-
-    public void Start()
-    {
-        lock (_queries)
-        {
-            if (_started) return;
-            _started = true;
-            _startedAt = Stopwatch.GetTimestamp();
-            for (int i = 0; i < Workers; i++)
-            {
-                int id = i;
-                var t = new Thread(() => WorkerLoop(id)) { IsBackground = true, Name = $"cameo-worker-{i}" };
-                _workers.Add(t);
-                t.Start();
-            }
-            foreach (var q in _queries) q.StartSources();
+            int id = i;
+            var t = new Thread(() => WorkerLoop(id)) { IsBackground = true, Name = $"cameo-worker-{i}" };
+            _workers.Add(t);
+            t.Start();
         }
     }
 
     /// <summary>Puts a message in an actor's mailbox and, if the actor was idle or now has a more urgent message, in the run queue.</summary>
-    void IActorScheduler.Enqueue(Actor actor, Message message, long rank)
+    private protected override void Enqueue(Actor actor, Message message, long rank)
     {
         long version = 0, best = 0;
         bool push = false;
@@ -113,7 +83,7 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
 
     private void WorkerLoop(int id)
     {
-        while (!_stopping)
+        while (!Stopping)
         {
             if (!_runQueue.TryPop(TimeSpan.FromMilliseconds(100), out var actor, out long version)) continue;
             while (Claim(actor, version, out var first))
@@ -179,26 +149,15 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
         }
     }
 
-    /// <summary>Stops the sources of every query, lets them drain for up to <paramref name="drain"/>, then stops the workers.</summary>
-    public async Task StopAsync(TimeSpan drain)
+    private protected override void OnStop(IReadOnlyList<QueryRun> queries)
     {
-        QueryRun[] queries;
-        lock (_queries) queries = [.. _queries];
-        foreach (var q in queries) q.Stopping.Cancel();
-        // Queries of a runtime that never started cannot drain: nothing would process them.
-        if (_started)
-        {
-            var all = Task.WhenAll(queries.Select(q => q.Completion));
-            await Task.WhenAny(all, Task.Delay(drain)).ConfigureAwait(false);
-        }
-        _stopping = true;
         _runQueue.Close();
         foreach (var t in _workers) t.Join();
     }
 
     /// <summary>
     /// Runs queued actors on the calling thread until no actor is runnable. For deterministic tests
-    /// of scheduling order: deploy without <see cref="Start"/>, enqueue, then call this.
+    /// of scheduling order: deploy without <see cref="ActorRuntime.Start"/>, enqueue, then call this.
     /// </summary>
     internal void RunUntilIdle()
     {
@@ -208,10 +167,5 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
                 if (RunTurn(actor, first, Stopwatch.GetTimestamp()) is not { } next) break;
                 (actor, version) = next;
             }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_stopping) await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
     }
 }

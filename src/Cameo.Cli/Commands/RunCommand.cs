@@ -53,10 +53,10 @@ public static class RunCommand
         var scenario = Scenario.MultiTenant();
         AnsiConsole.MarkupLine($"[bold]Cameo[/] demo: {scenario.Queries.Count} tenants on {workers} workers, policy [bold]{(slots ? "slots" : policy.Name)}[/], load {load:P0}");
         Capacity capacity;
-        if (!recalibrate && CalibrationCache.TryLoad(scenario, workers) is var (kept, measuredAt))
+        if (!recalibrate && CalibrationCache.TryLoad(scenario, workers) is { } kept)
         {
-            capacity = kept;
-            AnsiConsole.MarkupLine($"  capacity as calibrated at {measuredAt:u} (kept in {Markup.Escape(CalibrationCache.PathFor(scenario.Name, workers))}; --recalibrate measures again)");
+            capacity = kept.Capacity;
+            AnsiConsole.MarkupLine($"  capacity as calibrated at {kept.MeasuredAt:u} (kept in {Markup.Escape(CalibrationCache.PathFor(scenario.Name, workers))}; --recalibrate measures again)");
         }
         else
         {

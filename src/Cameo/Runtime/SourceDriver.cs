@@ -47,8 +47,11 @@ internal static class SourceDriver
                 if (read.Completed) break;
                 if (read.Count == 0)
                 {
-                    long wait = read.NotBefore > now ? read.NotBefore - now : TimeSpan.TicksPerMillisecond;
-                    await Task.Delay(TimeSpan.FromTicks(Math.Max(wait, 1)), clock, token).ConfigureAwait(false);
+                    // Timers tick in milliseconds: a shorter delay completes at once, and a source
+                    // whose next event is due in microseconds would spin a core away from the workers.
+                    // Events due meanwhile are read on the next tick, stamped with their due times.
+                    long wait = Math.Max(read.NotBefore - now, TimeSpan.TicksPerMillisecond);
+                    await Pacer.DelayAsync(TimeSpan.FromTicks(wait), clock, token).ConfigureAwait(false);
                 }
             }
         }

@@ -11,7 +11,7 @@ namespace Cameo.Runtime;
 /// It is also the query's transport: sending a message ranks it by the policy and puts it in the
 /// receiver's mailbox; a reply updates the sender's knowledge of downstream costs in place.
 /// </summary>
-internal sealed class QueryRun : ITransport, IDeployedQuery
+internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
 {
     private readonly IActorScheduler _runtime;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,6 +44,10 @@ internal sealed class QueryRun : ITransport, IDeployedQuery
 
     /// <summary>Cancelled to stop the sources.</summary>
     public CancellationTokenSource Stopping { get; } = new();
+
+    CancellationToken ISourceRun.StoppingToken => Stopping.Token;
+
+    ValueTask ISourceRun.WaitForCreditAsync(CancellationToken cancellationToken) => Gate.WaitAsync(cancellationToken);
 
     /// <summary>Completes when every sink has seen the end of its input, or faults when the query fails.</summary>
     public Task Completion => _completion.Task;

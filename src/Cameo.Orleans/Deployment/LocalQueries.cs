@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using Cameo.Dataflow;
+using Cameo.Execution;
+using Cameo.Runtime;
+
+namespace Cameo.Orleans.Deployment;
+
+/// <summary>
+/// A query as one process knows it: the definition's physical plan and shared context, from which
+/// this process's instance grains build their hosts with <see cref="HostFactory"/>.
+/// </summary>
+public sealed class LocalQuery(QueryContext context, PhysicalPlan plan, int batchSize)
+{
+    public QueryContext Context { get; } = context;
+    public PhysicalPlan Plan { get; } = plan;
+    public int BatchSize { get; } = batchSize;
+
+    /// <summary>Results the sinks of a catalog query produced, as text, not yet reported to the coordinator.</summary>
+    public ConcurrentQueue<string> Results { get; } = new();
+
+    /// <summary>Builds instance <paramref name="index"/>'s host. Serialized: hosts register themselves in the shared context.</summary>
+    public InstanceHost CreateHost(int index, Action onSinkEnded)
+    {
+        lock (this) return HostFactory.Create(Context, Plan, index, BatchSize, onSinkEnded);
+    }
+}
+
+/// <summary>
+/// The process-local registry of query plans by cluster key. Silos of an in-process cluster share
+/// it with the <see cref="OrleansRuntime"/> that deployed the queries; a silo process fills it from
+/// <see cref="QueryCatalog"/> when an instance of a catalog query activates there.
+/// </summary>
+public static class LocalQueries
+{
+    private static readonly ConcurrentDictionary<string, LocalQuery> Queries = new();
+
+    public static void Add(string key, LocalQuery query)
+    {
+        if (!Queries.TryAdd(key, query)) throw new InvalidOperationException($"A query with key '{key}' is already registered.");
+    }
+
+    public static void Remove(string key) => Queries.TryRemove(key, out _);
+
+    /// <summary>The plan of <paramref name="spec"/> in this process.</summary>
+    /// <exception cref="InvalidOperationException">This process has no definition for it.</exception>
+    public static LocalQuery Resolve(QuerySpec spec)
+    {
+        if (Queries.TryGetValue(spec.Key, out var query)) return query;
+        if (spec.Catalog is null)
+            throw new InvalidOperationException(
+                $"Query '{spec.Name}' ({spec.Key}) was defined in another process; only catalog queries can run on silos outside the defining process.");
+        return Queries.GetOrAdd(spec.Key, _ => QueryCatalog.Build(spec));
+    }
+}
+
+/// <summary>
+/// A runtime that runs nothing: it captures what <see cref="CameoEngine.AddQuery"/> builds, so a
+/// catalog definition becomes a plan and context exactly as it would for any other runtime.
+/// </summary>
+internal sealed class PlanCapture : IQueryRuntime
+{
+    public (QueryContext Context, PhysicalPlan Plan)? Captured { get; private set; }
+    public string Name => "capture";
+    public int Workers => 1;
+    public double Utilization => 0;
+    public void ResetUtilization() { }
+    public void Start() { }
+    public Task StopAsync(TimeSpan drain) => Task.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    public IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options)
+    {
+        Captured = (context, plan);
+        return new Nothing();
+    }
+
+    private sealed class Nothing : IDeployedQuery
+    {
+        public Task Completion => Task.CompletedTask;
+        public Exception? Failure => null;
+        public void Stop() { }
+    }
+}

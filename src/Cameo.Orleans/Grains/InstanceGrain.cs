@@ -33,7 +33,7 @@ namespace Cameo.Orleans.Grains;
 /// clear error (so does the coordinator's probe, if nothing is sent to it). An operator that throws
 /// fails its own query only.</para>
 /// </remarks>
-public sealed class InstanceGrain(CameoSilo silo) : Grain, IInstanceGrain, ITransport
+public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain, IInstanceGrain, ITransport
 {
     private readonly Dictionary<(int Target, int Channel), long> _sent = [];
     private readonly Dictionary<(int Channel, long Sequence), Message> _early = [];
@@ -58,7 +58,7 @@ public sealed class InstanceGrain(CameoSilo silo) : Grain, IInstanceGrain, ITran
         if (_host is not null) throw new InvalidOperationException($"Instance {this.GetPrimaryKeyString()} was started twice.");
         _spec = spec;
         _query = LocalQueries.Resolve(spec);
-        _coordinator = GrainFactory.GetGrain<IQueryGrain>(spec.Key);
+        _coordinator = grains.GetGrain<IQueryGrain>(spec.Key);
         _instances = new IInstanceGrain?[spec.Instances.Length];
         _credits = new CreditGate(spec.MaxInFlightMessages);
         var host = _query.CreateHost(index, () => _coordinator.SinkEnded(index));
@@ -162,7 +162,7 @@ public sealed class InstanceGrain(CameoSilo silo) : Grain, IInstanceGrain, ITran
         if (_host is not null) return !_over;
         // A fresh activation receiving data: the instance's silo died (or it was deactivated) and its state is gone.
         string key = this.GetPrimaryKeyString();
-        GrainFactory.GetGrain<IQueryGrain>(key[..key.LastIndexOf('/')]).Failed(
+        grains.GetGrain<IQueryGrain>(key[..key.LastIndexOf('/')]).Failed(
             key, $"operator instance {key} lost its state: it was re-activated on {RuntimeIdentity} after its silo died; the query cannot continue without it");
         envelope.Message.Release();
         DeactivateOnIdle();
@@ -266,7 +266,7 @@ public sealed class InstanceGrain(CameoSilo silo) : Grain, IInstanceGrain, ITran
     }
 
     private IInstanceGrain Instance(int index) =>
-        _instances[index] ??= GrainFactory.GetGrain<IInstanceGrain>($"{_spec.Key}/{index}");
+        _instances[index] ??= grains.GetGrain<IInstanceGrain>($"{_spec.Key}/{index}");
 
     /// <summary>What the shared source driver needs from a source instance grain.</summary>
     private sealed class SourceRun(InstanceGrain grain) : ISourceRun

@@ -3,10 +3,9 @@ using Cameo.Scheduling;
 
 namespace Cameo.Orleans.Wire;
 
-// Cameo's message types live in a library that knows nothing of Orleans, so they travel as
-// surrogates: plain structs the Orleans code generator can serialize, plus converters that Orleans
-// finds by [RegisterConverter]. Record types carried in batches need a codec of their own: either
-// [GenerateSerializer] on the type, or the JSON fallback registered by CameoSerialization.
+// Cameo's core library knows nothing of Orleans, so its types travel as surrogates: plain structs
+// the Orleans code generator can serialize, plus converters Orleans finds by [RegisterConverter].
+// Records carried in batches need codecs too: see CameoHosting.AddCameoSerialization.
 
 [GenerateSerializer, Immutable, Alias("cameo.priority-context")]
 public struct PriorityContextSurrogate
@@ -49,9 +48,9 @@ public sealed class ReplyContextConverter : IConverter<ReplyContext, ReplyContex
         new() { Node = r.Node, OperatorCost = r.OperatorCost, CriticalPathCost = r.CriticalPathCost };
 }
 
-/// <summary>A message without records: a watermark or the end of a channel.</summary>
-[GenerateSerializer, Immutable, Alias("cameo.message")]
-public struct MessageSurrogate
+/// <summary>Everything a <see cref="Messages.Message"/> carries except its records.</summary>
+[GenerateSerializer, Immutable, Alias("cameo.message-header")]
+public struct MessageHeader
 {
     [Id(0)] public MessageKind Kind;
     [Id(1)] public int Sender;
@@ -59,46 +58,69 @@ public struct MessageSurrogate
     [Id(3)] public int Port;
     [Id(4)] public long Watermark;
     [Id(5)] public PriorityContext Context;
-}
 
-[RegisterConverter]
-public sealed class MessageConverter : IConverter<Message, MessageSurrogate>
-{
-    public Message ConvertFromSurrogate(in MessageSurrogate s) => new()
-    {
-        Kind = s.Kind, Sender = s.Sender, Channel = s.Channel, Port = s.Port, Watermark = s.Watermark, Context = s.Context,
-    };
-
-    public MessageSurrogate ConvertToSurrogate(in Message m) => new()
+    public static MessageHeader Of(Message m) => new()
     {
         Kind = m.Kind, Sender = m.Sender, Channel = m.Channel, Port = m.Port, Watermark = m.Watermark, Context = m.Context,
     };
+
+    /// <summary>A message without records (watermark, end).</summary>
+    public readonly Message ToMessage() => new()
+    {
+        Kind = Kind, Sender = Sender, Channel = Channel, Port = Port, Watermark = Watermark, Context = Context,
+    };
 }
 
-/// <summary>A batch of records: only the valid part of the (possibly pooled, longer) arrays travels.</summary>
-[GenerateSerializer, Immutable, Alias("cameo.batch`1")]
-public struct MessageSurrogate<T>
+/// <summary>The records of a data message, typed by the subclass.</summary>
+[GenerateSerializer, Immutable, Alias("cameo.record-batch")]
+public abstract class RecordBatch
 {
-    [Id(0)] public MessageSurrogate Header;
-    [Id(1)] public T[] Items;
-    [Id(2)] public long[] Timestamps;
+    public abstract Message ToMessage(in MessageHeader header);
+
+    /// <summary>The records of <paramref name="message"/>, or null if it carries none.</summary>
+    public static RecordBatch? Of(Message message) =>
+        message.GetType().IsGenericType ? Factories.GetOrAdd(message.GetType(), CreateFactory)(message) : null;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Func<Message, RecordBatch>> Factories = new();
+
+    private static Func<Message, RecordBatch> CreateFactory(Type messageType)
+    {
+        var batchType = typeof(RecordBatch<>).MakeGenericType(messageType.GetGenericArguments());
+        return (Func<Message, RecordBatch>)batchType.GetMethod(nameof(RecordBatch<int>.Create))!.CreateDelegate(typeof(Func<Message, RecordBatch>));
+    }
 }
 
-[RegisterConverter]
-public sealed class MessageConverter<T> : IConverter<Message<T>, MessageSurrogate<T>>
+/// <summary>
+/// Records of type <typeparamref name="T"/> with their event times. Only the valid part of the
+/// (possibly pooled, longer) arrays is serialized: segments travel as their own elements.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cameo.record-batch`1")]
+public sealed class RecordBatch<T> : RecordBatch
 {
-    private static readonly MessageConverter Header = new();
-
-    public Message<T> ConvertFromSurrogate(in MessageSurrogate<T> s) => new(s.Items, s.Timestamps, s.Items.Length, pooled: false)
+    public RecordBatch(Message<T> message)
     {
-        Kind = s.Header.Kind, Sender = s.Header.Sender, Channel = s.Header.Channel, Port = s.Header.Port,
-        Watermark = s.Header.Watermark, Context = s.Header.Context,
-    };
+        Items = new ArraySegment<T>(message.Items, 0, message.Count);
+        Timestamps = new ArraySegment<long>(message.Timestamps, 0, message.Count);
+    }
 
-    public MessageSurrogate<T> ConvertToSurrogate(in Message<T> m) => new()
+    /// <summary>Typed entry point for <see cref="RecordBatch.Of"/>.</summary>
+    public static RecordBatch Create(Message message) => new RecordBatch<T>((Message<T>)message);
+
+    [Id(0)] public ArraySegment<T> Items { get; private set; }
+    [Id(1)] public ArraySegment<long> Timestamps { get; private set; }
+
+    public override Message ToMessage(in MessageHeader header)
     {
-        Header = Header.ConvertToSurrogate(m),
-        Items = m.ItemSpan.ToArray(),
-        Timestamps = m.TimestampSpan.ToArray(),
-    };
+        var items = Whole(Items);
+        var timestamps = Whole(Timestamps);
+        return new Message<T>(items, timestamps, items.Length, pooled: false)
+        {
+            Kind = header.Kind, Sender = header.Sender, Channel = header.Channel, Port = header.Port,
+            Watermark = header.Watermark, Context = header.Context,
+        };
+    }
+
+    /// <summary>The segment as an exact array, copying only if it is a slice (a deserialized segment is not).</summary>
+    private static TItem[] Whole<TItem>(ArraySegment<TItem> segment) =>
+        segment.Array is not { } array ? [] : segment.Offset == 0 && segment.Count == array.Length ? array : segment.ToArray();
 }

@@ -120,6 +120,9 @@ public sealed class QueryGrain : Grain, IQueryGrain
     {
         if (_spec is null || _state is QueryState.Completed or QueryState.Failed) return;
         _state = QueryState.Failed;
+        // a re-activated instance only knows its grain key, {query key}/{index}: name it
+        if (where.StartsWith(_spec.Key + "/", StringComparison.Ordinal) && int.TryParse(where[(_spec.Key.Length + 1)..], out int index) && index < _spec.Instances.Length)
+            where = _spec.Instances[index];
         _failedAt = where;
         _error = error;
         RetireAll();

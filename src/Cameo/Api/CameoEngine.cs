@@ -71,7 +71,10 @@ public sealed class CameoEngine : IAsyncDisposable
             define(builder);
             var plan = new PhysicalPlan(builder.Graph);
             var metrics = new QueryMetrics(name, latencyTarget, _options.Clock);
-            var context = new QueryContext(_queries.Count, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics);
+            var context = new QueryContext(_queries.Count, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics)
+            {
+                Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
+            };
             var run = _runtime.Deploy(context, plan, new DeployOptions(_options.BatchSize, _options.MaxInFlightMessages));
             var handle = new QueryHandle(context, run);
             _queries.Add(handle);

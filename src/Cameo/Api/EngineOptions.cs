@@ -1,4 +1,6 @@
 using Cameo.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Cameo.Scheduling;
 
 namespace Cameo;
@@ -17,6 +19,9 @@ public sealed class EngineOptions
 
     /// <summary>Longest an actor keeps a worker while others wait at the same priority.</summary>
     public TimeSpan Quantum { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Where queries log failures and dead letters (category <c>Cameo.Query</c>).</summary>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
     /// <summary>Most records per message.</summary>
     public int BatchSize { get; set; } = Execution.HostFactory.DefaultBatchSize;

@@ -137,7 +137,7 @@ internal sealed class SourceHost<T> : RoutingHost<T>
 
     /// <summary>Opens a reader of this instance's share of the source.</summary>
     public SourceReader<T> OpenReader() =>
-        _node.Source.Open(Partition, Node.Parallelism, new SourceContext(Query.Metrics.RecordDeadLetter));
+        _node.Source.Open(Partition, Node.Parallelism, new SourceContext(Query.ReportDeadLetter));
 
     /// <summary>Routes <paramref name="count"/> records read from the source.</summary>
     /// <param name="items">The records.</param>

@@ -56,6 +56,7 @@ public abstract class InstanceHost
     public void Process(Message message)
     {
         long started = Query.Clock.GetTimestamp();
+        int sender = message.Sender; // read before the message is released (and perhaps reused)
         try
         {
             long arrival = message.Context.ArrivalTime;
@@ -77,8 +78,8 @@ public abstract class InstanceHost
             message.Release();
         }
         Cost.Record(Query.Clock.GetElapsedTime(started).Ticks);
-        if (message.Sender >= 0)
-            Transport.Reply(message.Sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath));
+        if (sender >= 0)
+            Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath));
     }
 
     /// <summary>Handles the records of a data message.</summary>

@@ -1,5 +1,7 @@
 using Cameo.Metrics;
 using Cameo.Time;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cameo.Execution;
 
@@ -16,7 +18,17 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
     public long WatermarkDelayMs { get; } = watermarkDelayMs;
 
     public TimeProvider Clock { get; } = clock;
+
+    /// <summary>Where the query reports failures and dead letters.</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
     public QueryMetrics Metrics { get; } = metrics;
+
+    /// <summary>Keeps an input a source could not read (in the metrics, and in the log).</summary>
+    public void ReportDeadLetter(Operators.DeadLetter letter)
+    {
+        Metrics.RecordDeadLetter(letter);
+        QueryLog.DeadLetter(this, letter, Metrics.DeadLetters.Count);
+    }
 
     /// <summary>One arrival estimator per source instance, registered as they are created.</summary>
     public List<FrontierEstimator> Estimators { get; } = [];

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Operators;
@@ -24,17 +23,19 @@ internal sealed class Router<T> : IOutput<T>
         public required int Port;
         public required int Channel;            // this sender's channel at every target
         public required Partitioner<T>? Partitioner;
-        public required ReleasePath[] Paths;    // the target node's window paths to the sinks
+        public required ReleasePath[] Paths;    // the window paths of records sent on this edge: the target's own window, then its paths to the sinks
         public required Buffer[] Buffers;
         public required long[] LastWatermark;
         public int Forward;                     // target for unpartitioned records
         public required bool RoundRobin;        // unpartitioned, and parallelisms differ
     }
 
+    /// <summary>The message being filled for one destination; its arrays are cached here for the per-record path.</summary>
     private struct Buffer
     {
-        public T[]? Items;
-        public long[]? Timestamps;
+        public Message<T>? Message;
+        public T[] Items;
+        public long[] Timestamps;
         public int Count;
         public long MinTimestamp;
     }
@@ -44,6 +45,7 @@ internal sealed class Router<T> : IOutput<T>
     private DownstreamCosts _costs = null!;
     private readonly int _self;
     private readonly int _batchSize;
+    private readonly MessagePool<T> _pool;
     private ITransport? _transport;
     private long _arrival;
 
@@ -52,6 +54,7 @@ internal sealed class Router<T> : IOutput<T>
         _query = query;
         _self = self;
         _batchSize = batchSize;
+        _pool = new MessagePool<T>(batchSize);
         _routes = [.. node.Outputs.Select(e =>
         {
             int[] targets = instancesOf(e.To);
@@ -62,7 +65,7 @@ internal sealed class Router<T> : IOutput<T>
                 Port = e.Port,
                 Channel = e.ChannelBase + partition,
                 Partitioner = (Partitioner<T>?)e.Partitioner,
-                Paths = e.To.ReleasePaths,
+                Paths = e.To.Window is { } w ? [.. e.To.ReleasePaths.Select(p => p.After(w))] : e.To.ReleasePaths,
                 Buffers = new Buffer[targets.Length],
                 LastWatermark = Enumerable.Repeat(Watermark.None, targets.Length).ToArray(),
                 Forward = node.Parallelism == targets.Length ? partition : partition % targets.Length,
@@ -81,21 +84,30 @@ internal sealed class Router<T> : IOutput<T>
 
     public void Emit(T item, long timestamp)
     {
-        foreach (var route in _routes)
+        var routes = _routes;
+        for (int r = 0; r < routes.Length; r++)
         {
-            int target = route.Partitioner?.Route(item, route.Targets.Length) ?? route.Forward;
+            var route = routes[r];
+            int target = route.Partitioner is { } partitioner ? partitioner.Route(item, route.Targets.Length) : route.Forward;
             ref Buffer b = ref route.Buffers[target];
-            if (b.Items is null)
-            {
-                b.Items = ArrayPool<T>.Shared.Rent(_batchSize);
-                b.Timestamps = ArrayPool<long>.Shared.Rent(_batchSize);
-                b.MinTimestamp = long.MaxValue;
-            }
-            b.Items[b.Count] = item;
-            b.Timestamps![b.Count] = timestamp;
+            if (b.Message is null) Open(ref b);
+            int n = b.Count;
+            b.Items[n] = item;
+            b.Timestamps[n] = timestamp;
             if (timestamp < b.MinTimestamp) b.MinTimestamp = timestamp;
-            if (++b.Count == _batchSize) SendBuffer(route, target, Watermark.None);
+            b.Count = ++n;
+            if (n == _batchSize) SendBuffer(route, target, Watermark.None);
         }
+    }
+
+    /// <summary>Starts filling a pooled message for a destination.</summary>
+    private void Open(ref Buffer b)
+    {
+        var message = _pool.Rent();
+        b.Message = message;
+        b.Items = message.Items;
+        b.Timestamps = message.Timestamps;
+        b.MinTimestamp = long.MaxValue;
     }
 
     /// <summary>
@@ -123,15 +135,7 @@ internal sealed class Router<T> : IOutput<T>
         Flush(Watermark.EndOfStream);
         foreach (var route in _routes)
             for (int t = 0; t < route.Targets.Length; t++)
-                _transport!.Send(route.Targets[t], new Message
-                {
-                    Kind = MessageKind.End,
-                    Sender = _self,
-                    Channel = route.Channel,
-                    Port = route.Port,
-                    Watermark = Watermark.EndOfStream,
-                    Context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, _arrival, _costs, route.TargetNode),
-                });
+                Send(route, t, MessageKind.End, Watermark.EndOfStream, _arrival, _pool.Rent(), 0);
     }
 
     private void SendBuffer(Route route, int t, long watermark)
@@ -144,31 +148,23 @@ internal sealed class Router<T> : IOutput<T>
             frontier = Math.Min(frontier, wmFrontier);
             route.LastWatermark[t] = watermark;
         }
-        var message = new Message<T>(b.Items!, b.Timestamps!, b.Count, pooled: true)
-        {
-            Kind = MessageKind.Data,
-            Sender = _self,
-            Channel = route.Channel,
-            Port = route.Port,
-            Watermark = watermark,
-            Context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode),
-        };
+        var message = b.Message!;
+        int count = b.Count;
         b = default;
-        _transport!.Send(route.Targets[t], message);
+        Send(route, t, MessageKind.Data, watermark, frontier, message, count);
     }
 
     private void SendWatermark(Route route, int t, long watermark)
     {
         long frontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
         route.LastWatermark[t] = watermark;
-        _transport!.Send(route.Targets[t], new Message
-        {
-            Kind = MessageKind.Watermark,
-            Sender = _self,
-            Channel = route.Channel,
-            Port = route.Port,
-            Watermark = watermark,
-            Context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode),
-        });
+        Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.Rent(), 0);
+    }
+
+    private void Send(Route route, int t, MessageKind kind, long watermark, long frontier, Message<T> message, int count)
+    {
+        var context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode);
+        message.Prepare(kind, _self, route.Channel, route.Port, watermark, context, count);
+        _transport!.Send(route.Targets[t], message);
     }
 }

@@ -19,29 +19,51 @@ public enum MessageKind : byte
 /// A message carries a batch of records (see <see cref="Message{T}"/>), optionally the sender's new
 /// watermark (which the receiver applies after the records), and its priority context.
 /// </summary>
+/// <remarks>
+/// The header is immutable to everyone but the engine, which recycles messages through a
+/// <see cref="MessagePool{T}"/>: a receiver must not touch a message after <see cref="Release"/>.
+/// </remarks>
 public class Message
 {
-    public MessageKind Kind { get; init; }
+    private MessageKind _kind;
+    private int _sender = -1;
+    private int _channel;
+    private int _port;
+    private long _watermark = Time.Watermark.None;
+    private PriorityContext _context;
+
+    public MessageKind Kind { get => _kind; init => _kind = value; }
 
     /// <summary>Query-local index of the sending instance, or -1 from outside the query.</summary>
-    public int Sender { get; init; } = -1;
+    public int Sender { get => _sender; init => _sender = value; }
 
     /// <summary>The receiver's input channel this message arrives on (one per upstream instance and port).</summary>
-    public int Channel { get; init; }
+    public int Channel { get => _channel; init => _channel = value; }
 
     /// <summary>The receiver's input port: 0, or 1 for the right side of a join.</summary>
-    public int Port { get; init; }
+    public int Port { get => _port; init => _port = value; }
 
     /// <summary>The sender's watermark after this message, or <see cref="Time.Watermark.None"/>.</summary>
-    public long Watermark { get; init; } = Time.Watermark.None;
+    public long Watermark { get => _watermark; init => _watermark = value; }
 
-    public PriorityContext Context { get; init; }
+    public PriorityContext Context { get => _context; init => _context = value; }
 
     /// <summary>Number of records carried.</summary>
     public virtual int Count => 0;
 
-    /// <summary>Returns pooled buffers once the receiver is done with the message.</summary>
+    /// <summary>Gives back what the message holds (pooled buffers, or the message itself) once the receiver is done with it.</summary>
     public virtual void Release() { }
+
+    /// <summary>Fills in the header of a recycled message.</summary>
+    private protected void SetHeader(MessageKind kind, int sender, int channel, int port, long watermark, in PriorityContext context)
+    {
+        _kind = kind;
+        _sender = sender;
+        _channel = channel;
+        _port = port;
+        _watermark = watermark;
+        _context = context;
+    }
 
     public override string ToString() => $"{Kind} q{Context.QueryId} n={Count} wm={Watermark} ddl={Context.StartDeadline}";
 }
@@ -49,7 +71,9 @@ public class Message
 /// <summary>A message carrying records of type <typeparamref name="T"/> with their event times.</summary>
 public sealed class Message<T> : Message
 {
-    private readonly int _count;
+    private readonly MessagePool<T>? _owner;
+    private int _count;
+    private bool _released;
 
     /// <param name="items">The records; may be longer than <paramref name="count"/> (pooled).</param>
     /// <param name="timestamps">Event time of each record, Unix ms.</param>
@@ -63,8 +87,19 @@ public sealed class Message<T> : Message
         Pooled = pooled;
     }
 
+    /// <summary>A message that belongs to <paramref name="owner"/>, with arrays of its batch size, and returns there on release.</summary>
+    internal Message(MessagePool<T> owner, int capacity)
+    {
+        _owner = owner;
+        Items = new T[capacity];
+        Timestamps = new long[capacity];
+        _released = true; // it starts out in the pool
+    }
+
     public T[] Items { get; private set; }
     public long[] Timestamps { get; private set; }
+
+    /// <summary>True if the arrays came from <see cref="System.Buffers.ArrayPool{T}.Shared"/>.</summary>
     public bool Pooled { get; }
 
     public override int Count => _count;
@@ -72,12 +107,66 @@ public sealed class Message<T> : Message
     public ReadOnlySpan<T> ItemSpan => Items.AsSpan(0, _count);
     public ReadOnlySpan<long> TimestampSpan => Timestamps.AsSpan(0, _count);
 
+    /// <summary>Takes a pooled message out of its pool to be filled and sent.</summary>
+    internal void Prepare(MessageKind kind, int sender, int channel, int port, long watermark, in PriorityContext context, int count)
+    {
+        SetHeader(kind, sender, channel, port, watermark, context);
+        _count = count;
+    }
+
+    /// <summary>Marks a pooled message as taken; false if it was already (a bug in the caller).</summary>
+    internal bool TakeFromPool()
+    {
+        bool free = _released;
+        _released = false;
+        return free;
+    }
+
     public override void Release()
     {
+        if (_owner is not null)
+        {
+            if (_released) return; // a second release must not put the message in the pool twice
+            _released = true;
+            if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>()) Array.Clear(Items, 0, _count);
+            _count = 0;
+            _owner.Return(this);
+            return;
+        }
         if (!Pooled || Items.Length == 0) return;
         System.Buffers.ArrayPool<T>.Shared.Return(Items, System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
         System.Buffers.ArrayPool<long>.Shared.Return(Timestamps);
         Items = [];
         Timestamps = [];
+    }
+}
+
+/// <summary>
+/// The messages one sender recycles. The sender takes a message, fills it and sends it; the receiver
+/// releases it after processing, from whichever thread, and it comes back here with its arrays. In
+/// a steady stream the number of messages in flight is bounded (by backpressure), so after warm-up
+/// sending allocates nothing.
+/// </summary>
+internal sealed class MessagePool<T>(int batchSize)
+{
+    private readonly Stack<Message<T>> _free = new();
+    private readonly Lock _lock = new();
+
+    /// <summary>Records per message.</summary>
+    public int BatchSize => batchSize;
+
+    /// <summary>A free message with arrays of <see cref="BatchSize"/> records.</summary>
+    public Message<T> Rent()
+    {
+        Message<T>? message;
+        lock (_lock) _free.TryPop(out message);
+        message ??= new Message<T>(this, batchSize);
+        if (!message.TakeFromPool()) throw new InvalidOperationException("A pooled message was handed out twice.");
+        return message;
+    }
+
+    public void Return(Message<T> message)
+    {
+        lock (_lock) _free.Push(message);
     }
 }

@@ -69,6 +69,15 @@ public sealed class RateSchedule
 
     public static RateSchedule Constant(double eventsPerSecond) => new((0, eventsPerSecond));
 
+    /// <summary>
+    /// If set, events arrive in bursts: every event due within a period arrives together at the
+    /// period's end, as when a broker hands over what accumulated since the last poll.
+    /// </summary>
+    public TimeSpan? BurstPeriod { get; init; }
+
+    /// <summary>This schedule, arriving in bursts every <paramref name="period"/>.</summary>
+    public RateSchedule InBursts(TimeSpan period) => new(_steps) { BurstPeriod = period };
+
     /// <summary>Events per second at <paramref name="second"/> seconds after the start.</summary>
     public double RateAt(double second)
     {
@@ -82,7 +91,7 @@ public sealed class RateSchedule
     }
 
     /// <summary>This schedule with every rate multiplied by <paramref name="factor"/>.</summary>
-    public RateSchedule Scale(double factor) => new([.. _steps.Select(s => (s.AtSecond, s.EventsPerSecond * factor))]);
+    public RateSchedule Scale(double factor) => new([.. _steps.Select(s => (s.AtSecond, s.EventsPerSecond * factor))]) { BurstPeriod = BurstPeriod };
 }
 
 /// <summary>
@@ -115,7 +124,7 @@ public sealed class GeneratorSource<T>(Func<long, long, T> factory, RateSchedule
             while (n < items.Length)
             {
                 if (count is { } total && _next >= total) return new(new SourceRead(n, n == 0));
-                long due = _start + (long)_dueOffsetTicks;
+                long due = _start + DueOffset();
                 if (due > now) return new(new SourceRead(n, false, due));
                 arrivals[n] = due;
                 items[n] = factory(_next, Time.PhysicalTime.ToEventTime(due));
@@ -124,6 +133,13 @@ public sealed class GeneratorSource<T>(Func<long, long, T> factory, RateSchedule
                 _dueOffsetTicks += TicksBetween(parallelism);
             }
             return new(new SourceRead(n, false));
+        }
+
+        private long DueOffset()
+        {
+            long offset = (long)_dueOffsetTicks;
+            if (rate.BurstPeriod is not { Ticks: > 0 } period) return offset;
+            return (offset + period.Ticks - 1) / period.Ticks * period.Ticks;
         }
 
         private double TicksBetween(long events)

@@ -100,6 +100,7 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
     {
         if (Interlocked.Exchange(ref _failed, 1) != 0) return;
         Failure = new QueryFailedException(Context.Name, where?.Node.Name, error);
+        Execution.QueryLog.QueryFailed(Context.Logger, error, Context.Name, where?.Node.Name ?? "its runtime");
         Stopping.Cancel();
         Gate.Open();
         _completion.TrySetException(Failure);

@@ -1,0 +1,115 @@
+using Cameo.Metrics;
+using Cameo.Operators;
+using Cameo.Runtime;
+using Cameo.Scheduling;
+
+namespace Cameo.Workloads;
+
+/// <summary>How one measured run of a scenario is set up.</summary>
+/// <param name="Policy">The scheduling policy.</param>
+/// <param name="Workers">Worker threads.</param>
+/// <param name="Seconds">Measured duration.</param>
+/// <param name="WarmupSeconds">Run before measuring (measurements are then reset).</param>
+/// <param name="Load">Offered load as a fraction of capacity.</param>
+/// <param name="Seed">Input seed: the same seed gives every policy the same trace.</param>
+/// <param name="Slots">Run on the thread-per-instance baseline instead of the shared worker pool.</param>
+/// <param name="Runtime">Another runtime (e.g. Orleans), or null for the embedded one.</param>
+public sealed record RunSettings(
+    ISchedulingPolicy Policy,
+    int Workers,
+    double Seconds,
+    double WarmupSeconds,
+    double Load,
+    int Seed,
+    bool Slots = false,
+    Func<EngineOptions, IQueryRuntime>? Runtime = null)
+{
+    /// <summary>The policy's name as reports show it (`slots` for the slot baseline).</summary>
+    public string PolicyName => Slots ? "slots" : Policy.Name;
+}
+
+/// <summary>One query's measurements in a run.</summary>
+public sealed record QueryResult(string Name, QueryClass Class, double LatencyTargetMs, double OfferedEventsPerSecond, QueryStats Stats, IReadOnlyList<(double LatencyMs, double Fraction)> Cdf);
+
+/// <summary>A measured run: every query's results and how busy the workers were.</summary>
+public sealed record RunResult(string Policy, string Runtime, int Workers, double Utilization, IReadOnlyList<QueryResult> Queries);
+
+/// <summary>Runs a scenario once under one policy and measures it.</summary>
+public static class ScenarioRunner
+{
+    /// <summary>The input rate schedule of <paramref name="query"/> under <paramref name="scenario"/>'s spikes.</summary>
+    /// <remarks>Spike times count from the start of the run, warm-up included.</remarks>
+    public static RateSchedule ScheduleFor(Scenario scenario, WorkloadQuery query, double rate, double warmupSeconds)
+    {
+        var steps = new List<(double, double)> { (0, rate) };
+        if (query.Spikes)
+            foreach (var spike in scenario.Spikes)
+            {
+                steps.Add((warmupSeconds + spike.StartSecond, rate * spike.Factor));
+                steps.Add((warmupSeconds + spike.StartSecond + spike.Seconds, rate));
+            }
+        var schedule = new RateSchedule([.. steps]);
+        return query.Class == QueryClass.BA && scenario.BulkBurstPeriod is { } period ? schedule.InBursts(period) : schedule;
+    }
+
+    /// <summary>Runs <paramref name="scenario"/> with <paramref name="settings"/>.</summary>
+    /// <param name="scenario">What to run.</param>
+    /// <param name="capacity">Calibrated capacities (see <see cref="Capacity.MeasureAsync"/>).</param>
+    /// <param name="settings">Policy, duration, load, seed.</param>
+    /// <param name="progress">Called about every 250 ms with the live handles and the measured time so far (negative during warm-up).</param>
+    /// <param name="cancellationToken">Ends the run early.</param>
+    public static async Task<RunResult> RunAsync(Scenario scenario, Capacity capacity, RunSettings settings,
+        Action<IReadOnlyList<QueryHandle>, TimeSpan>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var options = new EngineOptions { Workers = settings.Workers, Policy = settings.Policy };
+        if (settings.Slots) options.UseSlots();
+        if (settings.Runtime is not null) options.Runtime = settings.Runtime;
+        await using var engine = new CameoEngine(options);
+        var offered = new Dictionary<string, double>();
+        foreach (var query in scenario.Queries)
+        {
+            double rate = capacity.RateFor(query, settings.Load);
+            offered[query.Name] = rate;
+            var schedule = ScheduleFor(scenario, query, rate, settings.WarmupSeconds);
+            engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, schedule, settings.Seed));
+        }
+
+        engine.Start();
+        var started = DateTime.UtcNow;
+        var warmup = TimeSpan.FromSeconds(settings.WarmupSeconds);
+        var total = warmup + TimeSpan.FromSeconds(settings.Seconds);
+        bool measuring = warmup <= TimeSpan.Zero;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var elapsed = DateTime.UtcNow - started;
+                if (!measuring && elapsed >= warmup)
+                {
+                    engine.ResetMetrics();
+                    measuring = true;
+                }
+                progress?.Invoke(engine.Queries, elapsed - warmup);
+                if (elapsed >= total) break;
+                var step = TimeSpan.FromMilliseconds(250);
+                var left = total - elapsed;
+                await Task.Delay(left < step ? left : step, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        // Measure before stopping: a stop flushes partial windows, which are not results of the run.
+        double utilization = engine.Utilization;
+        var results = engine.Queries.Select(h =>
+        {
+            var query = scenario.Queries.First(q => q.Name == h.Name);
+            return new QueryResult(h.Name, query.Class, query.LatencyTarget.TotalMilliseconds, offered[h.Name], h.Stats, h.Metrics.Cdf());
+        }).ToList();
+        var failures = engine.Queries.Where(h => h.Failure is not null).Select(h => h.Failure!).ToList();
+        await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        if (failures.Count > 0) throw new AggregateException($"{failures.Count} query(ies) failed during the run.", failures);
+        return new RunResult(settings.PolicyName, engine.Runtime.Name, engine.Workers, utilization, results);
+    }
+}

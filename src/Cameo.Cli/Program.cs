@@ -8,5 +8,8 @@ if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
 var root = new RootCommand("Cameo: deadline-aware stream processing for many tenants on shared machines.")
 {
     RunCommand.Create(),
+    SiloCommand.Create(),
+    SubmitCommand.Create(),
+    StatusCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -105,7 +105,7 @@ public sealed class SerializationTests
         var back = RoundTrip(spec);
         Assert.Equal(spec with { Instances = back.Instances, Sources = back.Sources }, back);
         Assert.Equal(spec.Instances, back.Instances);
-        var status = new QueryStatus("k", "n", QueryState.Failed, "boom", "Where[0]", 3, ["a"], ["Where[0] @ S1"]);
+        var status = new QueryStatus("k", "n", QueryState.Failed, "boom", "Where[0]", 3, ["a"], ["Where[0] @ S1"], "S1");
         var statusBack = RoundTrip(status);
         Assert.Equal((status.State, status.Error, status.FailedAt, status.Outputs), (statusBack.State, statusBack.Error, statusBack.FailedAt, statusBack.Outputs));
     }

@@ -36,7 +36,7 @@ public static class StatusCommand
     /// <summary>Prints one query's status.</summary>
     public static void Print(QueryStatus s)
     {
-        Console.WriteLine($"query {s.Name} ({s.Key}): {s.State}, {s.Outputs} outputs");
+        Console.WriteLine($"query {s.Name} ({s.Key}): {s.State}, {s.Outputs} outputs, coordinator @ {s.Coordinator}");
         if (s.Error is not null) Console.WriteLine($"  error{(s.FailedAt is null ? "" : " in " + s.FailedAt)}: {s.Error}");
         foreach (var p in s.Placement) Console.WriteLine($"  instance {p}");
         foreach (var r in s.RecentResults) Console.WriteLine($"  result {r}");

@@ -39,6 +39,7 @@ public enum QueryState
 /// <param name="Outputs">Results its sinks reported (catalog queries only).</param>
 /// <param name="RecentResults">The last few of them, as text.</param>
 /// <param name="Placement">Each instance and the silo it runs on.</param>
+/// <param name="Coordinator">The silo the query's coordinator runs on.</param>
 [GenerateSerializer, Immutable, Alias("cameo.query-status")]
 public sealed record QueryStatus(
     [property: Id(0)] string Key,
@@ -48,7 +49,8 @@ public sealed record QueryStatus(
     [property: Id(4)] string? FailedAt,
     [property: Id(5)] long Outputs,
     [property: Id(6)] string[] RecentResults,
-    [property: Id(7)] string[] Placement)
+    [property: Id(7)] string[] Placement,
+    [property: Id(8)] string? Coordinator)
 {
     public bool IsTerminal => State is QueryState.Completed or QueryState.Failed or QueryState.Unknown;
 }

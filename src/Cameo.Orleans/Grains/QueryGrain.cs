@@ -142,8 +142,8 @@ public sealed class QueryGrain : Grain, IQueryGrain
         string key = this.GetPrimaryKeyString();
         if (_spec is null)
             return new QueryStatus(key, "?", QueryState.Unknown,
-                $"No query with key '{key}' is known: it was never deployed, or the silo holding its coordinator died.", null, 0, [], []);
-        return new QueryStatus(key, _spec.Name, _state, _error, _failedAt, _outputs, [.. _recent], _placement);
+                $"No query with key '{key}' is known: it was never deployed, or the silo holding its coordinator died.", null, 0, [], [], RuntimeIdentity);
+        return new QueryStatus(key, _spec.Name, _state, _error, _failedAt, _outputs, [.. _recent], _placement, RuntimeIdentity);
     }
 
     private IInstanceGrain Instance(int index) => GrainFactory.GetGrain<IInstanceGrain>($"{_spec!.Key}/{index}");

@@ -39,14 +39,8 @@ public static class SiloCommand
         string membership = settings.Redis is null ? $"development clustering, primary port {settings.PrimarySiloPort}" : $"Redis {settings.Redis}";
         // Scripts and tests wait for this line.
         Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}");
-        try
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        await host.StopAsync(CancellationToken.None);
+        // Until Ctrl+C or SIGTERM (the host's console lifetime), or the command's cancellation; then a graceful stop.
+        await host.WaitForShutdownAsync(ct);
         host.Dispose();
         return 0;
     }

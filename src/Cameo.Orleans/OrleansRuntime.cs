@@ -51,12 +51,14 @@ public sealed class OrleansRuntime : IQueryRuntime
     /// <summary>
     /// A runtime factory for <see cref="EngineOptions.Runtime"/>: starts <paramref name="silos"/> silos in
     /// this process, scheduling by <paramref name="policy"/> (null: plain Orleans order, <c>orleans-default</c>).
+    /// The silos split the machine's cores: each gets <c>cores / silos</c> turns (at least one).
     /// </summary>
     public static Func<EngineOptions, IQueryRuntime> InProcess(int silos, ISchedulingPolicy? policy, Action<CameoSiloOptions>? configure = null) => _ =>
     {
         var cluster = InProcessCluster.StartAsync(silos, o =>
         {
             o.Policy = policy;
+            o.Turns = Math.Max(1, Environment.ProcessorCount / silos); // the silos share this machine's cores
             configure?.Invoke(o);
         }).GetAwaiter().GetResult();
         int turns = cluster.Silos.Sum(s => cluster.CameoSilo(s).Scheduler?.Turns ?? Environment.ProcessorCount);

@@ -68,7 +68,10 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
             }
             _waiting.Enqueue(request, (rank, _seq++));
             UpdateHead();
+            if (_free == 0 || _dispatchQueued) return request;
+            _dispatchQueued = true; // a turn is free but others wait too: let the dispatcher pick the best
         }
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         return request;
     }
 

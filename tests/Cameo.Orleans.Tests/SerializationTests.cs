@@ -86,6 +86,21 @@ public sealed class SerializationTests
         AssertBatchRoundTrips(new[] { new CodedRecord("y", 1.5) });
     }
 
+    /// <summary>A plain struct with no references and no Orleans attributes (like most event types).</summary>
+    public readonly record struct Reading(int Sensor, int Region, double Value, long TimeMs);
+
+    [Fact]
+    public void Batches_of_plain_structs_travel_as_raw_bytes()
+    {
+        var items = Enumerable.Range(0, 100).Select(i => new Reading(i, i % 7, i * 0.5, 1_000 + i)).ToArray();
+        AssertBatchRoundTrips(items);
+
+        var message = new Message<Reading>(items, new long[items.Length], items.Length, pooled: false) { Context = Context };
+        int size = Serializer.SerializeToArray(new Envelope(message, 0)).Length;
+        int raw = items.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<Reading>() + items.Length * sizeof(long);
+        Assert.True(size < raw + 300, $"{size} bytes on the wire for {raw} bytes of records and timestamps");
+    }
+
     [Theory]
     [InlineData(MessageKind.Watermark)]
     [InlineData(MessageKind.End)]

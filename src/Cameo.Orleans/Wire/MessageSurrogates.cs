@@ -1,4 +1,6 @@
 using Cameo.Messages;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Cameo.Scheduling;
 
 namespace Cameo.Orleans.Wire;
@@ -92,26 +94,61 @@ public abstract class RecordBatch
 
 /// <summary>
 /// Records of type <typeparamref name="T"/> with their event times. Only the valid part of the
-/// (possibly pooled, longer) arrays is serialized: segments travel as their own elements.
+/// (possibly pooled, longer) arrays is serialized. Records without references (plain structs such
+/// as most event types and window results) travel as their raw bytes, which is far cheaper than any
+/// codec; silos of one cluster run the same build, so the layout is the same on both ends. Other
+/// records use their Orleans codec (or the JSON fallback).
 /// </summary>
+/// <remarks>
+/// The properties are read only when Orleans serializes the batch (between silos), so a call
+/// inside a silo copies nothing.
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("cameo.record-batch`1")]
 public sealed class RecordBatch<T> : RecordBatch
 {
+    private static readonly bool Raw = !RuntimeHelpers.IsReferenceOrContainsReferences<T>();
+    [NonSerialized] private ArraySegment<T> _items;
+
     public RecordBatch(Message<T> message)
     {
-        Items = new ArraySegment<T>(message.Items, 0, message.Count);
+        _items = new ArraySegment<T>(message.Items, 0, message.Count);
         Timestamps = new ArraySegment<long>(message.Timestamps, 0, message.Count);
     }
 
     /// <summary>Typed entry point for <see cref="RecordBatch.Of"/>.</summary>
     public static RecordBatch Create(Message message) => new RecordBatch<T>((Message<T>)message);
 
-    [Id(0)] public ArraySegment<T> Items { get; private set; }
+    /// <summary>The records, for types with references (set only by the deserializer).</summary>
+    [Id(0)]
+    public ArraySegment<T> Items
+    {
+        get => Raw ? default : _items;
+        set { if (!Raw) _items = value; }
+    }
+
     [Id(1)] public ArraySegment<long> Timestamps { get; private set; }
+
+    /// <summary>The records' bytes, for types without references (set only by the deserializer).</summary>
+    [Id(2)]
+    public byte[]? Bytes
+    {
+        get => Raw ? AsBytes(_items.Array ?? [], _items.Count).ToArray() : null;
+        set
+        {
+            if (!Raw || value is null) return;
+            var items = new T[value.Length / Unsafe.SizeOf<T>()];
+            value.CopyTo(AsBytes(items, items.Length));
+            _items = items;
+        }
+    }
+
+    /// <summary>The first <paramref name="count"/> records' memory (only for types without references).</summary>
+    private static Span<byte> AsBytes(T[] items, int count) =>
+        MemoryMarshal.CreateSpan(ref Unsafe.As<T, byte>(ref MemoryMarshal.GetArrayDataReference(items)), count * Unsafe.SizeOf<T>());
 
     public override Message ToMessage(in MessageHeader header)
     {
-        var items = Whole(Items);
+        var items = Whole(_items);
         var timestamps = Whole(Timestamps);
         return new Message<T>(items, timestamps, items.Length, pooled: false)
         {

@@ -15,6 +15,9 @@ public sealed class LocalQuery(QueryContext context, PhysicalPlan plan, int batc
     public PhysicalPlan Plan { get; } = plan;
     public int BatchSize { get; } = batchSize;
 
+    /// <summary>Instances of the query active in this process.</summary>
+    internal int Instances;
+
     /// <summary>Results the sinks of a catalog query produced, as text, not yet reported to the coordinator.</summary>
     public ConcurrentQueue<string> Results { get; } = new();
 
@@ -41,15 +44,25 @@ public static class LocalQueries
 
     public static void Remove(string key) => Queries.TryRemove(key, out _);
 
-    /// <summary>The plan of <paramref name="spec"/> in this process.</summary>
+    /// <summary>The plan of <paramref name="spec"/> in this process, for one more of its instances.</summary>
     /// <exception cref="InvalidOperationException">This process has no definition for it.</exception>
-    public static LocalQuery Resolve(QuerySpec spec)
+    public static LocalQuery Acquire(QuerySpec spec)
     {
-        if (Queries.TryGetValue(spec.Key, out var query)) return query;
-        if (spec.Catalog is null)
-            throw new InvalidOperationException(
-                $"Query '{spec.Name}' ({spec.Key}) was defined in another process; only catalog queries can run on silos outside the defining process.");
-        return Queries.GetOrAdd(spec.Key, _ => QueryCatalog.Build(spec));
+        if (!Queries.TryGetValue(spec.Key, out var query))
+        {
+            if (spec.Catalog is null)
+                throw new InvalidOperationException(
+                    $"Query '{spec.Name}' ({spec.Key}) was defined in another process; only catalog queries can run on silos outside the defining process.");
+            query = Queries.GetOrAdd(spec.Key, _ => QueryCatalog.Build(spec));
+        }
+        Interlocked.Increment(ref query.Instances);
+        return query;
+    }
+
+    /// <summary>One of the query's instances here has retired; a catalog query's plan goes with the last one (its definer removes any other).</summary>
+    public static void Release(QuerySpec spec, LocalQuery query)
+    {
+        if (Interlocked.Decrement(ref query.Instances) == 0 && spec.Catalog is not null) Queries.TryRemove(spec.Key, out _);
     }
 }
 

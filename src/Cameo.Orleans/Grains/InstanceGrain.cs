@@ -48,6 +48,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     private long[] _expected = [];
     private TurnRequest? _waiting;
     private bool _pumping;
+    private bool _retired;
     private volatile bool _over; // retired or failed: drop messages
     private readonly Dictionary<Message, long> _enqueuedAt = new(ReferenceEqualityComparer.Instance); // only with an OnProcessed hook
 
@@ -57,7 +58,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     {
         if (_host is not null) throw new InvalidOperationException($"Instance {this.GetPrimaryKeyString()} was started twice.");
         _spec = spec;
-        _query = LocalQueries.Resolve(spec);
+        _query = LocalQueries.Acquire(spec);
         _coordinator = grains.GetGrain<IQueryGrain>(spec.Key);
         _instances = new IInstanceGrain?[spec.Instances.Length];
         _credits = new CreditGate(spec.MaxInFlightMessages);
@@ -129,6 +130,9 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
 
     public Task Retire()
     {
+        if (_retired) return Task.CompletedTask;
+        _retired = true;
+        if (_host is not null) LocalQueries.Release(_spec, _query);
         _over = true;
         _stopping.Cancel();
         _credits?.Open();

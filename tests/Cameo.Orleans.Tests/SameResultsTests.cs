@@ -75,4 +75,23 @@ public sealed class SameResultsTests(ClusterFixture fixture) : IClassFixture<Clu
         Assert.True(embedded.Count > 1000, $"only {embedded.Count} join results");
         Assert.Equal(embedded.Order(StringComparer.Ordinal), orleans.Order(StringComparer.Ordinal));
     }
+
+    /// <summary>Every scheduling mode, plain Orleans order included, computes the same (brute-force) counts: policies reorder work, never change results.</summary>
+    [Theory]
+    [InlineData("orleans-default")]
+    [InlineData("fifo")]
+    [InlineData("edf")]
+    [InlineData("llf")]
+    [InlineData("sjf")]
+    public async Task Every_policy_gives_the_exact_windowed_counts(string policy)
+    {
+        var clicks = Clicks(10_000, seed: 4);
+        var expected = clicks.Where(c => c.Page != "p0")
+            .GroupBy(c => (c.User, Start: c.TimeMs / 250 * 250))
+            .Select(g => new WindowResult<string, long>(g.Key.User, g.Key.Start, g.Key.Start + 250, g.Count()))
+            .OrderBy(r => (r.Start, r.Key));
+        var engine = CameoEngine.Create(o => o.Runtime = OrleansRuntime.InProcess(2, CameoSiloOptions.ParsePolicy(policy)));
+        var results = await RunAsync<WindowResult<string, long>>(engine, (b, emit) => CountPerUser(b, clicks, emit));
+        Assert.Equal(expected, results.OrderBy(r => (r.Start, r.Key)));
+    }
 }

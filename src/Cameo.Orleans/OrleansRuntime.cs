@@ -25,6 +25,8 @@ namespace Cameo.Orleans;
 public sealed class OrleansRuntime : IQueryRuntime
 {
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan CoordinatorSilence = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(2);
 
     private readonly IGrainFactory _grains;
     private readonly SiloAddress? _home;
@@ -156,10 +158,21 @@ public sealed class OrleansRuntime : IQueryRuntime
                 var deploy = _coordinator.Deploy(spec);
                 RequestContext.Remove(IPlacementDirector.PlacementHintKey);
                 var status = await deploy.ConfigureAwait(false);
+                long answered = Stopwatch.GetTimestamp();
                 while (!status.IsTerminal)
                 {
                     await Task.Delay(PollEvery).ConfigureAwait(false);
-                    status = await _coordinator.Status().ConfigureAwait(false);
+                    try
+                    {
+                        status = await _coordinator.Status().WaitAsync(PollTimeout).ConfigureAwait(false);
+                        answered = Stopwatch.GetTimestamp();
+                    }
+                    catch (Exception ex) when (ex is not QueryFailedException)
+                    {
+                        // A gateway or silo going away fails a call or two; a coordinator that stays silent is lost.
+                        if (Stopwatch.GetElapsedTime(answered) > CoordinatorSilence)
+                            throw new InvalidOperationException($"The query's coordinator has not answered for {CoordinatorSilence.TotalSeconds:0} s: {ex.Message}", ex);
+                    }
                 }
                 if (status.State == QueryState.Completed) _completion.TrySetResult();
                 else Fail(status.FailedAt, new InvalidOperationException(status.Error ?? $"The query ended in state {status.State}."));

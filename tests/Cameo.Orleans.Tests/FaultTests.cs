@@ -71,6 +71,8 @@ public sealed class SiloDeathTests(Xunit.Abstractions.ITestOutputHelper output)
             while (outputs.IsEmpty && DateTime.UtcNow < deadline) await Task.Delay(50);
             Assert.False(outputs.IsEmpty, "the query produced nothing before the silo was killed");
 
+            var before = (await new CameoClient(cluster.Client).ListAsync()).Single(s => s.Name == "doomed");
+            output.WriteLine($"coordinator {before.Coordinator}; silos {string.Join(", ", cluster.Silos)}");
             await cluster.KillAsync(cluster.Silos[1]);
 
             var error = await Assert.ThrowsAsync<QueryFailedException>(() => q.Completion.WaitAsync(TimeSpan.FromSeconds(20)));

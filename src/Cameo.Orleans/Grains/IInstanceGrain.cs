@@ -27,9 +27,12 @@ public interface IInstanceGrain : IGrainWithStringKey
     [OneWay, Alias("push-in-order")]
     Task PushInOrder(Envelope envelope);
 
-    /// <summary>A message this instance sent was processed: the receiver's costs (reply context), and a credit back.</summary>
+    /// <summary>
+    /// <paramref name="messages"/> messages this instance sent were processed: the receiver's latest
+    /// costs (reply context), and as many credits back.
+    /// </summary>
     [OneWay, AlwaysInterleave, Alias("ack")]
-    Task Ack(ReplyContext reply);
+    Task Ack(ReplyContext reply, int messages);
 
     /// <summary>True if the instance still holds its state (false: it was re-activated after its silo died).</summary>
     [AlwaysInterleave, Alias("probe")]

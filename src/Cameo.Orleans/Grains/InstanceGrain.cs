@@ -24,8 +24,9 @@ namespace Cameo.Orleans.Grains;
 /// order Orleans delivers it instead.</para>
 /// <para><b>Flow control.</b> One-way calls bypass Orleans' backpressure, so each instance has
 /// credits: at most <see cref="QuerySpec.MaxInFlightMessages"/> of its messages may be unacknowledged.
-/// A source stops reading and a pump stops taking turns until acknowledgements come back. Each
-/// acknowledgement carries the receiver's reply context (its cost and the critical path below it).</para>
+/// A source stops reading and a pump stops taking turns until acknowledgements come back. An
+/// acknowledgement (one per sender per turn) carries the receiver's latest reply context (its cost
+/// and the critical path below it) and the credits.</para>
 /// <para><b>Order.</b> Messages are numbered per channel and re-sequenced on arrival, so a
 /// watermark never overtakes the records sent before it even if Orleans reorders calls.</para>
 /// <para><b>Faults.</b> Operator state is not replicated. An instance whose silo died comes back,
@@ -38,6 +39,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     private readonly Dictionary<(int Target, int Channel), long> _sent = [];
     private readonly Dictionary<(int Channel, long Sequence), Message> _early = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<int, (ReplyContext Reply, int Messages)> _acks = [];
     private QuerySpec _spec = null!;
     private LocalQuery _query = null!;
     private InstanceHost? _host;
@@ -109,14 +111,15 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
             long enqueued = ProcessingClock.Next();
             while (!_over && _credits.InFlight >= _credits.Capacity) await _credits.WaitAsync(CancellationToken.None);
             Execute(message, PhysicalTime.Now(_query.Context.Clock), enqueued);
+            SendAcks();
         }
     }
 
-    public Task Ack(ReplyContext reply)
+    public Task Ack(ReplyContext reply, int messages)
     {
         if (_host is null) return Task.CompletedTask; // a late acknowledgement to a retired instance
         _host.Downstream.Apply(reply);
-        _credits.Done();
+        for (int i = 0; i < messages; i++) _credits.Done();
         return Task.CompletedTask;
     }
 
@@ -158,7 +161,19 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         else receiver.Push(envelope);
     }
 
-    void ITransport.Reply(int sender, in ReplyContext reply) => Instance(sender).Ack(reply);
+    /// <summary>Acknowledgements are gathered per sender and sent when the grain yields (see <see cref="SendAcks"/>).</summary>
+    void ITransport.Reply(int sender, in ReplyContext reply)
+    {
+        _acks.TryGetValue(sender, out var pending);
+        _acks[sender] = (reply, pending.Messages + 1);
+    }
+
+    /// <summary>One acknowledgement per sender for everything processed since the last call: the latest costs, and all the credits.</summary>
+    private void SendAcks()
+    {
+        foreach (var (sender, (reply, messages)) in _acks) Instance(sender).Ack(reply, messages);
+        _acks.Clear();
+    }
 
     /// <summary>False if the message cannot be processed here: the query is over, or this activation has lost its state.</summary>
     private bool Arrived(Envelope envelope)
@@ -225,6 +240,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
                 finally
                 {
                     scheduler.Release(turn);
+                    SendAcks();
                 }
             }
         }

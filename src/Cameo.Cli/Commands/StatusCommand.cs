@@ -20,6 +20,7 @@ public static class StatusCommand
     private static async Task<int> RunAsync(string? key, bool stop, ParseResult parse, CancellationToken ct)
     {
         using var host = await ClusterConnection.ConnectAsync(parse, ct);
+        if (host is null) return 1;
         var client = host.CameoClient();
         if (key is null)
         {
@@ -49,6 +50,17 @@ internal static class ClusterConnection
     public static readonly Option<string?> Redis = new("--redis") { Description = "Find the cluster through Redis membership at HOST:PORT." };
     public static readonly Option<int> Gateway = new("--gateway") { Description = "Development clustering: a local silo's gateway port.", DefaultValueFactory = _ => 30000 };
 
-    public static Task<IHost> ConnectAsync(ParseResult parse, CancellationToken ct) =>
-        ClusterHosting.ConnectAsync(parse.GetValue(Redis), parse.GetValue(Gateway), ct);
+    /// <summary>A connected client host, or null after printing why the cluster cannot be reached.</summary>
+    public static async Task<IHost?> ConnectAsync(ParseResult parse, CancellationToken ct)
+    {
+        try
+        {
+            return await ClusterHosting.ConnectAsync(parse.GetValue(Redis), parse.GetValue(Gateway), ct);
+        }
+        catch (TimeoutException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return null;
+        }
+    }
 }

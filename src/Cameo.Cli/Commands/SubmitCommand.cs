@@ -35,6 +35,7 @@ public static class SubmitCommand
             return 2;
         }
         using var host = await ClusterConnection.ConnectAsync(parse, ct);
+        if (host is null) return 1;
         var client = host.CameoClient();
         var status = await client.SubmitAsync(query, rate, count, name);
         Console.WriteLine($"submitted {status.Key}");

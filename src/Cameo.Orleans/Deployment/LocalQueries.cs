@@ -24,8 +24,10 @@ public sealed class LocalQuery(QueryContext context, PhysicalPlan plan, int batc
     /// <summary>Builds instance <paramref name="index"/>'s host. Serialized: hosts register themselves in the shared context.</summary>
     public InstanceHost CreateHost(int index, Action onSinkEnded)
     {
-        lock (this) return HostFactory.Create(Context, Plan, index, BatchSize, onSinkEnded);
+        lock (_creating) return HostFactory.Create(Context, Plan, index, BatchSize, onSinkEnded);
     }
+
+    private readonly object _creating = new();
 }
 
 /// <summary>

@@ -43,7 +43,7 @@ public static class QueryCatalog
         var source = Source.Generate((i, dueMs) => new CatalogEvent((int)(i % 10), i, dueMs), spec.EventsPerSecond, spec.Count);
         var capture = new PlanCapture();
         LocalQuery? built = null;
-        var engine = new CameoEngine(new EngineOptions { Runtime = _ => capture });
+        var engine = new CameoEngine(new EngineOptions { Runtime = _ => capture }); // only captures: no threads, nothing to dispose
         engine.AddQuery(spec.Name, entry.LatencyTarget, b => entry.Define(b, source, text => built!.Results.Enqueue(text)));
         var (context, plan) = capture.Captured!.Value;
         built = new LocalQuery(context, plan, spec.BatchSize);

@@ -133,8 +133,6 @@ public sealed class QueryGrain : Grain, IQueryGrain
         _watchdog?.Dispose();
         _watchdog = null;
         for (int i = 0; i < _spec!.Instances.Length; i++) Instance(i).Retire();
-        if (_spec.Catalog is null) return;
-        // a catalog query's plan was built in each silo process on demand; nothing else will use it
     }
 
     private QueryStatus Snapshot()

@@ -46,10 +46,11 @@ public static class ClusterHosting
     }
 
     /// <summary>Connects a client to a cluster: through Redis membership, or to a local silo's gateway port.</summary>
-    public static async Task<IHost> ConnectAsync(string? redis, int gatewayPort, CancellationToken cancellationToken = default)
+    /// <exception cref="TimeoutException">No silo answered within <paramref name="timeout"/> (default 15 s).</exception>
+    public static async Task<IHost> ConnectAsync(string? redis, int gatewayPort, CancellationToken cancellationToken = default, TimeSpan? timeout = null)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.ClearProviders(); // a client reports failures as exceptions, not as log noise
         builder.UseOrleansClient(client =>
         {
             if (redis is null) client.UseLocalhostClustering(gatewayPort, ServiceId, ClusterId);
@@ -61,7 +62,17 @@ public static class ClusterHosting
             client.AddCameo();
         });
         var host = builder.Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        var limit = timeout ?? TimeSpan.FromSeconds(15);
+        try
+        {
+            await host.StartAsync(cancellationToken).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is not OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            host.Dispose();
+            string where = redis is null ? $"gateway 127.0.0.1:{gatewayPort}" : $"Redis membership at {redis}";
+            throw new TimeoutException($"Cannot reach a Cameo cluster through {where} within {limit.TotalSeconds:0} s: is a silo running? ({ex.Message})", ex);
+        }
         return host;
     }
 

@@ -8,6 +8,7 @@ if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
 var root = new RootCommand("Cameo: deadline-aware stream processing for many tenants on shared machines.")
 {
     RunCommand.Create(),
+    BenchCommand.Create(),
     SiloCommand.Create(),
     SubmitCommand.Create(),
     StatusCommand.Create(),

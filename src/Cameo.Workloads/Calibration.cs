@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cameo.Operators;
 using Cameo.Scheduling;
 
@@ -13,13 +14,15 @@ namespace Cameo.Workloads;
 public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecond, IReadOnlyList<double> Rounds)
 {
     /// <summary>
-    /// Measures each query alone at saturation, then corrects for running them together: the whole
-    /// mix is offered above that capacity and scaled by the share of the offered work it got through,
-    /// until a round agrees with the last within a few percent.
+    /// Measures each query alone at saturation (which fixes the queries' relative costs), then
+    /// scales for running them together: the mix is offered at a known fraction of those rates and
+    /// the scale is that fraction divided by the worker utilization it produced, repeated a little
+    /// below the capacity found until two rounds agree within a few percent. Measuring utilization
+    /// below saturation avoids the waves a saturated source reads in, and is what "load" means.
     /// </summary>
     /// <param name="scenario">The queries to measure.</param>
     /// <param name="workers">Worker threads, as in the measured runs.</param>
-    /// <param name="measure">How long each measurement lasts (after a warm-up of half that).</param>
+    /// <param name="measure">How long each measurement lasts at least (after a warm-up of half that); saturated queries are measured until they have read several in-flight windows of input.</param>
     /// <param name="seed">Input seed.</param>
     /// <param name="maxRounds">Most mix rounds.</param>
     public static async Task<Capacity> MeasureAsync(Scenario scenario, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken = default, int maxRounds = 4)
@@ -27,48 +30,65 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
         var alone = new Dictionary<string, double>();
         foreach (var query in scenario.Queries)
         {
-            var rates = await RunAsync([query], _ => 50_000_000, workers, measure, seed, cancellationToken).ConfigureAwait(false);
+            var (rates, _) = await RunAsync([query], _ => 50_000_000, workers, measure, seed, cancellationToken).ConfigureAwait(false);
             alone[query.Name] = Math.Max(1, rates[query.Name]);
         }
 
-        // Offer the mix at 115% of the current estimate: if it gets through only a fraction f of the
-        // offered work, capacity is f * 115% of the estimate; if it gets all of it, the estimate was low.
-        const double Probe = 1.15;
-        double scale = 1.0;
+        // Probe at 60% of the current estimate, then at 80% of each new one: utilization grows a
+        // little faster than linearly toward saturation, so the last probes sit near the load measured.
+        double scale = 1.0, probe = 0.6;
         var rounds = new List<double>();
         for (int round = 0; round < maxRounds; round++)
         {
-            double s = scale;
-            var achieved = await RunAsync(scenario.Queries, q => alone[q.Name] * s * q.LoadShare * Probe, workers, measure, seed, cancellationToken).ConfigureAwait(false);
-            double offeredWork = 0, doneWork = 0;
-            foreach (var q in scenario.Queries)
-            {
-                double offered = alone[q.Name] * s * q.LoadShare * Probe;
-                offeredWork += offered / alone[q.Name];
-                doneWork += Math.Min(offered, achieved[q.Name]) / alone[q.Name];
-            }
-            double next = s * Probe * doneWork / offeredWork;
+            double offered = scale * probe;
+            var (_, utilization) = await RunAsync(scenario.Queries, q => alone[q.Name] * q.LoadShare * offered, workers, measure, seed, cancellationToken).ConfigureAwait(false);
+            double next = offered / Math.Clamp(utilization, 0.02, 1.0);
             rounds.Add(next);
+            bool agreed = Math.Abs(next - scale) / scale < 0.05;
             scale = next;
-            if (Math.Abs(next - s) / s < 0.05) break;
+            probe = 0.8;
+            if (agreed && round > 0) break;
         }
         return new Capacity(alone.ToDictionary(kv => kv.Key, kv => kv.Value * scale), rounds);
     }
 
-    /// <summary>Runs <paramref name="queries"/> together at the given input rates; returns the input rate each achieved.</summary>
-    private static async Task<Dictionary<string, double>> RunAsync(IReadOnlyList<WorkloadQuery> queries, Func<WorkloadQuery, double> rate, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="queries"/> together at the given input rates; returns the input rate each achieved, and the workers' utilization.</summary>
+    private static async Task<(Dictionary<string, double> Rates, double Utilization)> RunAsync(IReadOnlyList<WorkloadQuery> queries, Func<WorkloadQuery, double> rate, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken)
     {
-        await using var engine = CameoEngine.Create(o => { o.Workers = workers; o.Policy = SchedulingPolicies.Fifo; });
-        var handles = queries.Select(q => engine.AddQuery(q.Name, q.LatencyTarget, b => q.Define(b, RateSchedule.Constant(rate(q)), seed))).ToList();
+        var options = new EngineOptions { Workers = workers, Policy = SchedulingPolicies.Fifo };
+        await using var engine = new CameoEngine(options);
+        var handles = queries.Select(q => engine.AddQuery(q.Name, q.LatencyTarget, b => q.Define(b, new WorkloadInput(RateSchedule.Constant(rate(q)), seed)))).ToList();
+        var sinceStart = Stopwatch.StartNew();
         engine.Start();
+        // A saturated source reads in waves: it fills its query's whole in-flight window, then waits
+        // while the window drains through the stages (a multi-stage query measured alone for 0.3 s
+        // read nothing, or a whole wave). So warm up past the first wave and measure at least three,
+        // making the rate off by a fraction of a wave rather than by all of one. A query offered
+        // less than that reads what it was offered (or falls behind, and is then measured longer).
+        double window = (double)options.MaxInFlightMessages * options.BatchSize;
+        double Needed(WorkloadQuery q, double waves, TimeSpan time) => Math.Min(waves * window, rate(q) * time.TotalSeconds);
         await Task.Delay(measure / 2, cancellationToken).ConfigureAwait(false);
+        await ReadAtLeastAsync(handles, sinceStart, q => Needed(queries.First(x => x.Name == q.Name), 1.5, measure / 2), cancellationToken).ConfigureAwait(false);
         engine.ResetMetrics();
+        var measured = Stopwatch.StartNew();
         await Task.Delay(measure, cancellationToken).ConfigureAwait(false);
+        await ReadAtLeastAsync(handles, measured, q => Needed(queries.First(x => x.Name == q.Name), 3, measure), cancellationToken).ConfigureAwait(false);
         var result = handles.ToDictionary(h => h.Name, h => h.Stats.InputEventsPerSecond);
+        double utilization = engine.Utilization;
         await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         if (handles.FirstOrDefault(h => h.Failure is not null) is { } failed)
             throw new InvalidOperationException($"Calibrating {failed.Name} failed: {failed.Failure!.Message}", failed.Failure);
-        return result;
+        return (result, utilization);
+    }
+
+    /// <summary>Longest a warm-up or measurement waits for enough input (a very slow query).</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>Waits until each query has read about <paramref name="events"/> since its metrics started at <paramref name="since"/> (at most <see cref="MaxWait"/>).</summary>
+    private static async Task ReadAtLeastAsync(IReadOnlyList<QueryHandle> handles, Stopwatch since, Func<QueryHandle, double> events, CancellationToken cancellationToken)
+    {
+        while (since.Elapsed < MaxWait && handles.Any(h => h.Stats.InputEventsPerSecond * since.Elapsed.TotalSeconds < events(h)))
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The input rate of <paramref name="query"/> that uses its share of <paramref name="load"/> of the machine.</summary>

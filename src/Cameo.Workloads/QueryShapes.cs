@@ -15,16 +15,16 @@ public static class QueryShapes
 
     /// <summary>LS: pass on severe readings at once (stateless filter).</summary>
     public static WorkloadQuery Alerts(string name, TimeSpan target, double share, int workRounds) =>
-        new(name, QueryClass.LS, target, share, (b, rate, seed) => b
-            .From(Source.Generate((i, due) => Reading.Generate(seed, i, due), rate, name: name))
+        new(name, QueryClass.LS, target, share, (b, input) => b
+            .From(input.Generate((i, due) => Reading.Generate(input.Seed, i, due), input.Rate, name))
             .WithEventTime(r => r.TimeMs, OutOfOrderness)
             .Where(r => r.Severity + (int)(CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) >= 8)
             .To(Discard<Reading>()));
 
     /// <summary>LS: per-region average over short tumbling windows (a live dashboard).</summary>
     public static WorkloadQuery RegionDashboard(string name, TimeSpan target, double share, int workRounds, TimeSpan window) =>
-        new(name, QueryClass.LS, target, share, (b, rate, seed) => b
-            .From(Source.Generate((i, due) => Reading.Generate(seed, i, due), rate, name: name))
+        new(name, QueryClass.LS, target, share, (b, input) => b
+            .From(input.Generate((i, due) => Reading.Generate(input.Seed, i, due), input.Rate, name))
             .WithEventTime(r => r.TimeMs, OutOfOrderness)
             .Select(r => r with { Value = r.Value + (CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) })
             .KeyBy(r => r.Region).Window(window).Average(r => r.Value)
@@ -35,10 +35,10 @@ public static class QueryShapes
     /// per-region maxima over long windows.
     /// </summary>
     public static WorkloadQuery Rollup(string name, TimeSpan target, double share, int workRounds, TimeSpan shortWindow, TimeSpan longWindow, int parallelism = 2) =>
-        new(name, QueryClass.BA, target, share, (b, rate, seed) =>
+        new(name, QueryClass.BA, target, share, (b, input) =>
         {
             b.DefaultParallelism = parallelism;
-            b.From(Source.Generate((i, due) => Reading.Generate(seed, i, due), rate, name: name))
+            b.From(input.Generate((i, due) => Reading.Generate(input.Seed, i, due), input.Rate, name))
                 .WithEventTime(r => r.TimeMs, OutOfOrderness)
                 .Select(r => r with { Value = r.Value + (CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) })
                 .KeyBy(r => r.Sensor).Window(shortWindow).Average(r => r.Value)
@@ -48,16 +48,16 @@ public static class QueryShapes
 
     /// <summary>BA: correlates two streams of readings per sensor in tumbling windows (a windowed join).</summary>
     public static WorkloadQuery Correlate(string name, TimeSpan target, double share, int workRounds, TimeSpan window, int parallelism = 2) =>
-        new(name, QueryClass.BA, target, share, (b, rate, seed) =>
+        new(name, QueryClass.BA, target, share, (b, input) =>
         {
             b.DefaultParallelism = parallelism;
-            var half = rate.Scale(0.5);
+            var half = input.Rate.Scale(0.5);
             // Both sides are filtered after the expensive step, so that the join's output per window
             // stays proportional to its input (a join's firing is one message, and cannot be preempted).
-            var left = b.From(Source.Generate((i, due) => Reading.Generate(seed, i, due), half, name: name + "-left"))
+            var left = b.From(input.Generate((i, due) => Reading.Generate(input.Seed, i, due), half, name + "-left"))
                 .WithEventTime(r => r.TimeMs, OutOfOrderness)
                 .Where(r => r.Severity + (int)(CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) >= 9);
-            var right = b.From(Source.Generate((i, due) => Reading.Generate(seed + 7919, i, due), half, name: name + "-right"))
+            var right = b.From(input.Generate((i, due) => Reading.Generate(input.Seed + 7919, i, due), half, name + "-right"))
                 .WithEventTime(r => r.TimeMs, OutOfOrderness)
                 .Where(r => r.Severity + (int)(CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) >= 9);
             left.Join(right, l => l.Sensor, r => r.Sensor, WindowSpec.Tumbling(window), (l, r) => l.Value - r.Value)

@@ -14,6 +14,7 @@ namespace Cameo.Workloads;
 /// <param name="Seed">Input seed: the same seed gives every policy the same trace.</param>
 /// <param name="Slots">Run on the thread-per-instance baseline instead of the shared worker pool.</param>
 /// <param name="Runtime">Another runtime (e.g. Orleans), or null for the embedded one.</param>
+/// <param name="Recorder">If set, records every generated input event (to check that runs see the same trace).</param>
 public sealed record RunSettings(
     ISchedulingPolicy Policy,
     int Workers,
@@ -22,7 +23,8 @@ public sealed record RunSettings(
     double Load,
     int Seed,
     bool Slots = false,
-    Func<EngineOptions, IQueryRuntime>? Runtime = null)
+    Func<EngineOptions, IQueryRuntime>? Runtime = null,
+    InputRecorder? Recorder = null)
 {
     /// <summary>The policy's name as reports show it (`slots` for the slot baseline).</summary>
     public string PolicyName => Slots ? "slots" : Policy.Name;
@@ -71,7 +73,7 @@ public static class ScenarioRunner
             double rate = capacity.RateFor(query, settings.Load);
             offered[query.Name] = rate;
             var schedule = ScheduleFor(scenario, query, rate, settings.WarmupSeconds);
-            engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, schedule, settings.Seed));
+            engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, new WorkloadInput(schedule, settings.Seed, settings.Recorder)));
         }
 
         engine.Start();

@@ -12,8 +12,8 @@ public sealed class WorkloadQuery
     /// <param name="class">LS or BA.</param>
     /// <param name="latencyTarget">The query's latency target.</param>
     /// <param name="loadShare">Fraction of the offered CPU load that goes to this query (shares of a scenario add up to 1).</param>
-    /// <param name="define">Builds the query given its input rate schedule and a seed.</param>
-    public WorkloadQuery(string name, QueryClass @class, TimeSpan latencyTarget, double loadShare, Action<QueryBuilder, RateSchedule, int> define)
+    /// <param name="define">Builds the query; its sources must come from <see cref="WorkloadInput.Generate{T}"/>.</param>
+    public WorkloadQuery(string name, QueryClass @class, TimeSpan latencyTarget, double loadShare, Action<QueryBuilder, WorkloadInput> define)
     {
         Name = name;
         Class = @class;
@@ -27,8 +27,8 @@ public sealed class WorkloadQuery
     public TimeSpan LatencyTarget { get; }
     public double LoadShare { get; }
 
-    /// <summary>Adds the query's dataflow to a builder: (builder, input rate, seed).</summary>
-    public Action<QueryBuilder, RateSchedule, int> Define { get; }
+    /// <summary>Adds the query's dataflow to a builder; its sources come from the <see cref="WorkloadInput"/>.</summary>
+    public Action<QueryBuilder, WorkloadInput> Define { get; }
 
     /// <summary>If true, the spike scenario multiplies this query's input during spikes.</summary>
     public bool Spikes => Class == QueryClass.BA;

@@ -112,8 +112,12 @@ public sealed class SlotRuntime(ISchedulingPolicy policy) : IQueryRuntime, IActo
         QueryRun[] queries;
         lock (_queries) queries = [.. _queries];
         foreach (var q in queries) q.Stop();
-        await Task.WhenAny(Task.WhenAll(queries.Select(q => q.Completion)), Task.Delay(drain)).ConfigureAwait(false);
+        if (_started) await Task.WhenAny(Task.WhenAll(queries.Select(q => q.Completion)), Task.Delay(drain)).ConfigureAwait(false);
         _stopping = true;
+        foreach (var q in queries)
+            foreach (var actor in q.Actors)
+                if (actor is not null)
+                    lock (actor.Lock) Monitor.PulseAll(actor.Lock); // wake idle slots so they see the stop
         foreach (var t in _threads) t.Join();
     }
 

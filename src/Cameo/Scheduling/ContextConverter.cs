@@ -38,12 +38,15 @@ public static class ContextConverter
     /// </summary>
     public static long WatermarkFrontier(long arrival, long previous, long next, ReleasePath[] paths, IFrontierSource estimator, long watermarkDelayMs)
     {
-        if (next == Watermark.EndOfStream || previous == Watermark.None) return arrival;
+        if (next == Watermark.EndOfStream) return arrival;
+        // A first watermark has no predecessor to compare with; it closes nothing that holds records
+        // sent before it, so it is due when the window holding its own event time closes.
+        long from = previous == Watermark.None ? next : previous + 1;
         long best = long.MaxValue;
         foreach (var path in paths)
         {
             if (path.IsImmediate) return arrival;
-            long release = path.Release(previous + 1);
+            long release = path.Release(from);
             if (release <= next) return arrival;
             long expected = estimator.ExpectedArrival(release + watermarkDelayMs);
             if (expected < best) best = expected;

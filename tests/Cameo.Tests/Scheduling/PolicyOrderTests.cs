@@ -39,7 +39,7 @@ public class PolicyOrderTests
         "edf" => s.Frontier + s.Target,
         "llf" => s.Arrival + s.Target - s.OperatorCost - s.PathCost,
         "sjf" => s.OperatorCost,
-        "cameo" => s.Frontier + s.Target - s.OperatorCost - s.PathCost,
+        "cameo" => s.Frontier + s.Target - s.OperatorCost - s.PathCost, // (every deadline here is still ahead when sent)
         _ => throw new ArgumentOutOfRangeException(nameof(policy)),
     };
 
@@ -76,6 +76,30 @@ public class PolicyOrderTests
         var byDefinition = Scenario.Select((s, i) => (s.Name, Rank: ExpectedRank(policy, s, i))).OrderBy(x => x.Rank).Select(x => x.Name);
         Assert.Equal(expected, string.Concat(byDefinition)); // the scenario is what the comment says it is
         Assert.Equal(expected, string.Concat(RunScenario(policy)));
+    }
+
+    [Theory]
+    [InlineData("cameo", "YZX")] // Y can still make it; the two that cannot follow, earliest deadline first
+    [InlineData("edf", "ZXY")]   // pure deadline order lets the lost causes go first
+    public void Under_cameo_messages_that_already_missed_their_start_deadline_yield_to_those_that_can_still_make_it(string policy, string expected)
+    {
+        var clock = new FakeTimeProvider(Start);
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, clock, TimeSpan.FromHours(1));
+        var log = new List<string>();
+        long t0 = PhysicalTime.Now(clock);
+        (string Name, double FrontierMs)[] messages = [("X", -100), ("Y", 40), ("Z", -200)]; // target 10 ms: deadlines -90, 50, -190
+        for (int i = 0; i < messages.Length; i++)
+        {
+            var (name, frontier) = messages[i];
+            var run = Deployment.Deploy(runtime, i, name, TimeSpan.FromMilliseconds(10), clock, b => b.From(Source.From(Array.Empty<string>())).To(log.Add));
+            run.Send(Deployment.InstanceOf(run, "Sink"), new Message<string>([name], [0], 1, pooled: false)
+            {
+                Kind = MessageKind.Data,
+                Context = new PriorityContext(i, t0, t0 + Ms(frontier), Ms(10), 0, 0),
+            });
+        }
+        runtime.RunUntilIdle();
+        Assert.Equal(expected, string.Concat(log));
     }
 
     [Fact]
@@ -149,7 +173,7 @@ public class PolicyOrderTests
             .Where(_ => { log.Add("flat"); return true; })
             .To(_ => { }));
 
-        void Ingest(Runtime.QueryRun run)
+        void Ingest(QueryRun run)
         {
             clock.Advance(TimeSpan.FromMilliseconds(1));
             long now = PhysicalTime.Now(clock);

@@ -21,9 +21,9 @@ internal static class Deployment
         return (QueryRun)runtime.Deploy(context, plan, new DeployOptions(batchSize, maxInFlight));
     }
 
-    /// <summary>The query-local index of the first instance of the node called <paramref name="prefix"/>#n.</summary>
+    /// <summary>The query-local index of the first instance of the first node called <paramref name="prefix"/>#n.</summary>
     public static int InstanceOf(QueryRun run, string prefix) =>
-        run.Plan.InstancesOf(run.Plan.Graph.Nodes.Single(n => n.Name.StartsWith(prefix + "#", StringComparison.Ordinal)))[0];
+        run.Plan.InstancesOf(run.Plan.Graph.Nodes.First(n => n.Name.StartsWith(prefix + "#", StringComparison.Ordinal)))[0];
 
     /// <summary>The source host of a query with one source, typed so a test can hand it batches.</summary>
     public static SourceHost<T> SourceOf<T>(QueryRun run) => run.Hosts.OfType<SourceHost<T>>().Single();

@@ -90,7 +90,7 @@ public class WindowOperatorProperties
         Assert.Equal(oracle.Late[0].Count, op.LateRecords);
     }
 
-    [Property(MaxTest = 60)]
+    [Property(MaxTest = 100)]
     public Property Count_sum_min_max_average_and_custom_match_the_oracle() =>
         Prop.ForAll(Scenarios(twoSides: false).ToArbitrary(), sc =>
         {
@@ -102,7 +102,7 @@ public class WindowOperatorProperties
             CheckAggregate(sc, new DelegateAggregate<Ev, string, string>(() => "", (acc, e) => acc.Length == 0 ? $"{e.Id}" : $"{acc},{e.Id}", acc => acc), Aggregates.Ids);
         });
 
-    [Property(MaxTest = 60)]
+    [Property(MaxTest = 100)]
     public Property Join_matches_a_nested_loop_over_both_sides() =>
         Prop.ForAll(Scenarios(twoSides: true).ToArbitrary(), sc =>
         {

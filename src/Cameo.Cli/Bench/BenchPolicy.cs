@@ -1,0 +1,49 @@
+using Cameo.Scheduling;
+
+namespace Cameo.Cli.Bench;
+
+/// <summary>
+/// A contender in a benchmark: a scheduling policy on the shared worker pool, or the slot baseline
+/// (every operator instance on a thread of its own, FIFO inside each instance).
+/// </summary>
+/// <param name="Name">As the report shows it.</param>
+/// <param name="Policy">The policy that orders messages.</param>
+/// <param name="Slots">True for the thread-per-instance baseline.</param>
+public sealed record BenchPolicy(string Name, ISchedulingPolicy Policy, bool Slots)
+{
+    /// <summary>The policy every other one is compared with.</summary>
+    public const string Reference = "cameo";
+
+    /// <summary>The default line-up: Cameo, the paper's two baselines, then the classic real-time policies.</summary>
+    public const string DefaultList = "cameo,fifo,slots,edf,llf,sjf";
+
+    /// <summary>Every name <see cref="Parse"/> accepts.</summary>
+    public static IEnumerable<string> Known => SchedulingPolicies.All.Select(p => p.Name).Append("slots");
+
+    /// <summary>Parses a comma-separated list such as <c>cameo,fifo,slots</c>.</summary>
+    /// <exception cref="ArgumentException">A name is unknown or repeated, or the list is empty; the message says which.</exception>
+    public static IReadOnlyList<BenchPolicy> ParseList(string list)
+    {
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) throw new ArgumentException("--policies names no policy.");
+        var policies = names.Select(Parse).ToList();
+        var repeated = policies.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null) throw new ArgumentException($"--policies names '{repeated.Key}' more than once.");
+        return policies;
+    }
+
+    /// <summary>The contender called <paramref name="name"/> (case-insensitive).</summary>
+    public static BenchPolicy Parse(string name)
+    {
+        if (name.Equals("slots", StringComparison.OrdinalIgnoreCase)) return new("slots", SchedulingPolicies.Fifo, Slots: true);
+        try
+        {
+            var policy = SchedulingPolicies.Parse(name);
+            return new(policy.Name, policy, Slots: false);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException($"Unknown policy '{name}'. Known: {string.Join(", ", Known)}.");
+        }
+    }
+}

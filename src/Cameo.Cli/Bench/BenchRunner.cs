@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Cameo.Workloads;
+
+namespace Cameo.Cli.Bench;
+
+/// <summary>One measured run of a benchmark: which contender, which round, what it measured.</summary>
+public sealed record BenchRun(string Policy, int Repeat, RunResult Result);
+
+/// <summary>Everything measured for one scenario: the calibration and every run.</summary>
+/// <param name="Scenario">What ran.</param>
+/// <param name="Settings">How it was measured.</param>
+/// <param name="Seconds">Measured seconds per run (the option or the scenario's default).</param>
+/// <param name="Capacity">Calibrated capacity of each query alone.</param>
+/// <param name="CalibrationTime">How long calibration took (zero if it was reused).</param>
+/// <param name="Runs">Every run, in the order they ran.</param>
+/// <param name="CalibrationReusedFrom">The scenario whose calibration of the same queries was reused, if any.</param>
+public sealed record ScenarioBench(Scenario Scenario, BenchSettings Settings, double Seconds, Capacity Capacity, TimeSpan CalibrationTime, IReadOnlyList<BenchRun> Runs, string? CalibrationReusedFrom = null);
+
+/// <summary>
+/// Measures a scenario under several policies with the discipline the comparison needs: one
+/// calibration, then every policy on the same seeded trace in the same process, interleaved
+/// round-robin (each round starting one policy later, so no policy always runs first after
+/// calibration or right after the same neighbour), each run with its own warm-up.
+/// </summary>
+public static class BenchRunner
+{
+    /// <summary>Calibrates <paramref name="scenario"/>, then runs every policy <see cref="BenchSettings.Repeat"/> times.</summary>
+    /// <param name="scenario">What to measure.</param>
+    /// <param name="settings">Policies, durations, load, seed.</param>
+    /// <param name="log">Told what is happening (a line per step).</param>
+    /// <param name="calibrated">A calibration of the same queries on the same workers, and the scenario it was made for, to reuse instead of calibrating again.</param>
+    /// <param name="cancellationToken">Stops between runs (and shortens the current one).</param>
+    public static async Task<ScenarioBench> RunAsync(Scenario scenario, BenchSettings settings, Action<string>? log = null,
+        (Capacity Capacity, string Scenario)? calibrated = null, CancellationToken cancellationToken = default)
+    {
+        if (settings.Problem() is { } problem) throw new ArgumentException(problem, nameof(settings));
+        double seconds = settings.SecondsFor(scenario);
+
+        var clock = Stopwatch.StartNew();
+        Capacity capacity;
+        string? reusedFrom = null;
+        if (calibrated is { } reuse && scenario.Queries.All(q => reuse.Capacity.EventsPerSecond.ContainsKey(q.Name)))
+        {
+            log?.Invoke($"reusing the calibration of {reuse.Scenario} (same queries)");
+            (capacity, reusedFrom) = reuse;
+        }
+        else
+        {
+            log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone at saturation, then the mix, for {settings.CalibrationSeconds:0.#} s or more each");
+            capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, cancellationToken).ConfigureAwait(false);
+        }
+        var calibrationTime = reusedFrom is null ? clock.Elapsed : TimeSpan.Zero;
+
+        var runs = new List<BenchRun>();
+        int total = settings.Repeat * settings.Policies.Count;
+        for (int repeat = 1; repeat <= settings.Repeat; repeat++)
+        {
+            foreach (var policy in RoundOrder(settings.Policies, repeat))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                // Each run starts on a clean heap, so no run pays for the garbage of the one before.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                GC.Collect();
+                var run = new RunSettings(policy.Policy, settings.Workers, seconds, settings.WarmupSeconds, settings.Load, settings.Seed, policy.Slots);
+                var result = await ScenarioRunner.RunAsync(scenario, capacity, run, cancellationToken: cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                runs.Add(new BenchRun(policy.Name, repeat, result));
+                log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {BenchTables.Pct(result.Utilization)}");
+            }
+        }
+        return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs, reusedFrom);
+    }
+
+    /// <summary>The order of round <paramref name="repeat"/> (1-based): the list rotated by one more each round.</summary>
+    public static IReadOnlyList<BenchPolicy> RoundOrder(IReadOnlyList<BenchPolicy> policies, int repeat)
+    {
+        int shift = (repeat - 1) % policies.Count;
+        return [.. policies.Skip(shift), .. policies.Take(shift)];
+    }
+}

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using Cameo.Cli.Bench;
+using Cameo.Cli.Reporting;
+using Cameo.Workloads;
+using Spectre.Console;
+
+namespace Cameo.Cli.Commands;
+
+/// <summary>
+/// `cameo bench &lt;scenario&gt;`: reproduces the paper's experiments on this machine. Calibrates,
+/// runs every policy on the same trace (interleaved, repeated, with warm-up), prints a table per
+/// scenario with the ratios to Cameo and a verdict per target, and with --out writes results.json
+/// and PNG plots.
+/// </summary>
+public static class BenchCommand
+{
+    /// <summary>Scenario names the command accepts.</summary>
+    public static IReadOnlyList<string> Scenarios { get; } = [.. Scenario.Names, "all"];
+
+    public static Command Create()
+    {
+        var scenario = new Argument<string>("scenario") { Description = $"What to measure: {string.Join(", ", Scenarios)}." };
+        scenario.AcceptOnlyFromAmong([.. Scenarios]);
+        var policies = new Option<string>("--policies") { Description = $"Comma-separated policies to compare: {string.Join(", ", BenchPolicy.Known)}.", DefaultValueFactory = _ => BenchPolicy.DefaultList };
+        var seconds = new Option<double?>("--seconds") { Description = $"Measured seconds per run. Default: {BenchSettings.DefaultSeconds:0} s; single-tenant {BenchSettings.SingleTenantSeconds:0} s (its results come from 5 s windows); spike until {BenchSettings.AfterLastSpikeSeconds:0} s after the last spike." };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds each run runs before it is measured.", DefaultValueFactory = _ => 1 };
+        var load = new Option<double>("--load") { Description = "Offered load as a fraction of the calibrated capacity.", DefaultValueFactory = _ => 0.9 };
+        var repeat = new Option<int>("--repeat") { Description = "Rounds; each runs every policy once, in rotated order.", DefaultValueFactory = _ => 3 };
+        var seed = new Option<int>("--seed") { Description = "Input seed, shared by every run.", DefaultValueFactory = _ => 42 };
+        var workers = new Option<int>("--workers") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var calibration = new Option<double>("--calibration-seconds") { Description = "Seconds calibration measures each query alone and each round of the mix (at least; saturated queries are measured longer).", DefaultValueFactory = _ => 1 };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Write results.json and the PNG plots into DIR." };
+        var command = new Command("bench", "Compare Cameo with the baselines (fifo, slots) and other policies on the paper's scenarios.")
+        {
+            scenario, policies, seconds, warmup, load, repeat, seed, workers, calibration, output,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            IReadOnlyList<BenchPolicy> contenders;
+            try
+            {
+                contenders = BenchPolicy.ParseList(parse.GetValue(policies)!);
+            }
+            catch (ArgumentException ex)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(ex.Message)}[/]");
+                return 2;
+            }
+            var settings = new BenchSettings(contenders, parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(load),
+                parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration));
+            if (settings.Problem() is { } problem)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+                return 2;
+            }
+            return await RunAsync(parse.GetValue(scenario)!, settings, parse.GetValue(output), ct);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string name, BenchSettings settings, DirectoryInfo? output, CancellationToken ct)
+    {
+        var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList() : [Scenario.ByName(name)];
+        var results = new List<ScenarioJson>();
+        (Capacity, string)? calibrated = null; // spike has the multi-tenant queries: `all` calibrates them once
+        foreach (var scenario in scenarios)
+        {
+            int runs = settings.Repeat * settings.Policies.Count;
+            AnsiConsole.MarkupLine($"[bold]cameo bench {scenario.Name}[/]: {string.Join(", ", settings.Policies.Select(p => p.Name))}; " +
+                $"{settings.Repeat} round(s) x {settings.SecondsFor(scenario):0.#} s measured (+{settings.WarmupSeconds:0.#} s warm-up) = {runs} runs on {settings.Workers} workers, seed {settings.Seed}");
+            ScenarioBench bench;
+            try
+            {
+                bench = await BenchRunner.RunAsync(scenario, settings, line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), calibrated, ct);
+                calibrated = (bench.Capacity, bench.CalibrationReusedFrom ?? scenario.Name);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
+                return 130;
+            }
+            catch (Exception ex) when (ex is AggregateException or InvalidOperationException)
+            {
+                // A query failed (the engine says which and why); scenarios already measured stay written.
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(scenario.Name)} failed: {Markup.Escape(ex.Message)}[/]");
+                foreach (var inner in (ex as AggregateException)?.InnerExceptions ?? [])
+                    AnsiConsole.MarkupLine($"[red]  {Markup.Escape(inner.Message)}[/]");
+                return 1;
+            }
+            if (bench.Scenario.Spikes.Any(s => s.StartSecond + s.Seconds > bench.Seconds))
+                AnsiConsole.MarkupLine($"[yellow]Runs of {bench.Seconds:0.#} s end before the last spike does; omit --seconds to cover every spike.[/]");
+            var summary = new BenchSummary(bench);
+            var json = ScenarioJson.From(bench, summary);
+            results.Add(json);
+            AnsiConsole.Write(BenchTables.Calibration(bench));
+            AnsiConsole.Write(BenchTables.Summary(bench, summary));
+            AnsiConsole.Write(BenchTables.Noise(summary));
+            AnsiConsole.WriteLine();
+            AnsiConsole.Write(BenchTables.Verdicts(json.Targets));
+            AnsiConsole.WriteLine();
+            if (output is not null)
+            {
+                foreach (var path in BenchPlots.Write(bench, output.FullName))
+                    AnsiConsole.MarkupLine($"Wrote {Markup.Escape(path)}");
+                // Rewritten after every scenario, so a long `all` that is interrupted keeps what it measured.
+                string written = scenarios.Count == 1 ? Json.Write(output.FullName, "results.json", results[0]) : Json.Write(output.FullName, "results.json", results);
+                AnsiConsole.MarkupLine($"Wrote {Markup.Escape(written)}");
+            }
+        }
+        AnsiConsole.MarkupLine("[grey]Numbers depend on the machine and on what else runs on it; compare ratios, not absolute latencies.[/]");
+        return 0;
+    }
+}

@@ -41,6 +41,14 @@ public sealed class CameoClient(IGrainFactory grains)
         return await Task.WhenAll(keys.Select(StatusAsync)).ConfigureAwait(false);
     }
 
+    /// <summary>A line per instance of query <paramref name="key"/>: its queues, credits and turn (diagnostics).</summary>
+    public async Task<string[]> DescribeAsync(string key)
+    {
+        var status = await StatusAsync(key).ConfigureAwait(false);
+        return await Task.WhenAll(Enumerable.Range(0, status.Placement.Length)
+            .Select(i => grains.GetGrain<IInstanceGrain>($"{key}/{i}").Describe())).ConfigureAwait(false);
+    }
+
     /// <summary>Stops a query's sources; its windows flush and it completes.</summary>
     public Task StopAsync(string key) => grains.GetGrain<IQueryGrain>(key).Stop();
 

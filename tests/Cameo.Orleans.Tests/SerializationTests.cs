@@ -47,9 +47,10 @@ public sealed class SerializationTests
         var sent = new Message<T>(padded, timestamps, items.Length, pooled: false)
         { Kind = MessageKind.Data, Sender = 3, Channel = 2, Port = 1, Watermark = 9_999, Context = Context };
 
-        var envelope = RoundTrip(new Envelope(sent, sequence: 41));
+        var envelope = RoundTrip(new Envelope(sent, sequence: 41, sentAt: 77));
 
         Assert.Equal(41, envelope.Sequence);
+        Assert.Equal(77, envelope.SentAt);
         var received = Assert.IsType<Message<T>>(envelope.Message);
         AssertSameHeader(sent, received);
         Assert.Equal(items, received.ItemSpan.ToArray());
@@ -77,7 +78,7 @@ public sealed class SerializationTests
     public void Batches_of_application_records_round_trip_with_or_without_orleans_attributes()
     {
         var plain = new[] { new PlainRecord("x", [1, 2], DateTimeOffset.FromUnixTimeMilliseconds(5)) };
-        var envelope = RoundTrip(new Envelope(new Message<PlainRecord>(plain, [1], 1, pooled: false) { Context = Context }, 0));
+        var envelope = RoundTrip(new Envelope(new Message<PlainRecord>(plain, [1], 1, pooled: false) { Context = Context }, 0, 0));
         var received = Assert.IsType<Message<PlainRecord>>(envelope.Message);
         Assert.Equal(plain[0].Name, received.Items[0].Name);
         Assert.Equal(plain[0].Values, received.Items[0].Values);
@@ -96,7 +97,7 @@ public sealed class SerializationTests
         AssertBatchRoundTrips(items);
 
         var message = new Message<Reading>(items, new long[items.Length], items.Length, pooled: false) { Context = Context };
-        int size = Serializer.SerializeToArray(new Envelope(message, 0)).Length;
+        int size = Serializer.SerializeToArray(new Envelope(message, 0, 0)).Length;
         int raw = items.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<Reading>() + items.Length * sizeof(long);
         Assert.True(size < raw + 300, $"{size} bytes on the wire for {raw} bytes of records and timestamps");
     }
@@ -107,7 +108,7 @@ public sealed class SerializationTests
     public void Messages_without_records_round_trip(MessageKind kind)
     {
         var sent = new Message { Kind = kind, Sender = 1, Channel = 4, Port = 0, Watermark = 123_456, Context = Context };
-        var envelope = RoundTrip(new Envelope(sent, 5));
+        var envelope = RoundTrip(new Envelope(sent, 5, 0));
         AssertSameHeader(sent, envelope.Message);
     }
 

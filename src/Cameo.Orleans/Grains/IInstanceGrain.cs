@@ -38,6 +38,10 @@ public interface IInstanceGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("probe")]
     Task<bool> Probe();
 
+    /// <summary>A one-line account of the instance's queues, credits and turn, for diagnostics.</summary>
+    [AlwaysInterleave, Alias("describe")]
+    Task<string> Describe();
+
     /// <summary>Stops reading (sources); windows flush and the query completes.</summary>
     [AlwaysInterleave, Alias("stop")]
     Task Stop();

@@ -37,7 +37,7 @@ namespace Cameo.Orleans.Grains;
 public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain, IInstanceGrain, ITransport
 {
     private readonly Dictionary<(int Target, int Channel), long> _sent = [];
-    private readonly Dictionary<(int Channel, long Sequence), Message> _early = [];
+    private readonly Dictionary<(int Channel, long Sequence), Envelope> _early = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<int, (ReplyContext Reply, int Messages)> _acks = [];
     private QuerySpec _spec = null!;
@@ -84,9 +84,10 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     public Task Push(Envelope envelope)
     {
         if (!Arrived(envelope)) return Task.CompletedTask;
-        foreach (var message in InOrder(envelope))
+        foreach (var ready in InOrder(envelope))
         {
-            long rank = silo.Options.Policy!.Rank(message.Context, PhysicalTime.Now(_query.Context.Clock));
+            var message = ready.Message;
+            long rank = silo.Options.Policy!.Rank(message.Context, ready.SentAt);
             long enqueued = ProcessingClock.Next();
             if (silo.Options.OnProcessed is not null) _enqueuedAt[message] = enqueued;
             _mailbox!.Enqueue(message, rank, enqueued);
@@ -106,8 +107,9 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     public async Task PushInOrder(Envelope envelope)
     {
         if (!Arrived(envelope)) return;
-        foreach (var message in InOrder(envelope))
+        foreach (var ready in InOrder(envelope))
         {
+            var message = ready.Message;
             long enqueued = ProcessingClock.Next();
             while (!_over && _credits.InFlight >= _credits.Capacity) await _credits.WaitAsync(CancellationToken.None);
             Execute(message, PhysicalTime.Now(_query.Context.Clock), enqueued);
@@ -124,6 +126,17 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     }
 
     public Task<bool> Probe() => Task.FromResult(_host is not null);
+
+    public Task<string> Describe()
+    {
+        if (_host is null) return Task.FromResult($"{this.GetPrimaryKeyString()}: no state");
+        var scheduler = silo.Scheduler;
+        string turn = _waiting is { IsGranted: false } w ? $"waiting for a turn at rank {w.Rank}" : _pumping ? "pumping" : "idle";
+        return Task.FromResult($"{Name} @ {RuntimeIdentity}: mailbox {_mailbox?.Count ?? 0} (best rank {_mailbox?.BestRank ?? long.MaxValue}), "
+            + $"out of order {_early.Count}, unacknowledged {_credits.InFlight}/{_credits.Capacity}, {turn}"
+            + (scheduler is null ? "" : $"; silo head rank {scheduler.HeadRank}, {scheduler.FreeTurns} of {scheduler.Turns} turns free")
+            + (_over ? ", over" : ""));
+    }
 
     public Task Stop()
     {
@@ -156,7 +169,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         _sent[key] = sequence + 1;
         _credits.Add();
         var receiver = Instance(target);
-        var envelope = new Envelope(message, sequence);
+        var envelope = new Envelope(message, sequence, PhysicalTime.Now(_query.Context.Clock));
         if (silo.Scheduler is null) receiver.PushInOrder(envelope);
         else receiver.Push(envelope);
     }
@@ -188,17 +201,17 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         return false;
     }
 
-    /// <summary>The messages that can be processed now that <paramref name="envelope"/> arrived, in their channel's order.</summary>
-    private IEnumerable<Message> InOrder(Envelope envelope)
+    /// <summary>The envelopes that can be processed now that <paramref name="envelope"/> arrived, in their channel's order.</summary>
+    private IEnumerable<Envelope> InOrder(Envelope envelope)
     {
         int channel = envelope.Message.Channel;
         if (envelope.Sequence != _expected[channel])
         {
-            _early[(channel, envelope.Sequence)] = envelope.Message;
+            _early[(channel, envelope.Sequence)] = envelope;
             yield break;
         }
         _expected[channel]++;
-        yield return envelope.Message;
+        yield return envelope;
         while (_early.Remove((channel, _expected[channel]), out var next))
         {
             _expected[channel]++;

@@ -35,6 +35,9 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
 
     public int Turns { get; }
 
+    /// <summary>Turns not held right now (a snapshot, for diagnostics).</summary>
+    public int FreeTurns { get { lock (_lock) return _free; } }
+
     /// <summary>Rank of the most urgent waiting request, or <see cref="long.MaxValue"/>; read without the lock.</summary>
     public long HeadRank => Volatile.Read(ref _headRank);
 

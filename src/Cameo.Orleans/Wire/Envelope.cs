@@ -18,10 +18,11 @@ public sealed class Envelope
 {
     [NonSerialized] private Message? _message;
 
-    public Envelope(Message message, long sequence)
+    public Envelope(Message message, long sequence, long sentAt)
     {
         _message = message;
         Sequence = sequence;
+        SentAt = sentAt;
         Header = MessageHeader.Of(message);
         Records = RecordBatch.Of(message);
     }
@@ -30,6 +31,13 @@ public sealed class Envelope
     [Id(0)] public long Sequence { get; private set; }
 
     [Id(1)] public MessageHeader Header { get; private set; }
+
+    /// <summary>
+    /// When the sender sent it (physical ticks): the moment it was queued, as the embedded runtime
+    /// ranks a message when it is sent. Policies that look at queueing time (FIFO, Cameo's test for a
+    /// missed start deadline) see the same moment whether or not a network hop follows.
+    /// </summary>
+    [Id(3)] public long SentAt { get; private set; }
 
     /// <summary>The records, or null for a watermark or end message.</summary>
     [Id(2)] public RecordBatch? Records { get; private set; }

@@ -10,7 +10,7 @@ namespace Cameo.Benchmarks;
 /// and, for scale, as a plain single-threaded loop doing the same work; prints events/s, allocated
 /// bytes per event (steady state: after the warm-up) and the process's peak working set.
 /// </summary>
-internal sealed class YsbSaturation(double seconds, double warmup, int workers, ISchedulingPolicy policy, int traceEvents, int parseParallelism, int seed)
+internal sealed class YsbSaturation(double seconds, double warmup, int workers, ISchedulingPolicy policy, int traceEvents, int parseParallelism, int seed, int repeats, bool sampleAllocations)
 {
     private const long TraceStartMs = 1_700_000_000_000;
 
@@ -19,7 +19,8 @@ internal sealed class YsbSaturation(double seconds, double warmup, int workers, 
         var campaigns = new YsbCampaigns(seed);
         var trace = new YsbTrace(new YsbGenerator(campaigns, seed), traceEvents, TraceStartMs, eventsPerSecond: 1_000_000);
         Console.WriteLine($"YSB saturation: {workers} worker(s), policy {policy.Name}, {Environment.ProcessorCount} core(s); trace of {trace.Count:N0} events ({trace.JsonBytes / 1e6:F0} MB JSON), {warmup} s warm-up + {seconds} s per run");
-        Console.WriteLine($"{"run",-16} {"events/s",14} {"B/event",9} {"outputs",9}");
+        Console.WriteLine($"{"run",-16} {"events/s",14} {"per CPU-s",14} {"cores",6} {"B/event",9} {"outputs",9}");
+        for (int repeat = 0; repeat < repeats; repeat++)
         foreach (string mode in modes)
         {
             var result = mode switch
@@ -30,19 +31,24 @@ internal sealed class YsbSaturation(double seconds, double warmup, int workers, 
                 "loop-json" => Loop(trace, campaigns, json: true),
                 _ => throw new ArgumentException($"Unknown mode '{mode}'."),
             };
-            Console.WriteLine($"{mode,-16} {result.EventsPerSecond,14:N0} {result.BytesPerEvent,9:F3} {result.Outputs,9:N0}");
+            Console.WriteLine($"{mode,-16} {result.EventsPerSecond,14:N0} {result.EventsPerCpuSecond,14:N0} {result.Cores,6:F2} {result.BytesPerEvent,9:F3} {result.Outputs,9:N0}");
         }
         Console.WriteLine($"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB (the trace holds {(trace.JsonBytes + trace.Count * 16L) / (1024.0 * 1024):F0} MiB)");
         return 0;
     }
 
-    private readonly record struct Result(double EventsPerSecond, double BytesPerEvent, long Outputs);
+    /// <param name="EventsPerSecond">Events per second of wall-clock time.</param>
+    /// <param name="EventsPerCpuSecond">Events per second of the process's CPU time: robust when other processes share the cores.</param>
+    /// <param name="Cores">CPU time over wall-clock time: how many cores the process kept busy.</param>
+    /// <param name="BytesPerEvent">Bytes allocated (by the whole process) per event.</param>
+    /// <param name="Outputs">Window results emitted over the whole run.</param>
+    private readonly record struct Result(double EventsPerSecond, double EventsPerCpuSecond, double Cores, double BytesPerEvent, long Outputs);
 
     private Result Engine(YsbTrace trace, YsbCampaigns campaigns, bool json)
     {
         using var engine = new EngineScope(CameoEngine.Create(o => { o.Workers = workers; o.Policy = policy; }));
-        long outputs = 0;
-        var sink = Sink.Call<WindowResult<int, long>>(_ => Interlocked.Increment(ref outputs));
+        long outputs = 0, views = 0;
+        var sink = Sink.Call<WindowResult<int, long>>(r => { outputs++; views += r.Value; }); // one sink instance: one thread at a time
         Func<long> read;
         QueryHandle query;
         if (json)
@@ -59,28 +65,42 @@ internal sealed class YsbSaturation(double seconds, double warmup, int workers, 
         }
         engine.Engine.Start();
         Thread.Sleep(TimeSpan.FromSeconds(warmup));
-        var (events, elapsed, allocated) = Measure(read, () => Thread.Sleep(TimeSpan.FromSeconds(seconds)));
+        var m = Measure(read, () => Thread.Sleep(TimeSpan.FromSeconds(seconds)));
         query.Stop();
-        query.Completion.Wait(TimeSpan.FromSeconds(30));
+        query.Completion.Wait(TimeSpan.FromSeconds(30)); // stopping flushes every window
         if (query.Failure is { } failure) throw failure;
-        return new Result(events / elapsed.TotalSeconds, allocated / (double)events, Interlocked.Read(ref outputs));
+        long total = read();
+        if (query.Completion.IsCompleted && Math.Abs(views - total / 3.0) > total * 0.01)
+            throw new InvalidOperationException($"The query counted {views:N0} views in {total:N0} events; about a third was expected.");
+        return m.ToResult(outputs);
     }
 
     private Result Loop(YsbTrace trace, YsbCampaigns campaigns, bool json)
     {
         var loop = new PlainLoop(trace, campaigns);
         loop.RunFor(TimeSpan.FromSeconds(warmup), json);
-        var (events, elapsed, allocated) = Measure(() => loop.Events, () => loop.RunFor(TimeSpan.FromSeconds(seconds), json));
-        return new Result(events / elapsed.TotalSeconds, allocated / (double)events, loop.Outputs);
+        return Measure(() => loop.Events, () => loop.RunFor(TimeSpan.FromSeconds(seconds), json)).ToResult(loop.Outputs);
     }
 
-    private static (long Events, TimeSpan Elapsed, long Allocated) Measure(Func<long> events, Action run)
+    private Measurement Measure(Func<long> events, Action run)
     {
+        using var sampler = sampleAllocations ? new AllocationSampler() : null;
+        var process = Process.GetCurrentProcess();
         long events0 = events(), allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+        var cpu0 = process.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         run();
         long events1 = events(), allocated1 = GC.GetTotalAllocatedBytes(precise: true);
-        return (events1 - events0, watch.Elapsed, allocated1 - allocated0);
+        process.Refresh();
+        foreach (var (type, samples) in sampler?.Top(8) ?? [])
+            Console.WriteLine($"    allocation samples (~100 KB each): {samples,5} {type}");
+        return new Measurement(events1 - events0, watch.Elapsed, process.TotalProcessorTime - cpu0, allocated1 - allocated0);
+    }
+
+    private readonly record struct Measurement(long Events, TimeSpan Elapsed, TimeSpan Cpu, long Allocated)
+    {
+        public Result ToResult(long outputs) => new(
+            Events / Elapsed.TotalSeconds, Events / Cpu.TotalSeconds, Cpu / Elapsed, Allocated / (double)Events, outputs);
     }
 
     /// <summary>Disposes the engine synchronously (the measurement runs on the main thread).</summary>

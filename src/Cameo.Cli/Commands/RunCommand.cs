@@ -21,16 +21,17 @@ public static class RunCommand
         var workers = new Option<int>("--workers") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Input seed.", DefaultValueFactory = _ => 42 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Write DIR/results.json." };
+        var recalibrate = new Option<bool>("--recalibrate") { Description = "Measure capacity again instead of reusing this machine's last calibration." };
         var command = new Command("run", "Run the multi-tenant demo on the embedded runtime and summarize each query.")
         {
-            policy, seconds, load, workers, seed, output,
+            policy, seconds, load, workers, seed, output, recalibrate,
         };
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(policy)!, parse.GetValue(seconds), parse.GetValue(load), parse.GetValue(workers), parse.GetValue(seed), parse.GetValue(output), ct));
+            parse.GetValue(policy)!, parse.GetValue(seconds), parse.GetValue(load), parse.GetValue(workers), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(recalibrate), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string policyName, double seconds, double load, int workers, int seed, DirectoryInfo? output, CancellationToken ct)
+    private static async Task<int> RunAsync(string policyName, double seconds, double load, int workers, int seed, DirectoryInfo? output, bool recalibrate, CancellationToken ct)
     {
         bool slots = policyName.Equals("slots", StringComparison.OrdinalIgnoreCase);
         ISchedulingPolicy policy;
@@ -51,9 +52,19 @@ public static class RunCommand
 
         var scenario = Scenario.MultiTenant();
         AnsiConsole.MarkupLine($"[bold]Cameo[/] demo: {scenario.Queries.Count} tenants on {workers} workers, policy [bold]{(slots ? "slots" : policy.Name)}[/], load {load:P0}");
-        var capacity = await AnsiConsole.Status().StartAsync("Calibrating: each query alone at saturation...", _ =>
-            Capacity.MeasureAsync(scenario, workers, TimeSpan.FromSeconds(1), seed, ct));
-        AnsiConsole.MarkupLine($"  mix calibration rounds: {string.Join(" -> ", capacity.Rounds.Select(r => r.ToString("0.00")))}");
+        Capacity capacity;
+        if (!recalibrate && CalibrationCache.TryLoad(scenario, workers) is { } kept)
+        {
+            capacity = kept.Capacity;
+            AnsiConsole.MarkupLine($"  capacity as calibrated at {kept.MeasuredAt:u} (kept in {Markup.Escape(CalibrationCache.PathFor(scenario.Name, workers))}; --recalibrate measures again)");
+        }
+        else
+        {
+            capacity = await AnsiConsole.Status().StartAsync("Calibrating: each query alone at saturation, then the mix...", _ =>
+                Capacity.MeasureAsync(scenario, workers, TimeSpan.FromSeconds(1), seed, ct));
+            CalibrationCache.Save(scenario, workers, capacity);
+            AnsiConsole.MarkupLine($"  mix calibration rounds: {string.Join(" -> ", capacity.Rounds.Select(r => r.ToString("0.00")))}");
+        }
         foreach (var q in scenario.Queries)
             AnsiConsole.MarkupLine($"  {Markup.Escape(q.Name),-14} capacity {capacity.EventsPerSecond[q.Name],12:N0} events/s; offered {capacity.RateFor(q, load),10:N0} events/s");
 

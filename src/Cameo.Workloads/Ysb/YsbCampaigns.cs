@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Numerics;
+
 namespace Cameo.Workloads.Ysb;
 
 /// <summary>
@@ -15,6 +18,8 @@ public sealed class YsbCampaigns
 
     private readonly Dictionary<Guid, int> _adIndex;
     private readonly int[] _campaignOfAd;
+    private readonly byte[][] _adIdUtf8;
+    private readonly int[] _adSlots; // open addressing over the UTF-8 ids: ad index + 1, 0 for empty
 
     /// <param name="seed">Derives every id.</param>
     /// <param name="campaigns">Number of campaigns.</param>
@@ -29,6 +34,14 @@ public sealed class YsbCampaigns
         AdIds = [.. adGuids.Select(g => g.ToString())];
         _campaignOfAd = [.. Enumerable.Range(0, AdIds.Count).Select(ad => ad / adsPerCampaign)];
         _adIndex = adGuids.Select((g, i) => (g, i)).ToDictionary(p => p.g, p => p.i);
+        _adIdUtf8 = [.. AdIds.Select(s => System.Text.Encoding.UTF8.GetBytes(s))];
+        _adSlots = new int[(int)BitOperations.RoundUpToPowerOf2((uint)AdIds.Count * 4)];
+        for (int ad = 0; ad < _adIdUtf8.Length; ad++)
+        {
+            int slot = SlotOf(_adIdUtf8[ad]);
+            while (_adSlots[slot] != 0) slot = (slot + 1) & (_adSlots.Length - 1);
+            _adSlots[slot] = ad + 1;
+        }
     }
 
     /// <summary>Campaign UUIDs, by campaign index.</summary>
@@ -42,6 +55,31 @@ public sealed class YsbCampaigns
 
     /// <summary>The index of the ad with UUID <paramref name="adId"/>, or -1 if the table does not know it.</summary>
     public int AdIndexOf(Guid adId) => _adIndex.TryGetValue(adId, out int i) ? i : -1;
+
+    /// <summary>
+    /// The index of the ad whose id is exactly <paramref name="utf8"/> in the table's canonical form
+    /// (lower-case, hyphenated, as <see cref="AdIds"/> spells it), or -1. A hash probe over the raw
+    /// bytes: the parser's fast path, which falls back to <see cref="AdIndexOf(Guid)"/> for other spellings.
+    /// </summary>
+    public int AdIndexOfCanonical(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length != 36) return -1;
+        for (int slot = SlotOf(utf8); ; slot = (slot + 1) & (_adSlots.Length - 1))
+        {
+            int entry = _adSlots[slot];
+            if (entry == 0) return -1;
+            if (utf8.SequenceEqual(_adIdUtf8[entry - 1])) return entry - 1;
+        }
+    }
+
+    /// <summary>A hash of a 36-byte id from three 8-byte reads that cover its random hex digits.</summary>
+    private int SlotOf(ReadOnlySpan<byte> utf8)
+    {
+        ulong h = BinaryPrimitives.ReadUInt64LittleEndian(utf8) * 0x9E3779B97F4A7C15ul
+                ^ BinaryPrimitives.ReadUInt64LittleEndian(utf8[14..]) * 0xC2B2AE3D27D4EB4Ful
+                ^ BinaryPrimitives.ReadUInt64LittleEndian(utf8[28..]);
+        return (int)((h ^ (h >> 29)) & (ulong)(_adSlots.Length - 1));
+    }
 
     /// <summary>A random version-4 UUID drawn from <paramref name="random"/> (so it is reproducible).</summary>
     internal static Guid NewUuid(Random random)

@@ -45,8 +45,13 @@ public sealed class YsbParser(YsbCampaigns campaigns)
             if (reader.ValueTextEquals("ad_id"u8))
             {
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.String || !reader.TryGetGuid(out Guid id)) { error = "ad_id must be a UUID string"; return false; }
-                ad = campaigns.AdIndexOf(id);
+                if (reader.TokenType != JsonTokenType.String) { error = "ad_id must be a UUID string"; return false; }
+                ad = reader.ValueIsEscaped ? -1 : campaigns.AdIndexOfCanonical(reader.ValueSpan); // the ids as generated, byte for byte
+                if (ad < 0)
+                {
+                    if (!reader.TryGetGuid(out Guid id)) { error = "ad_id must be a UUID string"; return false; }
+                    ad = campaigns.AdIndexOf(id); // another spelling of a known ad, or an unknown one
+                }
                 seen |= 1;
             }
             else if (reader.ValueTextEquals("event_type"u8))

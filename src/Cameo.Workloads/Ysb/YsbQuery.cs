@@ -13,6 +13,19 @@ namespace Cameo.Workloads.Ysb;
 /// filter, together with dropping non-views. Windows use the records' event-time stamps, which the
 /// source assigns (<see cref="YsbEvent.EventTime"/>, or <see cref="YsbJsonLine.Timestamp"/> for raw lines).
 /// </remarks>
+/// <example>
+/// A paced YSB tenant (same seed, same events under every policy), and a saturation run on a trace:
+/// <code>
+/// var campaigns = new YsbCampaigns(seed);
+/// var generator = new YsbGenerator(campaigns, seed);
+/// engine.AddQuery("ysb", TimeSpan.FromSeconds(1), b => YsbQuery.Define(b,
+///     Source.Generate((i, dueMs) => generator.Event(i, dueMs), eventsPerSecond: 100_000), campaigns,
+///     Sink.Call&lt;WindowResult&lt;int, long&gt;&gt;(r => Console.WriteLine($"{campaigns.CampaignIds[r.Key]} {r.Start}: {r.Value}"))));
+///
+/// var trace = new YsbTrace(generator, count: 1 &lt;&lt; 19, startMs: 1_700_000_000_000, eventsPerSecond: 1_000_000);
+/// engine.AddQuery("ysb-json", TimeSpan.FromSeconds(1), b => YsbQuery.DefineJson(b, trace.ReplayJson(), campaigns, sink, parseParallelism: 2));
+/// </code>
+/// </example>
 public static class YsbQuery
 {
     /// <summary>YSB's window: 10 s tumbling, in event time.</summary>

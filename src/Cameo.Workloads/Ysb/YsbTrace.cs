@@ -58,27 +58,24 @@ public sealed class YsbTrace
     public long JsonBytes => _json.Length;
 
     /// <summary>Replays the pre-parsed events; <paramref name="total"/> events, or until the query is stopped.</summary>
-    public Replay<YsbEvent> ReplayEvents(long? total = null) =>
-        new(total, (i, pass) => { var e = _events[i]; return e with { EventTime = e.EventTime + pass * SpanMs }; }, Count);
+    public Replay<YsbEvent> ReplayEvents(long? total = null) => new EventReplay(this, total);
 
     /// <summary>Replays the JSON lines; <paramref name="total"/> lines, or until the query is stopped.</summary>
-    public Replay<YsbJsonLine> ReplayJson(long? total = null) =>
-        new(total, (i, pass) => new YsbJsonLine(_json, _lineStarts[i], _lineStarts[i + 1] - _lineStarts[i], _events[i].EventTime + pass * SpanMs), Count);
+    public Replay<YsbJsonLine> ReplayJson(long? total = null) => new JsonReplay(this, total);
 
-    /// <summary>A replay source; counts what it has handed out.</summary>
-    public sealed class Replay<T> : Source<T>
+    /// <summary>A replay source of <see cref="YsbTrace"/>; counts what it has handed out.</summary>
+    public abstract class Replay<T> : Source<T>
     {
         private readonly long? _total;
-        private readonly Func<int, long, T> _record;
-        private readonly int _count;
         private long _read;
 
-        internal Replay(long? total, Func<int, long, T> record, int count)
+        private protected Replay(YsbTrace trace, long? total)
         {
+            Trace = trace;
             _total = total;
-            _record = record;
-            _count = count;
         }
+
+        private protected YsbTrace Trace { get; }
 
         public override string Description => "YSB trace replay";
 
@@ -87,24 +84,55 @@ public sealed class YsbTrace
 
         public override SourceReader<T> Open(int instance, int parallelism, SourceContext context) => new Reader(this);
 
+        /// <summary>Writes trace entries <paramref name="first"/>.. of pass <paramref name="pass"/> into <paramref name="items"/>.</summary>
+        private protected abstract void Fill(Span<T> items, int first, long pass);
+
         private sealed class Reader(Replay<T> replay) : SourceReader<T>
         {
             private long _next;
 
             public override ValueTask<SourceRead> ReadAsync(T[] items, long[] arrivals, long now, CancellationToken cancellationToken)
             {
-                long end = replay._total is { } total ? Math.Min(total, _next + items.Length) : _next + items.Length;
-                int n = (int)(end - _next);
-                long pass = _next / replay._count;
-                int i = (int)(_next % replay._count);
-                for (int k = 0; k < n; k++)
+                int count = replay.Trace.Count;
+                long end = _next + items.Length;
+                if (replay._total is { } total) end = Math.Min(total, end);
+                int n = 0;
+                while (_next < end)
                 {
-                    items[k] = replay._record(i, pass);
-                    if (++i == replay._count) { i = 0; pass++; }
+                    int first = (int)(_next % count);
+                    int chunk = (int)Math.Min(end - _next, count - first); // never across the end of a pass
+                    replay.Fill(items.AsSpan(n, chunk), first, _next / count);
+                    n += chunk;
+                    _next += chunk;
                 }
-                _next = end;
                 Interlocked.Add(ref replay._read, n);
                 return new(new SourceRead(n, replay._total is { } t && _next >= t));
+            }
+        }
+    }
+
+    private sealed class EventReplay(YsbTrace trace, long? total) : Replay<YsbEvent>(trace, total)
+    {
+        private protected override void Fill(Span<YsbEvent> items, int first, long pass)
+        {
+            Trace._events.AsSpan(first, items.Length).CopyTo(items);
+            long shift = pass * Trace.SpanMs;
+            if (shift == 0) return;
+            foreach (ref var e in items) e = e with { EventTime = e.EventTime + shift };
+        }
+    }
+
+    private sealed class JsonReplay(YsbTrace trace, long? total) : Replay<YsbJsonLine>(trace, total)
+    {
+        private protected override void Fill(Span<YsbJsonLine> items, int first, long pass)
+        {
+            long shift = pass * Trace.SpanMs;
+            var starts = Trace._lineStarts;
+            var events = Trace._events;
+            for (int k = 0; k < items.Length; k++)
+            {
+                int i = first + k;
+                items[k] = new YsbJsonLine(Trace._json, starts[i], starts[i + 1] - starts[i], events[i].EventTime + shift);
             }
         }
     }

@@ -35,7 +35,7 @@ public sealed class EngineOptions
     /// baseline; Cameo.Orleans adds a cluster runtime.
     /// </summary>
     public Func<EngineOptions, IQueryRuntime> Runtime { get; set; } =
-        o => new EmbeddedRuntime(o.Policy, o.Workers, o.Clock, o.Quantum);
+        o => new EmbeddedRuntime(o.Policy, o.Workers, o.Quantum);
 
     /// <summary>
     /// Runs every operator instance on a thread of its own and lets the operating system schedule

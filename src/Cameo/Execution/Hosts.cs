@@ -122,6 +122,7 @@ internal sealed class SourceHost<T> : RoutingHost<T>
 {
     private readonly SourceNode<T> _node;
     private long _maxEventTime = long.MinValue;
+    private long[] _stamps = [];
 
     public SourceHost(QueryContext query, SourceNode<T> node, int partition, int index, int nodeCount, Router<T> output)
         : base(query, node, partition, index, nodeCount, output)
@@ -148,15 +149,20 @@ internal sealed class SourceHost<T> : RoutingHost<T>
     {
         long started = Query.Clock.GetTimestamp();
         Output.Arrival = arrivals is null ? now : arrivals[0];
+        if (_stamps.Length < count) _stamps = new long[items.Length];
+        var stamps = _stamps;
         var timestamp = _node.Timestamp;
+        long max = _maxEventTime;
         for (int i = 0; i < count; i++)
         {
             long arrival = arrivals is null ? now : arrivals[i];
             long t = timestamp is null ? PhysicalTime.ToEventTime(arrival) : timestamp(items[i]);
-            if (t > _maxEventTime) _maxEventTime = t;
+            stamps[i] = t;
+            if (t > max) max = t;
             if ((i & 63) == 0) Estimator.Observe(t, arrival);
-            Output.Emit(items[i], t);
         }
+        _maxEventTime = max;
+        Output.EmitBatch(items.AsSpan(0, count), stamps.AsSpan(0, count));
         Output.Flush(CurrentWatermark);
         Query.Metrics.RecordInputs(count);
         Cost.Record(Query.Clock.GetElapsedTime(started).Ticks);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Operators;
@@ -88,15 +89,56 @@ internal sealed class Router<T> : IOutput<T>
         for (int r = 0; r < routes.Length; r++)
         {
             var route = routes[r];
-            int target = route.Partitioner is { } partitioner ? partitioner.Route(item, route.Targets.Length) : route.Forward;
-            ref Buffer b = ref route.Buffers[target];
-            if (b.Message is null) Open(ref b);
-            int n = b.Count;
-            b.Items[n] = item;
-            b.Timestamps[n] = timestamp;
-            if (timestamp < b.MinTimestamp) b.MinTimestamp = timestamp;
-            b.Count = ++n;
-            if (n == _batchSize) SendBuffer(route, target, Watermark.None);
+            Append(route, route.Partitioner is { } partitioner ? partitioner.Route(item, route.Targets.Length) : route.Forward, item, timestamp);
+        }
+    }
+
+    /// <summary>Adds a record to the message being filled for <paramref name="target"/>, and sends it when full.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Append(Route route, int target, T item, long timestamp)
+    {
+        ref Buffer b = ref route.Buffers[target];
+        // A full message is sent only when the next record needs room, so that one filled by the
+        // last record of an input still carries the watermark that Flush adds (one message, not two).
+        if (b.Count == _batchSize) SendBuffer(route, target, Watermark.None);
+        if (b.Message is null) Open(ref b);
+        int n = b.Count;
+        b.Items[n] = item;
+        b.Timestamps[n] = timestamp;
+        if (timestamp < b.MinTimestamp) b.MinTimestamp = timestamp;
+        b.Count = n + 1;
+    }
+
+    /// <summary>
+    /// Emits a batch of records, as <see cref="Emit"/> would one by one. Unpartitioned routes copy the
+    /// batch in bulk into the destination's message (the source's path, where every record passes).
+    /// </summary>
+    public void EmitBatch(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps)
+    {
+        foreach (var route in _routes)
+        {
+            if (route.Partitioner is not null)
+            {
+                for (int i = 0; i < items.Length; i++) Append(route, route.Partitioner.Route(items[i], route.Targets.Length), items[i], timestamps[i]);
+                continue;
+            }
+            int done = 0;
+            while (done < items.Length)
+            {
+                int target = route.Forward;
+                ref Buffer b = ref route.Buffers[target];
+                if (b.Count == _batchSize) SendBuffer(route, target, Watermark.None);
+                if (b.Message is null) Open(ref b);
+                int n = Math.Min(_batchSize - b.Count, items.Length - done);
+                var stamps = timestamps.Slice(done, n);
+                items.Slice(done, n).CopyTo(b.Items.AsSpan(b.Count));
+                stamps.CopyTo(b.Timestamps.AsSpan(b.Count));
+                long min = b.MinTimestamp;
+                foreach (long t in stamps) if (t < min) min = t;
+                b.MinTimestamp = min;
+                b.Count += n;
+                done += n;
+            }
         }
     }
 
@@ -135,7 +177,7 @@ internal sealed class Router<T> : IOutput<T>
         Flush(Watermark.EndOfStream);
         foreach (var route in _routes)
             for (int t = 0; t < route.Targets.Length; t++)
-                Send(route, t, MessageKind.End, Watermark.EndOfStream, _arrival, _pool.Rent(), 0);
+                Send(route, t, MessageKind.End, Watermark.EndOfStream, _arrival, _pool.RentHeader(), 0);
     }
 
     private void SendBuffer(Route route, int t, long watermark)
@@ -158,7 +200,7 @@ internal sealed class Router<T> : IOutput<T>
     {
         long frontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
         route.LastWatermark[t] = watermark;
-        Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.Rent(), 0);
+        Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.RentHeader(), 0);
     }
 
     private void Send(Route route, int t, MessageKind kind, long watermark, long frontier, Message<T> message, int count)

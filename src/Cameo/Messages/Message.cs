@@ -91,8 +91,8 @@ public sealed class Message<T> : Message
     internal Message(MessagePool<T> owner, int capacity)
     {
         _owner = owner;
-        Items = new T[capacity];
-        Timestamps = new long[capacity];
+        Items = capacity == 0 ? [] : new T[capacity];
+        Timestamps = capacity == 0 ? [] : new long[capacity];
         _released = true; // it starts out in the pool
     }
 
@@ -149,24 +149,31 @@ public sealed class Message<T> : Message
 /// </summary>
 internal sealed class MessagePool<T>(int batchSize)
 {
-    private readonly Stack<Message<T>> _free = new();
+    private readonly Stack<Message<T>> _batches = new();
+    private readonly Stack<Message<T>> _headers = new();
     private readonly Lock _lock = new();
 
     /// <summary>Records per message.</summary>
     public int BatchSize => batchSize;
 
     /// <summary>A free message with arrays of <see cref="BatchSize"/> records.</summary>
-    public Message<T> Rent()
-    {
-        Message<T>? message;
-        lock (_lock) _free.TryPop(out message);
-        message ??= new Message<T>(this, batchSize);
-        if (!message.TakeFromPool()) throw new InvalidOperationException("A pooled message was handed out twice.");
-        return message;
-    }
+    public Message<T> Rent() => Take(_batches, batchSize);
+
+    /// <summary>A free message without room for records, for a watermark or an end of stream.</summary>
+    public Message<T> RentHeader() => Take(_headers, 0);
 
     public void Return(Message<T> message)
     {
-        lock (_lock) _free.Push(message);
+        var free = message.Items.Length == 0 ? _headers : _batches;
+        lock (_lock) free.Push(message);
+    }
+
+    private Message<T> Take(Stack<Message<T>> free, int capacity)
+    {
+        Message<T>? message;
+        lock (_lock) free.TryPop(out message);
+        message ??= new Message<T>(this, capacity);
+        if (!message.TakeFromPool()) throw new InvalidOperationException("A pooled message was handed out twice.");
+        return message;
     }
 }

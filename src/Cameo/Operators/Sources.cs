@@ -155,7 +155,22 @@ public sealed class EnumerableSource<T>(IEnumerable<T> items, string name) : Sou
 {
     public override string Description => $"sequence '{name}'";
 
-    public override SourceReader<T> Open(int instance, int parallelism, SourceContext context) => new Reader(items.GetEnumerator());
+    public override SourceReader<T> Open(int instance, int parallelism, SourceContext context) =>
+        items is T[] array ? new ArrayReader(array) : new Reader(items.GetEnumerator());
+
+    /// <summary>An array is copied in bulk, a batch at a time (what enumerating it would read, without two interface calls per record).</summary>
+    private sealed class ArrayReader(T[] array) : SourceReader<T>
+    {
+        private int _next;
+
+        public override ValueTask<SourceRead> ReadAsync(T[] items, long[] arrivals, long now, CancellationToken cancellationToken)
+        {
+            int n = Math.Min(items.Length, array.Length - _next);
+            array.AsSpan(_next, n).CopyTo(items);
+            _next += n;
+            return new(new SourceRead(n, n < items.Length));
+        }
+    }
 
     private sealed class Reader(IEnumerator<T> e) : SourceReader<T>
     {

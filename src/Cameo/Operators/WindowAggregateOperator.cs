@@ -16,6 +16,7 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
 {
     private readonly WindowState<TKey, TAcc> _state = new();
     private long _watermark = Watermark.None;
+    private Action<long, Dictionary<TKey, TAcc>>? _fire;
     private IOutput<WindowResult<TKey, TOut>>? _firing;
 
     public override void OnRecords(ReadOnlySpan<TIn> items, ReadOnlySpan<long> timestamps, IOutput<WindowResult<TKey, TOut>> output)
@@ -30,9 +31,8 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
                 continue;
             }
             TKey key = keySelector(items[i]);
-            for (long start = window.LastStart(t); start > t - window.Size; start -= window.Slide)
+            foreach (long start in window.OpenStarts(t, _watermark))
             {
-                if (_watermark != Watermark.None && start + window.Size <= _watermark) break; // that window already fired
                 ref TAcc? acc = ref _state.Slot(start, key, out bool exists);
                 acc = aggregate.Add(exists ? acc! : aggregate.Create(), items[i]);
             }
@@ -43,7 +43,7 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
     {
         _watermark = watermark;
         _firing = output;
-        _state.CloseUpTo(window, watermark, Fire);
+        _state.CloseUpTo(window, watermark, _fire ??= Fire); // cached: a method group allocates a delegate per use
         _firing = null;
     }
 

@@ -22,35 +22,24 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
 
     private readonly WindowState<TKey, Bucket> _state = new();
     private long _watermark = Watermark.None;
+    private Action<long, Dictionary<TKey, Bucket>>? _fire;
     private IOutput<TOut>? _firing;
 
-    public override void OnLeft(ReadOnlySpan<TLeft> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output)
-    {
-        for (int i = 0; i < items.Length; i++)
-        {
-            long t = timestamps[i];
-            if (window.IsLate(t, _watermark)) { LateRecords++; continue; }
-            TKey key = leftKey(items[i]);
-            for (long start = window.LastStart(t); start > t - window.Size; start -= window.Slide)
-            {
-                if (_watermark != Watermark.None && start + window.Size <= _watermark) break;
-                BucketAt(start, key).Left.Add(items[i]);
-            }
-        }
-    }
+    public override void OnLeft(ReadOnlySpan<TLeft> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output) =>
+        Add(items, timestamps, leftKey, static b => b.Left);
 
-    public override void OnRight(ReadOnlySpan<TRight> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output)
+    public override void OnRight(ReadOnlySpan<TRight> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output) =>
+        Add(items, timestamps, rightKey, static b => b.Right);
+
+    /// <summary>Files each record under its key in every open window holding it; late records are only counted.</summary>
+    private void Add<T>(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps, Func<T, TKey> key, Func<Bucket, List<T>> side)
     {
         for (int i = 0; i < items.Length; i++)
         {
             long t = timestamps[i];
             if (window.IsLate(t, _watermark)) { LateRecords++; continue; }
-            TKey key = rightKey(items[i]);
-            for (long start = window.LastStart(t); start > t - window.Size; start -= window.Slide)
-            {
-                if (_watermark != Watermark.None && start + window.Size <= _watermark) break;
-                BucketAt(start, key).Right.Add(items[i]);
-            }
+            TKey k = key(items[i]);
+            foreach (long start in window.OpenStarts(t, _watermark)) side(BucketAt(start, k)).Add(items[i]);
         }
     }
 
@@ -58,7 +47,7 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     {
         _watermark = watermark;
         _firing = output;
-        _state.CloseUpTo(window, watermark, Fire);
+        _state.CloseUpTo(window, watermark, _fire ??= Fire); // cached: a method group allocates a delegate per use
         _firing = null;
     }
 

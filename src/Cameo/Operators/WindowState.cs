@@ -13,6 +13,7 @@ internal sealed class WindowState<TKey, TState> where TKey : notnull
     private readonly Stack<Dictionary<TKey, TState>> _spare = new();
     private long _lastStart = long.MinValue;
     private Dictionary<TKey, TState>? _last;
+    private long _earliestStart = long.MaxValue; // the smallest key of _windows, so most watermarks need not look inside
 
     public int OpenWindows => _windows.Count;
 
@@ -27,6 +28,7 @@ internal sealed class WindowState<TKey, TState> where TKey : notnull
             {
                 found = _spare.Count > 0 ? _spare.Pop() : [];
                 _windows.Add(start, found);
+                if (start < _earliestStart) _earliestStart = start;
             }
             window = found;
             _lastStart = start;
@@ -38,6 +40,7 @@ internal sealed class WindowState<TKey, TState> where TKey : notnull
     /// <summary>Removes and yields, oldest first, every window of <paramref name="spec"/> that ends at or before <paramref name="watermark"/>.</summary>
     public void CloseUpTo(WindowSpec spec, long watermark, Action<long, Dictionary<TKey, TState>> onClose)
     {
+        if (_earliestStart == long.MaxValue || _earliestStart + spec.Size > watermark) return; // nothing closes (no allocation)
         while (_windows.Count > 0)
         {
             var (start, window) = _windows.First();
@@ -48,5 +51,6 @@ internal sealed class WindowState<TKey, TState> where TKey : notnull
             window.Clear();
             _spare.Push(window);
         }
+        _earliestStart = _windows.Count > 0 ? _windows.First().Key : long.MaxValue;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Messages;
@@ -16,90 +17,58 @@ namespace Cameo.Runtime;
 /// run queue and yields the actor if something more urgent waits, or once the actor has held the
 /// worker for a quantum.
 /// </remarks>
-public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
+public sealed class EmbeddedRuntime : ActorRuntime
 {
     private readonly RunQueue _runQueue = new();
-    private readonly List<QueryRun> _queries = [];
     private readonly List<Thread> _workers = [];
-    private readonly TimeProvider _clock;
     private readonly long _quantumTicks;
     private readonly long[] _busyTicks;
-    private long _startedAt;
-    private volatile bool _stopping;
-    private bool _started;
-    private long _seq;
 
-    public EmbeddedRuntime(ISchedulingPolicy policy, int workers, TimeProvider clock, TimeSpan quantum)
+    public EmbeddedRuntime(ISchedulingPolicy policy, int workers, TimeSpan quantum) : base(policy)
     {
-        Policy = policy;
         Workers = workers;
-        _clock = clock;
         _quantumTicks = (long)(quantum.TotalSeconds * Stopwatch.Frequency);
         _busyTicks = new long[workers];
     }
 
-    public ISchedulingPolicy Policy { get; }
-    public int Workers { get; }
+    public override int Workers { get; }
 
-    /// <summary>Fraction of worker time spent running actors since <see cref="Start"/> (or the last <see cref="ResetUtilization"/>).</summary>
-    public double Utilization
+    public override string Name => "embedded";
+
+    private protected override long BusyTicks
     {
         get
         {
-            long elapsed = Stopwatch.GetTimestamp() - Volatile.Read(ref _startedAt);
-            if (!_started || elapsed <= 0) return 0;
             long busy = 0;
             for (int i = 0; i < _busyTicks.Length; i++) busy += Volatile.Read(ref _busyTicks[i]);
-            return Math.Min(1.0, busy / (double)(elapsed * Workers));
+            return busy;
         }
     }
 
-    public void ResetUtilization()
+    private protected override void ResetBusyTicks()
     {
         for (int i = 0; i < _busyTicks.Length; i++) Volatile.Write(ref _busyTicks[i], 0);
-        Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
     }
 
-    public string Name => "embedded";
-
-    public IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options)
+    private protected override void OnStart()
     {
-        var run = new QueryRun(this, context, plan, options);
-        lock (_queries)
+        for (int i = 0; i < Workers; i++)
         {
-            _queries.Add(run);
-            if (_started) run.StartSources();
-        }
-        return run;
-    }
-
-    public void Start()
-    {
-        lock (_queries)
-        {
-            if (_started) return;
-            _started = true;
-            _startedAt = Stopwatch.GetTimestamp();
-            for (int i = 0; i < Workers; i++)
-            {
-                int id = i;
-                var t = new Thread(() => WorkerLoop(id)) { IsBackground = true, Name = $"cameo-worker-{i}" };
-                _workers.Add(t);
-                t.Start();
-            }
-            foreach (var q in _queries) q.StartSources();
+            int id = i;
+            var t = new Thread(() => WorkerLoop(id)) { IsBackground = true, Name = $"cameo-worker-{i}" };
+            _workers.Add(t);
+            t.Start();
         }
     }
 
     /// <summary>Puts a message in an actor's mailbox and, if the actor was idle or now has a more urgent message, in the run queue.</summary>
-    void IActorScheduler.Enqueue(Actor actor, Message message, long rank)
+    private protected override void Enqueue(Actor actor, Message message, long rank)
     {
-        long seq = Interlocked.Increment(ref _seq);
         long version = 0, best = 0;
         bool push = false;
         lock (actor.Lock)
         {
-            actor.Mailbox.Enqueue(message, rank, seq);
+            actor.Mailbox.Enqueue(message, rank); // ties need ordering only within this mailbox, so no process-wide counter
             if (actor.Status == Actor.State.Idle || (actor.Status == Actor.State.Queued && rank < actor.QueuedRank))
             {
                 actor.Status = Actor.State.Queued;
@@ -114,82 +83,89 @@ public sealed class EmbeddedRuntime : IQueryRuntime, IActorScheduler
 
     private void WorkerLoop(int id)
     {
-        while (!_stopping)
+        while (!Stopping)
         {
             if (!_runQueue.TryPop(TimeSpan.FromMilliseconds(100), out var actor, out long version)) continue;
-            lock (actor.Lock)
+            while (Claim(actor, version, out var first))
             {
-                if (actor.Status != Actor.State.Queued || actor.Version != version) continue;
-                actor.Status = Actor.State.Running;
+                long turnStart = Stopwatch.GetTimestamp();
+                var next = RunTurn(actor, first, turnStart);
+                _busyTicks[id] += Stopwatch.GetTimestamp() - turnStart;
+                if (next is null) break;
+                (actor, version) = next.Value;
             }
-            long turnStart = Stopwatch.GetTimestamp();
-            RunTurn(actor, turnStart);
-            _busyTicks[id] += Stopwatch.GetTimestamp() - turnStart;
         }
     }
 
-    /// <summary>Runs an actor's messages until its mailbox is empty, something more urgent waits, or its quantum is used.</summary>
-    private void RunTurn(Actor actor, long turnStart)
+    /// <summary>
+    /// Takes a run-queue entry for this worker, with the actor's most urgent message, unless the
+    /// entry is stale (the actor was queued again, or already runs).
+    /// </summary>
+    private static bool Claim(Actor actor, long version, [NotNullWhen(true)] out Message? first)
+    {
+        lock (actor.Lock)
+        {
+            first = null;
+            if (actor.Status != Actor.State.Queued || actor.Version != version) return false;
+            actor.Status = Actor.State.Running;
+            first = actor.Mailbox.Dequeue();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Runs an actor's messages until its mailbox is empty, something more urgent waits, or its
+    /// quantum is used. In the last two cases the actor goes back in the run queue and the most
+    /// urgent entry is returned, to run next on this worker.
+    /// </summary>
+    private (Actor Actor, long Version)? RunTurn(Actor actor, Message first, long turnStart)
     {
         var query = actor.Query;
+        var message = first;
         while (true)
         {
-            Message message;
-            lock (actor.Lock) message = actor.Mailbox.Dequeue();
             query.Execute(actor, message);
 
             long version, best;
-            lock (actor.Lock)
+            lock (actor.Lock) // one lock per message: decide, and take the next message if the actor goes on
             {
                 if (actor.Mailbox.Count == 0)
                 {
                     actor.Status = Actor.State.Idle;
-                    return;
+                    return null;
                 }
                 best = actor.Mailbox.BestRank;
                 bool beaten = _runQueue.HeadRank < best;
-                if (!beaten && Stopwatch.GetTimestamp() - turnStart < _quantumTicks) continue;
+                if (!beaten && Stopwatch.GetTimestamp() - turnStart < _quantumTicks)
+                {
+                    message = actor.Mailbox.Dequeue();
+                    continue;
+                }
                 actor.Status = Actor.State.Queued;
                 actor.QueuedRank = best;
                 version = ++actor.Version;
             }
-            _runQueue.Push(actor, version, best);
-            return;
+            return _runQueue.Exchange(actor, version, best);
         }
     }
 
-    /// <summary>Stops the sources of every query, lets them drain for up to <paramref name="drain"/>, then stops the workers.</summary>
-    public async Task StopAsync(TimeSpan drain)
+    private protected override void OnStop(IReadOnlyList<QueryRun> queries)
     {
-        QueryRun[] queries;
-        lock (_queries) queries = [.. _queries];
-        foreach (var q in queries) q.Stopping.Cancel();
-        var all = Task.WhenAll(queries.Select(q => q.Completion));
-        await Task.WhenAny(all, Task.Delay(drain)).ConfigureAwait(false);
-        _stopping = true;
         _runQueue.Close();
         foreach (var t in _workers) t.Join();
     }
 
     /// <summary>
     /// Runs queued actors on the calling thread until no actor is runnable. For deterministic tests
-    /// of scheduling order: deploy without <see cref="Start"/>, enqueue, then call this.
+    /// of scheduling order: deploy without <see cref="ActorRuntime.Start"/>, enqueue, then call this.
     /// </summary>
     internal void RunUntilIdle()
     {
         while (_runQueue.TryPop(TimeSpan.Zero, out var actor, out long version))
-        {
-            lock (actor.Lock)
+            while (Claim(actor, version, out var first))
             {
-                if (actor.Status != Actor.State.Queued || actor.Version != version) continue;
-                actor.Status = Actor.State.Running;
+                if (RunTurn(actor, first, Stopwatch.GetTimestamp()) is not { } next) break;
+                (actor, version) = next;
             }
-            RunTurn(actor, Stopwatch.GetTimestamp());
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_stopping) await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
     }
 }

@@ -46,8 +46,15 @@ internal sealed class Mailbox
 
     public int Count { get; private set; }
 
+    private long _lastSeq;
+
+    /// <summary>Adds a message; among equal ranks, messages are served in the order they were enqueued here.</summary>
+    public void Enqueue(Message message, long rank) => Enqueue(message, rank, ++_lastSeq);
+
+    /// <summary>Adds a message with a caller-given sequence number, which breaks ties between equal ranks (smaller first).</summary>
     public void Enqueue(Message message, long rank, long seq)
     {
+        _lastSeq = seq;
         _channels[message.Channel].Enqueue(new Entry(message, rank, seq));
         Count++;
     }

@@ -33,6 +33,25 @@ internal sealed class RunQueue
         }
     }
 
+    /// <summary>
+    /// Puts <paramref name="actor"/> back and takes the most urgent actor, under one lock: what a
+    /// worker does when something more urgent waits than the actor it ran. Never waits. Returns
+    /// null if nothing is runnable, which happens when a sender re-queued the actor (with a newer
+    /// version) in between, making this entry stale: that sender's push is on its way.
+    /// </summary>
+    public (Actor Actor, long Version)? Exchange(Actor actor, long version, long rank)
+    {
+        lock (_lock)
+        {
+            _heap.Enqueue((actor, version), (rank, _seq++));
+            DropStaleHead();
+            if (!_heap.TryDequeue(out var next, out _)) return null;
+            DropStaleHead();
+            if (_waiting > 0 && _heap.Count > 0) Monitor.Pulse(_lock);
+            return next;
+        }
+    }
+
     /// <summary>Takes the most urgent actor; waits up to <paramref name="timeout"/> if none is runnable.</summary>
     public bool TryPop(TimeSpan timeout, out Actor actor, out long version)
     {

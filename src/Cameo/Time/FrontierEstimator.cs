@@ -58,9 +58,9 @@ public sealed class CombinedFrontier(IReadOnlyList<FrontierEstimator> sources) :
     public long ExpectedArrival(long eventTimeMs)
     {
         long max = long.MinValue;
-        foreach (var s in sources)
+        for (int i = 0; i < sources.Count; i++) // by index: foreach over the interface would box an enumerator per message
         {
-            long e = s.ExpectedArrival(eventTimeMs);
+            long e = sources[i].ExpectedArrival(eventTimeMs);
             if (e > max) max = e;
         }
         return max;

@@ -48,5 +48,33 @@ public readonly record struct WindowSpec
     /// </summary>
     public bool IsLate(long t, long watermark) => watermark != Watermark.None && LastStart(t) + Size <= watermark;
 
+    /// <summary>
+    /// Starts of the windows holding <paramref name="t"/> that are still open at
+    /// <paramref name="watermark"/>, latest first (allocation-free).
+    /// </summary>
+    public OpenWindows OpenStarts(long t, long watermark) => new(this, t, watermark);
+
+    /// <summary>Enumerates <see cref="OpenStarts"/>: later windows close later, so it stops at the first closed one.</summary>
+    public struct OpenWindows(WindowSpec spec, long t, long watermark)
+    {
+        private long _next = spec.LastStart(t);
+        private bool _started;
+
+        public readonly OpenWindows GetEnumerator() => this;
+
+        public long Current { get; private set; }
+
+        public bool MoveNext()
+        {
+            long start = _started ? _next - spec.Slide : _next;
+            _started = true;
+            _next = start;
+            if (start <= t - spec.Size) return false;
+            if (watermark != Watermark.None && start + spec.Size <= watermark) return false;
+            Current = start;
+            return true;
+        }
+    }
+
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 }

@@ -23,7 +23,7 @@ public class BackpressureTests(ITestOutputHelper output)
         // A source's batch is at most two messages (records, then a watermark alone), and each message
         // handled by a worker may emit two more before its credit returns: a small margin over the bound.
         const int margin = 2 + 2 * 2 * 2;
-        await using var runtime = new EmbeddedRuntime(SchedulingPolicies.Cameo, 2, TimeProvider.System, TimeSpan.FromMilliseconds(2));
+        await using var runtime = new EmbeddedRuntime(SchedulingPolicies.Cameo, 2, TimeSpan.FromMilliseconds(2));
         long heavyOut = 0, lightOut = 0;
         var heavy = Deployment.Deploy(runtime, 0, "heavy", TimeSpan.FromMilliseconds(100), TimeProvider.System, b => b
             .From(Source.Generate((i, due) => i, eventsPerSecond: 10_000_000))

@@ -20,7 +20,7 @@ public class MetricsTests
     public void A_stateless_output_is_measured_from_its_own_events_arrival_and_a_window_result_from_the_event_that_closed_it()
     {
         var clock = new FakeTimeProvider(Start);
-        var runtime = new EmbeddedRuntime(SchedulingPolicies.Cameo, 1, clock, TimeSpan.FromHours(1));
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Cameo, 1, TimeSpan.FromHours(1));
         var flat = Deployment.Deploy(runtime, 0, "flat", TimeSpan.FromMilliseconds(5), clock, b => b
             .From(Source.From(Array.Empty<long>())).WithEventTime(t => t, TimeSpan.Zero).Where(_ => true).To(_ => { }));
         var win = Deployment.Deploy(runtime, 1, "win", TimeSpan.FromMilliseconds(5), clock, b => b

@@ -70,7 +70,7 @@ public class CostTests
     [Fact]
     public async Task Costs_flow_upstream_so_the_first_stages_learn_a_critical_path_through_the_expensive_last_stage()
     {
-        await using var runtime = new EmbeddedRuntime(SchedulingPolicies.Cameo, 2, TimeProvider.System, TimeSpan.FromMilliseconds(2));
+        await using var runtime = new EmbeddedRuntime(SchedulingPolicies.Cameo, 2, TimeSpan.FromMilliseconds(2));
         int sunk = 0;
         // Few credits, so the cheap stages cannot race ahead of the expensive one: replies reach them while data still flows.
         var run = Deployment.Deploy(runtime, 0, "stages", TimeSpan.FromSeconds(1), TimeProvider.System, b => b

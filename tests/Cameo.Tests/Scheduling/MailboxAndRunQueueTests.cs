@@ -57,7 +57,7 @@ public class MailboxAndRunQueueTests
 
     private static Actor[] Actors(int count)
     {
-        var runtime = new EmbeddedRuntime(SchedulingPolicies.Fifo, 1, TimeProvider.System, TimeSpan.FromMilliseconds(2));
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Fifo, 1, TimeSpan.FromMilliseconds(2));
         var run = Deployment.Deploy(runtime, 0, "actors", TimeSpan.FromSeconds(1), TimeProvider.System, b =>
         {
             var s = b.From(Source.From(Array.Empty<int>()));

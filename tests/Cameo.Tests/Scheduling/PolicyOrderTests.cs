@@ -46,7 +46,7 @@ public class PolicyOrderTests
     private static List<string> RunScenario(string policy)
     {
         var clock = new FakeTimeProvider(Start);
-        var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, clock, TimeSpan.FromHours(1));
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, TimeSpan.FromHours(1));
         var log = new List<string>();
         var runs = Scenario.Select((s, i) => Deployment.Deploy(runtime, i, s.Name, TimeSpan.FromMilliseconds(s.Target), clock, b => b
             .From(Source.From(Array.Empty<string>())).To(log.Add))).ToList();
@@ -84,7 +84,7 @@ public class PolicyOrderTests
     public void Under_cameo_messages_that_already_missed_their_start_deadline_yield_to_those_that_can_still_make_it(string policy, string expected)
     {
         var clock = new FakeTimeProvider(Start);
-        var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, clock, TimeSpan.FromHours(1));
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, TimeSpan.FromHours(1));
         var log = new List<string>();
         long t0 = PhysicalTime.Now(clock);
         (string Name, double FrontierMs)[] messages = [("X", -100), ("Y", 40), ("Z", -200)]; // target 10 ms: deadlines -90, 50, -190
@@ -124,7 +124,7 @@ public class PolicyOrderTests
     public void A_watermark_never_overtakes_the_records_before_it_but_lends_them_its_urgency()
     {
         var clock = new FakeTimeProvider(Start);
-        var runtime = new EmbeddedRuntime(SchedulingPolicies.Edf, 1, clock, TimeSpan.FromHours(1));
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Edf, 1, TimeSpan.FromHours(1));
         var log = new List<string>();
         // Two Select instances feed the recorder, so it has two input channels.
         var run = Deployment.Deploy(runtime, 0, "channels", TimeSpan.FromMilliseconds(10), clock, b => b
@@ -161,7 +161,7 @@ public class PolicyOrderTests
     public void Messages_ahead_of_a_window_are_due_when_the_window_closes(string policy, string first)
     {
         var clock = new FakeTimeProvider(Start); // 100 ms into a second: the 1 s window closes 900 ms later
-        var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, clock, TimeSpan.FromHours(1));
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, TimeSpan.FromHours(1));
         var log = new List<string>();
         var win = Deployment.Deploy(runtime, 0, "win", TimeSpan.FromMilliseconds(50), clock, b => b
             .From(Source.From(Array.Empty<long>())).WithEventTime(t => t, TimeSpan.Zero)

@@ -149,7 +149,7 @@ public class PriorityArithmeticTests
     public void A_join_takes_the_later_frontier_of_its_inputs()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var runtime = new EmbeddedRuntime(SchedulingPolicies.Cameo, 1, clock, TimeSpan.FromHours(1));
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Cameo, 1, TimeSpan.FromHours(1));
         var run = Deployment.Deploy(runtime, 0, "join", TimeSpan.FromMilliseconds(100), clock, b =>
         {
             var l = b.From(Source.From(Array.Empty<long>())).WithEventTime(t => t, TimeSpan.Zero);

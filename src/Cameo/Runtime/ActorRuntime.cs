@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Cameo.Dataflow;
+using Cameo.Execution;
+using Cameo.Messages;
+using Cameo.Scheduling;
+
+namespace Cameo.Runtime;
+
+/// <summary>
+/// What the in-process runtimes share: queries deployed as <see cref="QueryRun"/>s of actors, the
+/// start/stop lifecycle, and utilization as busy time over the time the workers had. Subclasses
+/// decide who runs the actors (<see cref="EmbeddedRuntime"/>: a shared pool by urgency;
+/// <see cref="SlotRuntime"/>: a thread each).
+/// </summary>
+public abstract class ActorRuntime : IQueryRuntime, IActorScheduler
+{
+    private readonly List<QueryRun> _queries = [];
+    private long _startedAt;
+    private volatile bool _stopping;
+
+    private protected ActorRuntime(ISchedulingPolicy policy) => Policy = policy;
+
+    public ISchedulingPolicy Policy { get; }
+
+    public abstract string Name { get; }
+
+    public abstract int Workers { get; }
+
+    /// <summary>True once <see cref="Start"/> ran.</summary>
+    protected bool Started { get; private set; }
+
+    /// <summary>True once the runtime is stopping: threads should leave their loops.</summary>
+    protected bool Stopping => _stopping;
+
+    /// <summary>Worker time spent processing messages since the start (or the last reset), in <see cref="Stopwatch"/> ticks.</summary>
+    private protected abstract long BusyTicks { get; }
+
+    private protected abstract void ResetBusyTicks();
+
+    public double Utilization
+    {
+        get
+        {
+            long elapsed = Stopwatch.GetTimestamp() - Volatile.Read(ref _startedAt);
+            return !Started || elapsed <= 0 ? 0 : Math.Min(1.0, BusyTicks / (double)(elapsed * Workers));
+        }
+    }
+
+    public void ResetUtilization()
+    {
+        ResetBusyTicks();
+        Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
+    }
+
+    public IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options)
+    {
+        var run = new QueryRun(this, context, plan, options);
+        lock (_queries)
+        {
+            _queries.Add(run);
+            if (Started) Launch(run);
+        }
+        return run;
+    }
+
+    public void Start()
+    {
+        lock (_queries)
+        {
+            if (Started) return;
+            Started = true;
+            _startedAt = Stopwatch.GetTimestamp();
+            OnStart();
+            foreach (var q in _queries) Launch(q);
+        }
+    }
+
+    /// <summary>Starts the runtime's own threads (before any query is launched).</summary>
+    private protected virtual void OnStart() { }
+
+    /// <summary>Gets a deployed query going on a started runtime.</summary>
+    private protected virtual void Launch(QueryRun run) => run.StartSources();
+
+    /// <summary>Stops the sources of every query, lets what is in flight drain for up to <paramref name="drain"/>, then stops the threads.</summary>
+    public async Task StopAsync(TimeSpan drain)
+    {
+        QueryRun[] queries;
+        lock (_queries) queries = [.. _queries];
+        foreach (var q in queries) q.Stop();
+        // Queries of a runtime that never started cannot drain: nothing would process them.
+        if (Started) await Task.WhenAny(Task.WhenAll(queries.Select(q => q.Completion)), Task.Delay(drain)).ConfigureAwait(false);
+        _stopping = true;
+        OnStop(queries);
+    }
+
+    /// <summary>Wakes and joins the runtime's threads; <see cref="Stopping"/> is already set.</summary>
+    private protected abstract void OnStop(IReadOnlyList<QueryRun> queries);
+
+    void IActorScheduler.Enqueue(Actor actor, Message message, long rank) => Enqueue(actor, message, rank);
+
+    /// <inheritdoc cref="IActorScheduler.Enqueue"/>
+    private protected abstract void Enqueue(Actor actor, Message message, long rank);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping) await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+}

@@ -9,5 +9,8 @@ var root = new RootCommand("Cameo: deadline-aware stream processing for many ten
 {
     RunCommand.Create(),
     BenchCommand.Create(),
+    SiloCommand.Create(),
+    SubmitCommand.Create(),
+    StatusCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Cameo.Orleans;
+using Microsoft.Extensions.Hosting;
+
+namespace Cameo.Cli.Commands;
+
+/// <summary>
+/// `cameo silo`: runs one Orleans silo that hosts Cameo operator instances until Ctrl+C. Several
+/// silos on one machine form a cluster through localhost development clustering (the first silo is
+/// the primary) or through Redis membership.
+/// </summary>
+public static class SiloCommand
+{
+    public static Command Create()
+    {
+        var redis = new Option<string?>("--redis") { Description = "Redis membership at HOST:PORT (default: localhost development clustering)." };
+        var port = new Option<int>("--port") { Description = "This silo's port for other silos.", DefaultValueFactory = _ => 11111 };
+        var gateway = new Option<int>("--gateway") { Description = "This silo's port for clients.", DefaultValueFactory = _ => 30000 };
+        var primary = new Option<int>("--primary-port") { Description = "Development clustering: the first silo's --port.", DefaultValueFactory = _ => 11111 };
+        var policy = new Option<string>("--policy") { Description = $"Scheduling policy: cameo, fifo, edf, llf, sjf, or {CameoSiloOptions.OrleansDefault}.", DefaultValueFactory = _ => "cameo" };
+        var command = new Command("silo", "Run an Orleans silo that hosts Cameo queries (Ctrl+C to stop).") { redis, port, gateway, primary, policy };
+        command.SetAction((parse, ct) => RunAsync(new SiloSettings(parse.GetValue(redis), parse.GetValue(port), parse.GetValue(gateway), parse.GetValue(primary), parse.GetValue(policy)!), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(SiloSettings settings, CancellationToken ct)
+    {
+        IHost host;
+        try
+        {
+            host = ClusterHosting.BuildSilo(settings);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+        await host.StartAsync(ct);
+        string membership = settings.Redis is null ? $"development clustering, primary port {settings.PrimarySiloPort}" : $"Redis {settings.Redis}";
+        // Scripts and tests wait for this line.
+        Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}");
+        // Until Ctrl+C or SIGTERM (the host's console lifetime), or the command's cancellation; then a graceful stop.
+        await host.WaitForShutdownAsync(ct);
+        host.Dispose();
+        return 0;
+    }
+}

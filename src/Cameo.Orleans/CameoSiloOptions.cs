@@ -1,0 +1,75 @@
+using Cameo.Orleans.Scheduling;
+using Cameo.Scheduling;
+
+namespace Cameo.Orleans;
+
+/// <summary>How a silo schedules Cameo's operator instances.</summary>
+public sealed class CameoSiloOptions
+{
+    /// <summary>
+    /// Which message runs first. Null: <c>orleans-default</c>, plain Orleans order (each grain
+    /// processes its batches as Orleans delivers them, no turn scheduler): the paper's baseline.
+    /// </summary>
+    public ISchedulingPolicy? Policy { get; set; } = SchedulingPolicies.Cameo;
+
+    /// <summary>Turns of the silo's <see cref="TurnScheduler"/>: grains processing at once. Default: one per core.</summary>
+    public int Turns { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Longest a grain keeps its turn while no clearly more urgent message waits in the silo (the
+    /// embedded runtime's default too). Handing a turn over costs two thread-pool hops, so a short
+    /// quantum with bulk messages of about a millisecond loses much of the silo's capacity.
+    /// </summary>
+    public TimeSpan Quantum { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Called as each message starts processing (tracing, and tests of processing order). Must be cheap and thread-safe.</summary>
+    public Action<ProcessedMessage>? OnProcessed { get; set; }
+
+    /// <summary>The policy's name for reports: <c>orleans-default</c> when <see cref="Policy"/> is null.</summary>
+    public string PolicyName => Policy?.Name ?? OrleansDefault;
+
+    public const string OrleansDefault = "orleans-default";
+
+    /// <summary>Parses a policy name, accepting <c>orleans-default</c> (null policy) besides <see cref="SchedulingPolicies"/>.</summary>
+    public static ISchedulingPolicy? ParsePolicy(string name) =>
+        string.Equals(name, OrleansDefault, StringComparison.OrdinalIgnoreCase) ? null : SchedulingPolicies.Parse(name);
+}
+
+/// <summary>One message as a silo started processing it.</summary>
+/// <param name="Silo">The silo's identity.</param>
+/// <param name="Query">The query's name.</param>
+/// <param name="Instance">The instance's index in its query.</param>
+/// <param name="Rank">The message's rank under the silo's policy.</param>
+/// <param name="Enqueued">When it reached the grain, on <see cref="ProcessingClock"/>.</param>
+/// <param name="Started">When it started processing, on <see cref="ProcessingClock"/>.</param>
+public readonly record struct ProcessedMessage(string Silo, string Query, int Instance, long Rank, long Enqueued, long Started);
+
+/// <summary>A process-wide counter that orders enqueue and processing events of every silo in the process.</summary>
+public static class ProcessingClock
+{
+    private static long _now;
+
+    public static long Next() => Interlocked.Increment(ref _now);
+}
+
+/// <summary>What every instance grain of a silo shares: its options and, unless plain Orleans order is used, its turn scheduler.</summary>
+public sealed class CameoSilo
+{
+    public CameoSilo(CameoSiloOptions options)
+    {
+        Options = options;
+        Scheduler = options.Policy is null ? null : new TurnScheduler(options.Turns);
+        QuantumTicks = (long)(options.Quantum.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        RankSlack = options.Quantum.Ticks;
+    }
+
+    public CameoSiloOptions Options { get; }
+
+    /// <summary>Null under <c>orleans-default</c>.</summary>
+    public TurnScheduler? Scheduler { get; }
+
+    internal long QuantumTicks { get; }
+
+    /// <summary>The quantum in rank units (physical ticks): rank differences below it do not justify handing a turn over.</summary>
+    internal long RankSlack { get; }
+}

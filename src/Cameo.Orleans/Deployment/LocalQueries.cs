@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using Cameo.Dataflow;
+using Cameo.Execution;
+using Cameo.Runtime;
+
+namespace Cameo.Orleans.Deployment;
+
+/// <summary>
+/// A query as one process knows it: the definition's physical plan and shared context, from which
+/// this process's instance grains build their hosts with <see cref="HostFactory"/>.
+/// </summary>
+public sealed class LocalQuery(QueryContext context, PhysicalPlan plan, int batchSize)
+{
+    public QueryContext Context { get; } = context;
+    public PhysicalPlan Plan { get; } = plan;
+    public int BatchSize { get; } = batchSize;
+
+    /// <summary>Instances of the query active in this process.</summary>
+    internal int Instances;
+
+    /// <summary>Results the sinks of a catalog query produced, as text, not yet reported to the coordinator.</summary>
+    public ConcurrentQueue<string> Results { get; } = new();
+
+    /// <summary>Builds instance <paramref name="index"/>'s host. Serialized: hosts register themselves in the shared context.</summary>
+    public InstanceHost CreateHost(int index, Action onSinkEnded)
+    {
+        lock (_creating) return HostFactory.Create(Context, Plan, index, BatchSize, onSinkEnded);
+    }
+
+    private readonly object _creating = new();
+}
+
+/// <summary>
+/// The process-local registry of query plans by cluster key. Silos of an in-process cluster share
+/// it with the <see cref="OrleansRuntime"/> that deployed the queries; a silo process fills it from
+/// <see cref="QueryCatalog"/> when an instance of a catalog query activates there.
+/// </summary>
+public static class LocalQueries
+{
+    private static readonly ConcurrentDictionary<string, LocalQuery> Queries = new();
+
+    public static void Add(string key, LocalQuery query)
+    {
+        if (!Queries.TryAdd(key, query)) throw new InvalidOperationException($"A query with key '{key}' is already registered.");
+    }
+
+    public static void Remove(string key) => Queries.TryRemove(key, out _);
+
+    /// <summary>The plan of <paramref name="spec"/> in this process, for one more of its instances.</summary>
+    /// <exception cref="InvalidOperationException">This process has no definition for it.</exception>
+    public static LocalQuery Acquire(QuerySpec spec)
+    {
+        if (!Queries.TryGetValue(spec.Key, out var query))
+        {
+            if (spec.Catalog is null)
+                throw new InvalidOperationException(
+                    $"Query '{spec.Name}' ({spec.Key}) was defined in another process; only catalog queries can run on silos outside the defining process.");
+            query = Queries.GetOrAdd(spec.Key, _ => QueryCatalog.Build(spec));
+        }
+        Interlocked.Increment(ref query.Instances);
+        return query;
+    }
+
+    /// <summary>One of the query's instances here has retired; a catalog query's plan goes with the last one (its definer removes any other).</summary>
+    public static void Release(QuerySpec spec, LocalQuery query)
+    {
+        if (Interlocked.Decrement(ref query.Instances) == 0 && spec.Catalog is not null) Queries.TryRemove(spec.Key, out _);
+    }
+}
+
+/// <summary>
+/// A runtime that runs nothing: it captures what <see cref="CameoEngine.AddQuery"/> builds, so a
+/// catalog definition becomes a plan and context exactly as it would for any other runtime.
+/// </summary>
+internal sealed class PlanCapture : IQueryRuntime
+{
+    public (QueryContext Context, PhysicalPlan Plan)? Captured { get; private set; }
+    public string Name => "capture";
+    public int Workers => 1;
+    public double Utilization => 0;
+    public void ResetUtilization() { }
+    public void Start() { }
+    public Task StopAsync(TimeSpan drain) => Task.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    public IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options)
+    {
+        Captured = (context, plan);
+        return new Nothing();
+    }
+
+    private sealed class Nothing : IDeployedQuery
+    {
+        public Task Completion => Task.CompletedTask;
+        public Exception? Failure => null;
+        public void Stop() { }
+    }
+}

@@ -1,0 +1,56 @@
+namespace Cameo.Orleans.Deployment;
+
+/// <summary>
+/// What the cluster needs to know to run a query, sent to its coordinator and instance grains. The
+/// definition itself (lambdas) cannot travel: a process finds it either in its
+/// <see cref="LocalQueries"/> (queries added through <see cref="OrleansRuntime"/> in this process)
+/// or by <see cref="Catalog"/> name in <see cref="QueryCatalog"/>, which every silo process knows.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("cameo.query-spec")]
+public sealed record QuerySpec(
+    [property: Id(0)] string Key,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string? Catalog,
+    [property: Id(3)] string[] Instances,
+    [property: Id(4)] int[] Sources,
+    [property: Id(5)] int Sinks,
+    [property: Id(6)] int BatchSize,
+    [property: Id(7)] int MaxInFlightMessages,
+    [property: Id(8)] double EventsPerSecond,
+    [property: Id(9)] long? Count);
+
+/// <summary>Where a query stands, as its coordinator knows it.</summary>
+public enum QueryState
+{
+    /// <summary>The coordinator has no record: no such query, or the silo it lived on died.</summary>
+    Unknown,
+    Deploying,
+    Running,
+    Completed,
+    Failed,
+}
+
+/// <summary>A query's status: see <see cref="CameoClient.StatusAsync"/>.</summary>
+/// <param name="Key">The query's cluster-wide key.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="State">Where it stands.</param>
+/// <param name="Error">Why it failed, if it did.</param>
+/// <param name="FailedAt">The operator instance that failed, if known.</param>
+/// <param name="Outputs">Results its sinks reported (catalog queries only).</param>
+/// <param name="RecentResults">The last few of them, as text.</param>
+/// <param name="Placement">Each instance and the silo it runs on.</param>
+/// <param name="Coordinator">The silo the query's coordinator runs on.</param>
+[GenerateSerializer, Immutable, Alias("cameo.query-status")]
+public sealed record QueryStatus(
+    [property: Id(0)] string Key,
+    [property: Id(1)] string Name,
+    [property: Id(2)] QueryState State,
+    [property: Id(3)] string? Error,
+    [property: Id(4)] string? FailedAt,
+    [property: Id(5)] long Outputs,
+    [property: Id(6)] string[] RecentResults,
+    [property: Id(7)] string[] Placement,
+    [property: Id(8)] string? Coordinator)
+{
+    public bool IsTerminal => State is QueryState.Completed or QueryState.Failed or QueryState.Unknown;
+}

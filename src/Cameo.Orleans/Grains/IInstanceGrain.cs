@@ -1,0 +1,87 @@
+using Cameo.Orleans.Deployment;
+using Cameo.Orleans.Wire;
+using Cameo.Scheduling;
+
+namespace Cameo.Orleans.Grains;
+
+/// <summary>One operator instance of one query; keyed <c>{query key}/{instance index}</c>.</summary>
+[Alias("cameo.instance")]
+public interface IInstanceGrain : IGrainWithStringKey
+{
+    /// <summary>Builds the instance's host. Returns the silo it runs on.</summary>
+    [Alias("start")]
+    Task<string> Start(QuerySpec spec, int index);
+
+    /// <summary>Starts reading, if the instance is a source (every instance of the query has started).</summary>
+    [Alias("run")]
+    Task Run();
+
+    /// <summary>
+    /// Cameo scheduling: only puts the message in the grain's priority mailbox; the grain's pump
+    /// processes it when the silo's turn scheduler says so. Interleaves with everything.
+    /// </summary>
+    [OneWay, AlwaysInterleave, Alias("push")]
+    Task Push(Envelope envelope);
+
+    /// <summary>Plain Orleans (<c>orleans-default</c>): processes messages in the order Orleans delivers them.</summary>
+    [OneWay, Alias("push-in-order")]
+    Task PushInOrder(Envelope envelope);
+
+    /// <summary>
+    /// <paramref name="messages"/> messages this instance sent were processed: the receiver's latest
+    /// costs (reply context), and as many credits back.
+    /// </summary>
+    [OneWay, AlwaysInterleave, Alias("ack")]
+    Task Ack(ReplyContext reply, int messages);
+
+    /// <summary>True if the instance still holds its state (false: it was re-activated after its silo died).</summary>
+    [AlwaysInterleave, Alias("probe")]
+    Task<bool> Probe();
+
+    /// <summary>A one-line account of the instance's queues, credits and turn, for diagnostics.</summary>
+    [AlwaysInterleave, Alias("describe")]
+    Task<string> Describe();
+
+    /// <summary>Stops reading (sources); windows flush and the query completes.</summary>
+    [AlwaysInterleave, Alias("stop")]
+    Task Stop();
+
+    /// <summary>The query is over (completed or failed): drop what is queued and let the grain deactivate.</summary>
+    [OneWay, AlwaysInterleave, Alias("retire")]
+    Task Retire();
+}
+
+/// <summary>A query's coordinator; keyed by the query's cluster-wide key.</summary>
+[Alias("cameo.query")]
+public interface IQueryGrain : IGrainWithStringKey
+{
+    /// <summary>Starts every instance (spread over the active silos), then the sources.</summary>
+    [Alias("deploy")]
+    Task<QueryStatus> Deploy(QuerySpec spec);
+
+    [Alias("status")]
+    Task<QueryStatus> Status();
+
+    [Alias("stop")]
+    Task Stop();
+
+    [OneWay, Alias("sink-ended")]
+    Task SinkEnded(int index);
+
+    [OneWay, Alias("failed")]
+    Task Failed(string where, string error);
+
+    [OneWay, Alias("results")]
+    Task Results(long count, string[] recent);
+}
+
+/// <summary>The cluster's list of queries (a single grain, key 0).</summary>
+[Alias("cameo.directory")]
+public interface IQueryDirectoryGrain : IGrainWithIntegerKey
+{
+    [Alias("add")]
+    Task Add(string key, string name);
+
+    [Alias("list")]
+    Task<string[]> List();
+}

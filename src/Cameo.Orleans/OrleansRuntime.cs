@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using Cameo.Dataflow;
+using Cameo.Execution;
+using Cameo.Orleans.Deployment;
+using Cameo.Orleans.Grains;
+using Cameo.Runtime;
+using Cameo.Scheduling;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
+
+namespace Cameo.Orleans;
+
+/// <summary>
+/// Runs a <see cref="CameoEngine"/>'s queries on an Orleans cluster whose silos share this process
+/// (each instance a grain, see <see cref="InstanceGrain"/>), so the very same query definitions run
+/// embedded or distributed: <c>EngineOptions.Runtime = OrleansRuntime.InProcess(2, SchedulingPolicies.Cameo)</c>.
+/// </summary>
+/// <remarks>
+/// Query definitions hold lambdas, so the silos find a query's plan in this process's
+/// <see cref="LocalQueries"/>. Silos in other processes can only run catalog queries (see
+/// <see cref="CameoClient"/>). Fault behaviour: a silo that dies mid-query fails the queries that had
+/// instances on it with a <see cref="QueryFailedException"/> naming the lost instance (operator state
+/// is not replicated); other queries are untouched.
+/// </remarks>
+public sealed class OrleansRuntime : IQueryRuntime
+{
+    private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan CoordinatorSilence = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly IGrainFactory _grains;
+    private readonly SiloAddress? _home;
+    private readonly IAsyncDisposable? _owned;
+    private readonly List<OrleansQuery> _queries = [];
+    private TimeSpan _cpuAtReset;
+    private long _resetAt;
+    private bool _started;
+    private bool _stopped;
+
+    /// <param name="grains">The cluster (a client, or a silo's grain factory).</param>
+    /// <param name="workers">Turns across the cluster, for reports.</param>
+    /// <param name="home">Silo to place query coordinators on, or null for Orleans' choice.</param>
+    /// <param name="owned">Disposed with the runtime (an in-process cluster it started).</param>
+    public OrleansRuntime(IGrainFactory grains, int workers, SiloAddress? home = null, IAsyncDisposable? owned = null)
+    {
+        _grains = grains;
+        Workers = workers;
+        _home = home;
+        _owned = owned;
+        ResetUtilization();
+    }
+
+    /// <summary>
+    /// A runtime factory for <see cref="EngineOptions.Runtime"/>: starts <paramref name="silos"/> silos in
+    /// this process, scheduling by <paramref name="policy"/> (null: plain Orleans order, <c>orleans-default</c>).
+    /// Each silo has one turn per core, as a silo on its own machine would: with fewer, every hand-over
+    /// of a turn (two thread-pool hops) leaves a core idle, which costs more than it buys in order.
+    /// </summary>
+    public static Func<EngineOptions, IQueryRuntime> InProcess(int silos, ISchedulingPolicy? policy, Action<CameoSiloOptions>? configure = null) => _ =>
+    {
+        var cluster = InProcessCluster.StartAsync(silos, o =>
+        {
+            o.Policy = policy;
+            configure?.Invoke(o);
+        }).GetAwaiter().GetResult();
+        int turns = cluster.Silos.Sum(s => cluster.CameoSilo(s).Scheduler?.Turns ?? Environment.ProcessorCount);
+        return new OrleansRuntime(cluster.Client, turns, cluster.Silos[0], cluster);
+    };
+
+    public string Name => "orleans";
+
+    public int Workers { get; }
+
+    /// <summary>This process's CPU use over its cores since the last reset (silos, sources and sinks alike).</summary>
+    public double Utilization
+    {
+        get
+        {
+            double elapsed = Stopwatch.GetElapsedTime(Volatile.Read(ref _resetAt)).TotalSeconds;
+            double cpu = (Process.GetCurrentProcess().TotalProcessorTime - _cpuAtReset).TotalSeconds;
+            return elapsed <= 0 ? 0 : Math.Min(1.0, cpu / (elapsed * Environment.ProcessorCount));
+        }
+    }
+
+    public void ResetUtilization()
+    {
+        _cpuAtReset = Process.GetCurrentProcess().TotalProcessorTime;
+        Volatile.Write(ref _resetAt, Stopwatch.GetTimestamp());
+    }
+
+    public IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options)
+    {
+        string key = $"{context.Name}-{Guid.NewGuid():N}";
+        var spec = new QuerySpec(key, context.Name, Catalog: null,
+            Instances: [.. plan.Instances.Select(i => $"{i.Node.Name}[{i.Partition}]")],
+            Sources: [.. plan.Instances.Select((inst, i) => (inst, i)).Where(x => x.inst.Node.Kind == NodeKind.Source).Select(x => x.i)],
+            Sinks: plan.SinkInstances, options.BatchSize, options.MaxInFlightMessages, EventsPerSecond: 0, Count: null);
+        LocalQueries.Add(key, new LocalQuery(context, plan, options.BatchSize));
+        var query = new OrleansQuery(this, spec);
+        lock (_queries)
+        {
+            _queries.Add(query);
+            if (_started) query.Launch();
+        }
+        return query;
+    }
+
+    public void Start()
+    {
+        lock (_queries)
+        {
+            if (_started) return;
+            _started = true;
+            foreach (var q in _queries) q.Launch();
+        }
+    }
+
+    public async Task StopAsync(TimeSpan drain)
+    {
+        OrleansQuery[] queries;
+        lock (_queries) queries = [.. _queries];
+        _stopped = true;
+        foreach (var q in queries) q.Stop();
+        var all = Task.WhenAll(queries.Select(q => q.Completion.ContinueWith(_ => { }, TaskScheduler.Default)));
+        await Task.WhenAny(all, Task.Delay(drain)).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopped) await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        if (_owned is not null) await _owned.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A query deployed through this runtime: its coordinator, watched until it ends.</summary>
+    private sealed class OrleansQuery(OrleansRuntime runtime, QuerySpec spec) : IDeployedQuery
+    {
+        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly IQueryGrain _coordinator = runtime._grains.GetGrain<IQueryGrain>(spec.Key);
+        private Task? _deployed;
+
+        public Task Completion => _completion.Task;
+
+        public Exception? Failure { get; private set; }
+
+        public void Launch() => _deployed ??= RunAsync();
+
+        public void Stop()
+        {
+            if (_deployed is null) _completion.TrySetResult(); // never started
+            else _ = _deployed.ContinueWith(_ => _coordinator.Stop(), TaskScheduler.Default);
+        }
+
+        private async Task RunAsync()
+        {
+            try
+            {
+                if (runtime._home is not null) RequestContext.Set(IPlacementDirector.PlacementHintKey, runtime._home);
+                var deploy = _coordinator.Deploy(spec);
+                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+                var status = await deploy.ConfigureAwait(false);
+                long answered = Stopwatch.GetTimestamp();
+                while (!status.IsTerminal)
+                {
+                    await Task.Delay(PollEvery).ConfigureAwait(false);
+                    try
+                    {
+                        status = await _coordinator.Status().WaitAsync(PollTimeout).ConfigureAwait(false);
+                        answered = Stopwatch.GetTimestamp();
+                    }
+                    catch (Exception ex) when (ex is not QueryFailedException)
+                    {
+                        // A gateway or silo going away fails a call or two; a coordinator that stays silent is lost.
+                        if (Stopwatch.GetElapsedTime(answered) > CoordinatorSilence)
+                            throw new InvalidOperationException($"The query's coordinator has not answered for {CoordinatorSilence.TotalSeconds:0} s: {ex.Message}", ex);
+                    }
+                }
+                if (status.State == QueryState.Completed) _completion.TrySetResult();
+                else Fail(status.FailedAt, new InvalidOperationException(status.Error ?? $"The query ended in state {status.State}."));
+            }
+            catch (Exception ex)
+            {
+                Fail(null, ex);
+            }
+            finally
+            {
+                LocalQueries.Remove(spec.Key);
+            }
+        }
+
+        private void Fail(string? where, Exception error)
+        {
+            Failure = new QueryFailedException(spec.Name, where, error);
+            _completion.TrySetException(Failure);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Cameo.Orleans;
+using Microsoft.Extensions.Hosting;
+
+namespace Cameo.Orleans.Tests;
+
+/// <summary>
+/// A real cluster of separate processes: a <c>redis-server</c> on 127.0.0.1 (a free port) for
+/// membership, two <c>cameo silo --redis</c> processes (the Cameo.Cli build output), and a client.
+/// Every process it started is killed on dispose, and on a failed start.
+/// </summary>
+public sealed class RedisClusterFixture : IAsyncLifetime
+{
+    private readonly List<Process> _processes = [];
+    private IHost? _client;
+
+    public string Redis { get; private set; } = "";
+
+    /// <summary>The silo processes and their silo ports.</summary>
+    public List<(Process Process, int SiloPort)> Silos { get; } = [];
+
+    public CameoClient Client => _client!.CameoClient();
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            string redisServer = FindOrInstallRedis();
+            int redisPort = FreePort();
+            Redis = $"127.0.0.1:{redisPort}";
+            Start(redisServer, $"--port {redisPort} --bind 127.0.0.1 --save \"\" --appendonly no", null);
+            await WaitForPortAsync(redisPort, TimeSpan.FromSeconds(10));
+
+            string cli = FindCli();
+            var started = new List<Task>();
+            for (int i = 0; i < 2; i++)
+            {
+                int port = FreePort();
+                var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var process = Start("dotnet", $"\"{cli}\" silo --redis {Redis} --port {port} --gateway {FreePort()}", line =>
+                {
+                    if (line.StartsWith("silo started", StringComparison.Ordinal)) ready.TrySetResult();
+                });
+                Silos.Add((process, port));
+                started.Add(ready.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+            }
+            await Task.WhenAll(started);
+            _client = await ClusterHosting.ConnectAsync(Redis, 0).WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_client is not null)
+        {
+            try { await _client.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); } catch (Exception) { /* the cluster may be gone */ }
+            _client.Dispose();
+        }
+        foreach (var p in _processes) Kill(p);
+    }
+
+    public static void Kill(Process p)
+    {
+        try
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            p.WaitForExit(5_000);
+        }
+        catch (InvalidOperationException)
+        {
+            // never started or already reaped
+        }
+    }
+
+    private Process Start(string file, string arguments, Action<string>? onLine)
+    {
+        var process = new Process
+        {
+            StartInfo = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false },
+        };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) onLine?.Invoke(e.Data); };
+        process.ErrorDataReceived += (_, _) => { };
+        process.Start();
+        _processes.Add(process);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static string FindOrInstallRedis()
+    {
+        if (Which("redis-server") is { } found) return found;
+        if (Environment.UserName != "root")
+            throw new InvalidOperationException("redis-server is not installed (and we are not root to install it): run `apt-get install -y redis-server`.");
+        // Debian packages; refresh the package lists only if the first attempt fails.
+        if (!Run("apt-get", "install -y redis-server") && !(Run("apt-get", "update") && Run("apt-get", "install -y redis-server")))
+            throw new InvalidOperationException("redis-server is not installed and `apt-get install -y redis-server` failed.");
+        return Which("redis-server") ?? throw new InvalidOperationException("redis-server was installed but is not on the PATH.");
+    }
+
+    private static string? Which(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)
+        ?? (File.Exists("/usr/bin/" + name) ? "/usr/bin/" + name : null);
+
+    private static bool Run(string file, string arguments)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode == 0;
+    }
+
+    /// <summary>The Cameo.Cli build of the same configuration as this test assembly (the test project builds it first).</summary>
+    private static string FindCli()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        string configuration = dir.Parent!.Name; // .../bin/<Configuration>/net10.0/
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cameo.slnx"))) dir = dir.Parent;
+        if (dir is null) throw new InvalidOperationException($"Cannot find the repository root above {AppContext.BaseDirectory}.");
+        string cli = Path.Combine(dir.FullName, "src", "Cameo.Cli", "bin", configuration, "net10.0", "Cameo.Cli.dll");
+        return File.Exists(cli) ? cli : throw new InvalidOperationException($"Cameo.Cli is not built at {cli}.");
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private static async Task WaitForPortAsync(int port, TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var tcp = new TcpClient();
+                await tcp.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < until)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using Cameo.Orleans.Deployment;
+
+namespace Cameo.Orleans.Tests;
+
+/// <summary>Silos in separate processes, with Redis membership: submit from a client, read results.</summary>
+public sealed class RedisClusterTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
+{
+    private async Task<QueryStatus> WaitForEndAsync(string key, TimeSpan timeout)
+    {
+        QueryStatus last = null!;
+        using var cts = new CancellationTokenSource(timeout);
+        await foreach (var s in cluster.Client.ObserveAsync(key, TimeSpan.FromMilliseconds(200), cts.Token)) last = s;
+        return last;
+    }
+
+    [Fact]
+    public async Task A_submitted_query_runs_across_silo_processes_and_reports_its_results()
+    {
+        var submitted = await cluster.Client.SubmitAsync("filter", eventsPerSecond: 20_000, count: 10_000);
+        var status = await WaitForEndAsync(submitted.Key, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(QueryState.Completed, status.State);
+        Assert.Equal((10_000 + 6) / 7, status.Outputs); // values 0, 7, 14, ... below 10 000
+        Assert.Contains("9996", status.RecentResults);   // the last multiple of 7
+        Assert.Equal(2, status.Placement.Select(p => p[(p.IndexOf(" @ ") + 3)..]).Distinct().Count());
+        Assert.Contains(submitted.Key, (await cluster.Client.ListAsync()).Select(s => s.Key));
+    }
+}
+
+/// <summary>Killing a silo process mid-query (a cluster of its own, since the test breaks it).</summary>
+public sealed class RedisSiloDeathTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
+{
+    private async Task<QueryStatus> WaitForEndAsync(string key, TimeSpan timeout)
+    {
+        QueryStatus last = null!;
+        using var cts = new CancellationTokenSource(timeout);
+        await foreach (var s in cluster.Client.ObserveAsync(key, TimeSpan.FromMilliseconds(200), cts.Token)) last = s;
+        return last;
+    }
+
+    [Fact]
+    public async Task Killing_a_silo_process_mid_query_fails_the_query_with_a_clear_error()
+    {
+        var submitted = await cluster.Client.SubmitAsync("windowed-count", eventsPerSecond: 5_000, name: "doomed");
+        await Task.Delay(1500);
+        // kill the silo that does not hold the coordinator, so the coordinator can tell what happened
+        var victim = cluster.Silos.First(s => !submitted.Coordinator!.Contains($":{s.SiloPort}:", StringComparison.Ordinal));
+        RedisClusterFixture.Kill(victim.Process);
+
+        var status = await WaitForEndAsync(submitted.Key, TimeSpan.FromSeconds(30));
+        Assert.Equal(QueryState.Failed, status.State);
+        Assert.Contains("lost", status.Error);
+    }
+}

@@ -25,12 +25,14 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// <param name="measure">How long each measurement lasts at least (after a warm-up of half that); saturated queries are measured until they have read several in-flight windows of input.</param>
     /// <param name="seed">Input seed.</param>
     /// <param name="maxRounds">Most mix rounds.</param>
-    public static async Task<Capacity> MeasureAsync(Scenario scenario, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken = default, int maxRounds = 4)
+    /// <param name="runtime">The runtime to measure on (null: the embedded one), with FIFO order.</param>
+    public static async Task<Capacity> MeasureAsync(Scenario scenario, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken = default, int maxRounds = 4,
+        Func<EngineOptions, Runtime.IQueryRuntime>? runtime = null)
     {
         var alone = new Dictionary<string, double>();
         foreach (var query in scenario.Queries)
         {
-            var (rates, _) = await RunAsync([query], _ => 50_000_000, workers, measure, seed, cancellationToken).ConfigureAwait(false);
+            var (rates, _) = await RunAsync([query], _ => 50_000_000, workers, measure, seed, runtime, cancellationToken).ConfigureAwait(false);
             alone[query.Name] = Math.Max(1, rates[query.Name]);
         }
 
@@ -41,7 +43,7 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
         for (int round = 0; round < maxRounds; round++)
         {
             double offered = scale * probe;
-            var (_, utilization) = await RunAsync(scenario.Queries, q => alone[q.Name] * q.LoadShare * offered, workers, measure, seed, cancellationToken).ConfigureAwait(false);
+            var (_, utilization) = await RunAsync(scenario.Queries, q => alone[q.Name] * q.LoadShare * offered, workers, measure, seed, runtime, cancellationToken).ConfigureAwait(false);
             double next = offered / Math.Clamp(utilization, 0.02, 1.0);
             rounds.Add(next);
             bool agreed = Math.Abs(next - scale) / scale < 0.05;
@@ -53,9 +55,10 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     }
 
     /// <summary>Runs <paramref name="queries"/> together at the given input rates; returns the input rate each achieved, and the workers' utilization.</summary>
-    private static async Task<(Dictionary<string, double> Rates, double Utilization)> RunAsync(IReadOnlyList<WorkloadQuery> queries, Func<WorkloadQuery, double> rate, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken)
+    private static async Task<(Dictionary<string, double> Rates, double Utilization)> RunAsync(IReadOnlyList<WorkloadQuery> queries, Func<WorkloadQuery, double> rate, int workers, TimeSpan measure, int seed, Func<EngineOptions, Runtime.IQueryRuntime>? runtime, CancellationToken cancellationToken)
     {
         var options = new EngineOptions { Workers = workers, Policy = SchedulingPolicies.Fifo };
+        if (runtime is not null) options.Runtime = runtime;
         await using var engine = new CameoEngine(options);
         var handles = queries.Select(q => engine.AddQuery(q.Name, q.LatencyTarget, b => q.Define(b, new WorkloadInput(RateSchedule.Constant(rate(q)), seed)))).ToList();
         var sinceStart = Stopwatch.StartNew();

@@ -47,7 +47,7 @@ public static class BenchRunner
         else
         {
             log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone at saturation, then the mix, for {settings.CalibrationSeconds:0.#} s or more each");
-            capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, cancellationToken).ConfigureAwait(false);
+            capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, cancellationToken, runtime: settings.CalibrationRuntime).ConfigureAwait(false);
         }
         var calibrationTime = reusedFrom is null ? clock.Elapsed : TimeSpan.Zero;
 
@@ -62,7 +62,7 @@ public static class BenchRunner
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
-                var run = new RunSettings(policy.Policy, settings.Workers, seconds, settings.WarmupSeconds, settings.Load, settings.Seed, policy.Slots);
+                var run = new RunSettings(policy.Policy, settings.Workers, seconds, settings.WarmupSeconds, settings.Load, settings.Seed, policy.Slots, policy.Runtime);
                 var result = await ScenarioRunner.RunAsync(scenario, capacity, run, cancellationToken: cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 runs.Add(new BenchRun(policy.Name, repeat, result));

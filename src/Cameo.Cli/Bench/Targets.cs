@@ -23,25 +23,26 @@ public static class Targets
     public static IReadOnlyList<Verdict> For(ScenarioBench bench, BenchSummary summary)
     {
         const string cameo = BenchPolicy.Reference;
+        string fifo = BenchPolicy.BaselineFor(bench.Settings.Policies); // unmodified Orleans on Orleans
         var verdicts = new List<Verdict>();
         switch (bench.Scenario.Name)
         {
             case "multi-tenant":
-                verdicts.Add(P99Ratio(summary, "fifo", QueryClass.LS, MultiTenantP99Ratio));
+                verdicts.Add(P99Ratio(summary, fifo, QueryClass.LS, MultiTenantP99Ratio));
                 verdicts.Add(P99Ratio(summary, "slots", QueryClass.LS, null));
                 verdicts.Add(LsAttainment(summary, cameo, withUtilization: true));
-                verdicts.Add(BaThroughput(summary, "fifo"));
+                verdicts.Add(BaThroughput(summary, fifo));
                 break;
             case "single-tenant":
                 var cls = summary.Classes[0];
-                verdicts.Add(P99Ratio(summary, "fifo", cls, SingleTenantP99Ratio));
-                verdicts.Add(Throughput(summary, "fifo", cls));
+                verdicts.Add(P99Ratio(summary, fifo, cls, SingleTenantP99Ratio));
+                verdicts.Add(Throughput(summary, fifo, cls));
                 break;
             case "spike":
                 verdicts.Add(LsAttainment(summary, cameo, withUtilization: false));
-                verdicts.Add(LsAttainment(summary, "fifo", withUtilization: false) with { Met = null });
+                verdicts.Add(LsAttainment(summary, fifo, withUtilization: false) with { Met = null });
                 verdicts.Add(LsAttainment(summary, "slots", withUtilization: false) with { Met = null });
-                verdicts.Add(P99Ratio(summary, "fifo", QueryClass.LS, null));
+                verdicts.Add(P99Ratio(summary, fifo, QueryClass.LS, null));
                 break;
         }
         return verdicts;

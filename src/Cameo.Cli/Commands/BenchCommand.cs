@@ -21,7 +21,10 @@ public static class BenchCommand
     {
         var scenario = new Argument<string>("scenario") { Description = $"What to measure: {string.Join(", ", Scenarios)}." };
         scenario.AcceptOnlyFromAmong([.. Scenarios]);
-        var policies = new Option<string>("--policies") { Description = $"Comma-separated policies to compare: {string.Join(", ", BenchPolicy.Known)}.", DefaultValueFactory = _ => BenchPolicy.DefaultList };
+        var policies = new Option<string?>("--policies") { Description = $"Comma-separated policies to compare: {string.Join(", ", BenchPolicy.Known)} (on Orleans: {string.Join(", ", BenchPolicy.KnownOnOrleans)}). Default: {BenchPolicy.DefaultList} (on Orleans: {BenchPolicy.DefaultOrleansList})." };
+        var runtime = new Option<string>("--runtime") { Description = "embedded (the shared worker pool) or orleans (an in-process cluster; see --silos).", DefaultValueFactory = _ => "embedded" };
+        runtime.AcceptOnlyFromAmong("embedded", "orleans");
+        var silos = new Option<int>("--silos") { Description = "Silos of the in-process Orleans cluster (with --runtime orleans).", DefaultValueFactory = _ => 2 };
         var seconds = new Option<double?>("--seconds") { Description = $"Measured seconds per run. Default: {BenchSettings.DefaultSeconds:0} s; single-tenant {BenchSettings.SingleTenantSeconds:0} s (its results come from 5 s windows); spike until {BenchSettings.AfterLastSpikeSeconds:0} s after the last spike." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds each run runs before it is measured.", DefaultValueFactory = _ => 1 };
         var load = new Option<double>("--load") { Description = "Offered load as a fraction of the calibrated capacity.", DefaultValueFactory = _ => 0.9 };
@@ -32,14 +35,17 @@ public static class BenchCommand
         var output = new Option<DirectoryInfo?>("--out") { Description = "Write results.json and the PNG plots into DIR." };
         var command = new Command("bench", "Compare Cameo with the baselines (fifo, slots) and other policies on the paper's scenarios.")
         {
-            scenario, policies, seconds, warmup, load, repeat, seed, workers, calibration, output,
+            scenario, policies, runtime, silos, seconds, warmup, load, repeat, seed, workers, calibration, output,
         };
         command.SetAction(async (parse, ct) =>
         {
             IReadOnlyList<BenchPolicy> contenders;
+            int? orleansSilos = parse.GetValue(runtime) == "orleans" ? parse.GetValue(silos) : null;
             try
             {
-                contenders = BenchPolicy.ParseList(parse.GetValue(policies)!);
+                if (orleansSilos is < 1) throw new ArgumentException("--silos must be at least 1.");
+                string list = parse.GetValue(policies) ?? (orleansSilos is null ? BenchPolicy.DefaultList : BenchPolicy.DefaultOrleansList);
+                contenders = BenchPolicy.ParseList(list, orleansSilos);
             }
             catch (ArgumentException ex)
             {
@@ -47,7 +53,7 @@ public static class BenchCommand
                 return 2;
             }
             var settings = new BenchSettings(contenders, parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(load),
-                parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration));
+                parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration), orleansSilos);
             if (settings.Problem() is { } problem)
             {
                 AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
@@ -67,7 +73,7 @@ public static class BenchCommand
         {
             int runs = settings.Repeat * settings.Policies.Count;
             AnsiConsole.MarkupLine($"[bold]cameo bench {scenario.Name}[/]: {string.Join(", ", settings.Policies.Select(p => p.Name))}; " +
-                $"{settings.Repeat} round(s) x {settings.SecondsFor(scenario):0.#} s measured (+{settings.WarmupSeconds:0.#} s warm-up) = {runs} runs on {settings.Workers} workers, seed {settings.Seed}");
+                $"{settings.Repeat} round(s) x {settings.SecondsFor(scenario):0.#} s measured (+{settings.WarmupSeconds:0.#} s warm-up) = {runs} runs on {settings.Workers} workers, {settings.RuntimeName} runtime, seed {settings.Seed}");
             ScenarioBench bench;
             try
             {

@@ -38,13 +38,16 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
 
         // Probe at 60% of the current estimate, then at 80% of each new one: utilization grows a
         // little faster than linearly toward saturation, so the last probes sit near the load measured.
+        // At load L the mix should keep the workers busy L x (sum of shares) of the time (shares
+        // normally add up to 1). One short, noisy reading may move the estimate at most 3x.
+        double shares = scenario.Queries.Sum(q => q.LoadShare);
         double scale = 1.0, probe = 0.6;
         var rounds = new List<double>();
         for (int round = 0; round < maxRounds; round++)
         {
             double offered = scale * probe;
             var (_, utilization) = await RunAsync(scenario.Queries, q => alone[q.Name] * q.LoadShare * offered, workers, measure, seed, runtime, cancellationToken).ConfigureAwait(false);
-            double next = offered / Math.Clamp(utilization, 0.02, 1.0);
+            double next = Math.Clamp(offered * shares / Math.Max(utilization, 0.01), scale / 3, scale * 3);
             rounds.Add(next);
             bool agreed = Math.Abs(next - scale) / scale < 0.05;
             scale = next;

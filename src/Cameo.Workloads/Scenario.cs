@@ -17,7 +17,7 @@ public sealed record Scenario(string Name, IReadOnlyList<WorkloadQuery> Queries,
     /// </summary>
     public TimeSpan? BulkBurstPeriod { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    public static readonly string[] Names = ["single-tenant", "multi-tenant", "spike"];
+    public static readonly string[] Names = ["single-tenant", "multi-tenant", "spike", "overload"];
 
     /// <summary>
     /// Latency-sensitive queries with tight targets beside bulk queries with loose targets that
@@ -45,12 +45,24 @@ public sealed record Scenario(string Name, IReadOnlyList<WorkloadQuery> Queries,
         DefaultSeconds = 30,
     };
 
+    /// <summary>
+    /// The multi-tenant mix with BA input at 10x its share of capacity for the whole run: memory must
+    /// stay bounded (backpressure), LS queries must keep their targets, BA falls behind by design.
+    /// </summary>
+    public static Scenario Overload() => MultiTenant() with
+    {
+        Name = "overload",
+        Spikes = [new Spike(0, 1e6, 10.0)],
+        DefaultSeconds = 30,
+    };
+
     /// <summary>The scenario called <paramref name="name"/>.</summary>
     public static Scenario ByName(string name) => name switch
     {
         "multi-tenant" => MultiTenant(),
         "single-tenant" => SingleTenant(),
         "spike" => Spike(),
+        "overload" => Overload(),
         _ => throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
     };
 }

@@ -34,7 +34,8 @@ public sealed record RunSettings(
 public sealed record QueryResult(string Name, QueryClass Class, double LatencyTargetMs, double OfferedEventsPerSecond, QueryStats Stats, IReadOnlyList<(double LatencyMs, double Fraction)> Cdf);
 
 /// <summary>A measured run: every query's results and how busy the workers were.</summary>
-public sealed record RunResult(string Policy, string Runtime, int Workers, double Utilization, IReadOnlyList<QueryResult> Queries);
+/// <param name="PeakWorkingSetBytes">The process's peak working set when the run ended (a process-wide high-water mark).</param>
+public sealed record RunResult(string Policy, string Runtime, int Workers, double Utilization, IReadOnlyList<QueryResult> Queries, long PeakWorkingSetBytes);
 
 /// <summary>Runs a scenario once under one policy and measures it.</summary>
 public static class ScenarioRunner
@@ -112,6 +113,7 @@ public static class ScenarioRunner
         var failures = engine.Queries.Where(h => h.Failure is not null).Select(h => h.Failure!).ToList();
         await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         if (failures.Count > 0) throw new AggregateException($"{failures.Count} query(ies) failed during the run.", failures);
-        return new RunResult(settings.PolicyName, engine.Runtime.Name, engine.Workers, utilization, results);
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return new RunResult(settings.PolicyName, engine.Runtime.Name, engine.Workers, utilization, results, process.PeakWorkingSet64);
     }
 }

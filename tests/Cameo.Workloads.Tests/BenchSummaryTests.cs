@@ -106,7 +106,7 @@ public class BenchSummaryTests
         new(Scenario.MultiTenant(), Settings, 1, new Capacity(new Dictionary<string, double>(), []), TimeSpan.Zero, runs);
 
     private static BenchRun Run(string policy, int repeat, double utilization, params QueryResult[] queries) =>
-        new(policy, repeat, new RunResult(policy, "embedded", 2, utilization, queries));
+        new(policy, repeat, new RunResult(policy, "embedded", 2, utilization, queries, 0));
 
     private static QueryResult Ls(string name, double p99, long outputs, double sla) =>
         Query(name, QueryClass.LS, 20, p99, outputs, sla, eps: 100);

@@ -69,7 +69,7 @@ public static class BenchPlots
         var plot = new Plot();
         foreach (var spike in bench.Scenario.Spikes)
         {
-            var span = plot.Add.HorizontalSpan(spike.StartSecond, spike.StartSecond + spike.Seconds);
+            var span = plot.Add.HorizontalSpan(spike.StartSecond, Math.Min(spike.StartSecond + spike.Seconds, bench.Seconds));
             span.FillStyle.Color = Colors.Orange.WithAlpha(0.2);
             span.LineStyle.Width = 0;
             span.LegendText = spike == bench.Scenario.Spikes[0] ? $"BA input x{spike.Factor:0.#}" : "";

@@ -47,7 +47,7 @@ public sealed record BenchSettings(
 
     /// <summary>Measured seconds per run of <paramref name="scenario"/>: the option, else long enough for its results (and spikes).</summary>
     public double SecondsFor(Workloads.Scenario scenario) =>
-        Seconds ?? (scenario.Spikes.Count > 0 ? scenario.Spikes.Max(s => s.StartSecond + s.Seconds) + AfterLastSpikeSeconds
+        Seconds ?? (scenario.Spikes.Count > 0 ? Math.Min(scenario.Spikes.Max(s => s.StartSecond + s.Seconds) + AfterLastSpikeSeconds, scenario.DefaultSeconds)
             : scenario.Name == "single-tenant" ? SingleTenantSeconds
             : DefaultSeconds);
 

@@ -18,6 +18,7 @@ public static class Targets
     public const double LsSlaAttainment = 0.99;
     public const double MinUtilization = 0.85;
     public const double BaThroughputShare = 0.95;
+    public const int MaxOverloadMiB = 512;
 
     /// <summary>The verdicts for <paramref name="bench"/>'s scenario (none for a scenario without targets).</summary>
     public static IReadOnlyList<Verdict> For(ScenarioBench bench, BenchSummary summary)
@@ -37,6 +38,12 @@ public static class Targets
                 var cls = summary.Classes[0];
                 verdicts.Add(P99Ratio(summary, fifo, cls, SingleTenantP99Ratio));
                 verdicts.Add(Throughput(summary, fifo, cls));
+                break;
+            case "overload":
+                verdicts.Add(LsAttainment(summary, cameo, withUtilization: false));
+                verdicts.Add(LsAttainment(summary, fifo, withUtilization: false) with { Met = null });
+                long peak = bench.Runs.Count == 0 ? 0 : bench.Runs.Max(r => r.Result.PeakWorkingSetBytes);
+                verdicts.Add(new($"peak working set = {peak / (1024.0 * 1024):0} MiB (target < {MaxOverloadMiB} MiB)", peak > 0 ? peak < MaxOverloadMiB * 1024L * 1024 : null));
                 break;
             case "spike":
                 verdicts.Add(LsAttainment(summary, cameo, withUtilization: false));

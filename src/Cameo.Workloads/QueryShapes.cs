@@ -46,21 +46,25 @@ public static class QueryShapes
                 .To(Discard<WindowResult<int, double>>());
         });
 
-    /// <summary>BA: correlates two streams of readings per sensor in tumbling windows (a windowed join).</summary>
+    /// <summary>Sensors' maintenance notices per second: the slowly changing side of <see cref="Correlate"/>.</summary>
+    public const double NoticesPerSecond = 2000;
+
+    /// <summary>
+    /// BA: correlates expensive-to-screen readings with the sensors' maintenance notices per sensor
+    /// in tumbling windows (a windowed join). The notices arrive at a fixed rate whatever the load,
+    /// so the join's output grows with its input linearly: a join's firing is one message and cannot
+    /// be preempted, and a quadratic one would stall everything behind it under load.
+    /// </summary>
     public static WorkloadQuery Correlate(string name, TimeSpan target, double share, int workRounds, TimeSpan window, int parallelism = 2) =>
         new(name, QueryClass.BA, target, share, (b, input) =>
         {
             b.DefaultParallelism = parallelism;
-            var half = input.Rate.Scale(0.5);
-            // Both sides are filtered after the expensive step, so that the join's output per window
-            // stays proportional to its input (a join's firing is one message, and cannot be preempted).
-            var left = b.From(input.Generate((i, due) => Reading.Generate(input.Seed, i, due), half, name + "-left"))
+            var readings = b.From(input.Generate((i, due) => Reading.Generate(input.Seed, i, due), input.Rate, name + "-readings"))
                 .WithEventTime(r => r.TimeMs, OutOfOrderness)
-                .Where(r => r.Severity + (int)(CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) >= 9);
-            var right = b.From(input.Generate((i, due) => Reading.Generate(input.Seed + 7919, i, due), half, name + "-right"))
-                .WithEventTime(r => r.TimeMs, OutOfOrderness)
-                .Where(r => r.Severity + (int)(CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) >= 9);
-            left.Join(right, l => l.Sensor, r => r.Sensor, WindowSpec.Tumbling(window), (l, r) => l.Value - r.Value)
+                .Where(r => r.Severity + (int)(CpuWork.Burn((ulong)r.Sensor, workRounds) & 1) >= 8);
+            var notices = b.From(input.Generate((i, due) => Reading.Generate(input.Seed + 7919, i, due), RateSchedule.Constant(NoticesPerSecond), name + "-notices"))
+                .WithEventTime(r => r.TimeMs, OutOfOrderness);
+            readings.Join(notices, r => r.Sensor, n => n.Sensor, WindowSpec.Tumbling(window), (r, n) => r.Value - n.Value)
                 .To(Discard<double>());
         });
 

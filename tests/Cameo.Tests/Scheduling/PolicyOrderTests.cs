@@ -79,7 +79,7 @@ public class PolicyOrderTests
     }
 
     [Theory]
-    [InlineData("cameo", "YZX")] // Y can still make it; the two that cannot follow, earliest deadline first
+    [InlineData("cameo", "YXZ")] // Y can still make it; the two that cannot follow, least late (relative to the target) first
     [InlineData("edf", "ZXY")]   // pure deadline order lets the lost causes go first
     public void Under_cameo_messages_that_already_missed_their_start_deadline_yield_to_those_that_can_still_make_it(string policy, string expected)
     {
@@ -96,6 +96,31 @@ public class PolicyOrderTests
             {
                 Kind = MessageKind.Data,
                 Context = new PriorityContext(i, t0, t0 + Ms(frontier), Ms(10), 0, 0),
+            });
+        }
+        runtime.RunUntilIdle();
+        Assert.Equal(expected, string.Concat(log));
+    }
+
+    [Theory]
+    [InlineData("cameo", "AB")] // A is 3 targets late, B 5 targets late: the query that slipped least recovers first
+    [InlineData("edf", "BA")]   // deadline order serves the bulk backlog's older deadline first
+    public void Among_missed_messages_the_least_late_relative_to_its_target_goes_first(string policy, string expected)
+    {
+        var clock = new FakeTimeProvider(Start);
+        var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, TimeSpan.FromHours(1));
+        var log = new List<string>();
+        long t0 = PhysicalTime.Now(clock);
+        // A: target 10 ms, deadline 30 ms ago. B: target 1 s, deadline 5 s ago.
+        (string Name, double TargetMs, double FrontierMs)[] messages = [("A", 10, -40), ("B", 1000, -6000)];
+        for (int i = 0; i < messages.Length; i++)
+        {
+            var (name, target, frontier) = messages[i];
+            var run = Deployment.Deploy(runtime, i, name, TimeSpan.FromMilliseconds(target), clock, b => b.From(Source.From(Array.Empty<string>())).To(log.Add));
+            run.Send(Deployment.InstanceOf(run, "Sink"), new Message<string>([name], [0], 1, pooled: false)
+            {
+                Kind = MessageKind.Data,
+                Context = new PriorityContext(i, t0, t0 + Ms(frontier), Ms(target), 0, 0),
             });
         }
         runtime.RunUntilIdle();

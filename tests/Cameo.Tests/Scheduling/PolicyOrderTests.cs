@@ -79,7 +79,7 @@ public class PolicyOrderTests
     }
 
     [Theory]
-    [InlineData("cameo", "YXZ")] // Y can still make it; the two that cannot follow, least late (relative to the target) first
+    [InlineData("cameo", "YXZ")] // Y can still make it; the two that cannot follow, least late first
     [InlineData("edf", "ZXY")]   // pure deadline order lets the lost causes go first
     public void Under_cameo_messages_that_already_missed_their_start_deadline_yield_to_those_that_can_still_make_it(string policy, string expected)
     {
@@ -103,9 +103,9 @@ public class PolicyOrderTests
     }
 
     [Theory]
-    [InlineData("cameo", "AB")] // A is 3 targets late, B 5 targets late: the query that slipped least recovers first
+    [InlineData("cameo", "AB")] // A is 30 ms late, B 5 s late: the query that slipped least recovers first
     [InlineData("edf", "BA")]   // deadline order serves the bulk backlog's older deadline first
-    public void Among_missed_messages_the_least_late_relative_to_its_target_goes_first(string policy, string expected)
+    public void Among_missed_messages_the_least_late_goes_first(string policy, string expected)
     {
         var clock = new FakeTimeProvider(Start);
         var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, TimeSpan.FromHours(1));

@@ -9,25 +9,22 @@ namespace Cameo.Scheduling.Policies;
 /// Overload protection: a message that has already missed its start deadline when it is queued
 /// ranks after every message that can still meet its own. Without it, a backlog of a saturated bulk
 /// query ages until its long-past deadlines outrank every fresh message, and deadline order makes
-/// every query miss (EDF's domino effect). Among missed messages the least late relative to its own
-/// query's target goes first: a tight query that slipped by a few milliseconds recovers before a
-/// bulk query that is seconds behind, instead of queueing behind that bulk query's oldest work.
+/// every query miss (EDF's domino effect). Among missed messages the least late goes first: a tight
+/// query that slipped by a few milliseconds recovers before a bulk query that is seconds behind,
+/// instead of queueing behind that bulk query's oldest work (which plain deadline order would serve
+/// first). Lateness is not divided by the target: that would make a tight query's small slip look
+/// worse than a bulk query's long one, and the tight query would never catch up.
 /// </remarks>
 public sealed class CameoPolicy : ISchedulingPolicy
 {
     /// <summary>Added to the rank of a missed message: beyond any physical time in ticks, still far from overflow.</summary>
     private const long Missed = 1L << 62;
 
-    /// <summary>Resolution of relative lateness: millionths of a latency target.</summary>
-    private const double PerTarget = 1_000_000;
-
     public string Name => "cameo";
 
     public long Rank(in PriorityContext context, long enqueuedAt)
     {
         long deadline = context.StartDeadline;
-        if (deadline >= enqueuedAt) return deadline;
-        double lateness = (enqueuedAt - deadline) / (double)Math.Max(1, context.LatencyTarget);
-        return Missed + (long)Math.Min(lateness * PerTarget, Missed - 1);
+        return deadline >= enqueuedAt ? deadline : Missed + Math.Min(enqueuedAt - deadline, Missed - 1);
     }
 }

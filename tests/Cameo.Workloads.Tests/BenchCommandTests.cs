@@ -34,7 +34,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
         Assert.Equal(JsonValueKind.Array, json.RootElement.ValueKind);
-        string[] scenarios = ["single-tenant", "multi-tenant", "spike"];
+        string[] scenarios = ["single-tenant", "multi-tenant", "spike", "overload"];
         Assert.Equal(scenarios.Length, json.RootElement.GetArrayLength());
         for (int i = 0; i < scenarios.Length; i++)
         {
@@ -42,8 +42,10 @@ public sealed class BenchCommandTests : IDisposable
             AssertPng($"{scenarios[i]}-cdf.png");
         }
         AssertPng("spike-timeline.png");
-        // spike runs the multi-tenant queries: it reuses their calibration instead of repeating it.
+        AssertPng("overload-timeline.png");
+        // spike and overload run the multi-tenant queries: they reuse their calibration instead of repeating it.
         Assert.Equal("multi-tenant", json.RootElement[2].GetProperty("calibrationReusedFrom").GetString());
+        Assert.Equal("multi-tenant", json.RootElement[3].GetProperty("calibrationReusedFrom").GetString());
         Assert.Equal(JsonValueKind.Null, json.RootElement[1].GetProperty("calibrationReusedFrom").ValueKind);
     }
 

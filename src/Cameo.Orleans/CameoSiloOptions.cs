@@ -59,8 +59,23 @@ public sealed class CameoSilo
     {
         Options = options;
         Scheduler = options.Policy is null ? null : new TurnScheduler(options.Turns);
+        KeepThreadsForMessaging(options.Turns); // both modes: the comparison with plain Orleans stays like for like
         QuantumTicks = (long)(options.Quantum.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         RankSlack = options.Quantum.Ticks;
+    }
+
+    /// <summary>
+    /// Orleans runs grain turns and its own message delivery on the .NET thread pool. The turn
+    /// scheduler keeps CPU-bound turns to one per core; without spare pool threads, messages for an
+    /// urgent grain would wait behind those turns for the pool to inject a thread. Spare threads
+    /// for delivery add no CPU-bound concurrency, since turns stay capped. The setting is
+    /// process-wide, so it is applied for plain Orleans order too.
+    /// </summary>
+    private static void KeepThreadsForMessaging(int turns)
+    {
+        ThreadPool.GetMinThreads(out int workers, out int io);
+        int wanted = turns + 4 * Environment.ProcessorCount;
+        if (workers < wanted) ThreadPool.SetMinThreads(wanted, io);
     }
 
     public CameoSiloOptions Options { get; }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Cameo.Orleans;
+using Cameo.Orleans.Deployment;
 using Microsoft.Extensions.Hosting;
 
 namespace Cameo.Orleans.Tests;
@@ -22,6 +23,15 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     public List<(Process Process, int SiloPort)> Silos { get; } = [];
 
     public CameoClient Client => _client!.CameoClient();
+
+    /// <summary>The last status of query <paramref name="key"/> seen before it ended or <paramref name="timeout"/> passed.</summary>
+    public async Task<QueryStatus> WaitForEndAsync(string key, TimeSpan timeout)
+    {
+        QueryStatus last = null!;
+        using var cts = new CancellationTokenSource(timeout);
+        await foreach (var s in Client.ObserveAsync(key, TimeSpan.FromMilliseconds(200), cts.Token)) last = s;
+        return last;
+    }
 
     public async Task InitializeAsync()
     {

@@ -5,19 +5,11 @@ namespace Cameo.Orleans.Tests;
 /// <summary>Silos in separate processes, with Redis membership: submit from a client, read results.</summary>
 public sealed class RedisClusterTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
 {
-    private async Task<QueryStatus> WaitForEndAsync(string key, TimeSpan timeout)
-    {
-        QueryStatus last = null!;
-        using var cts = new CancellationTokenSource(timeout);
-        await foreach (var s in cluster.Client.ObserveAsync(key, TimeSpan.FromMilliseconds(200), cts.Token)) last = s;
-        return last;
-    }
-
     [Fact]
     public async Task A_submitted_query_runs_across_silo_processes_and_reports_its_results()
     {
         var submitted = await cluster.Client.SubmitAsync("filter", eventsPerSecond: 20_000, count: 10_000);
-        var status = await WaitForEndAsync(submitted.Key, TimeSpan.FromSeconds(30));
+        var status = await cluster.WaitForEndAsync(submitted.Key, TimeSpan.FromSeconds(30));
 
         Assert.Equal(QueryState.Completed, status.State);
         Assert.Equal((10_000 + 6) / 7, status.Outputs); // values 0, 7, 14, ... below 10 000
@@ -30,14 +22,6 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster) : IClassFixtu
 /// <summary>Killing a silo process mid-query (a cluster of its own, since the test breaks it).</summary>
 public sealed class RedisSiloDeathTests(RedisClusterFixture cluster) : IClassFixture<RedisClusterFixture>
 {
-    private async Task<QueryStatus> WaitForEndAsync(string key, TimeSpan timeout)
-    {
-        QueryStatus last = null!;
-        using var cts = new CancellationTokenSource(timeout);
-        await foreach (var s in cluster.Client.ObserveAsync(key, TimeSpan.FromMilliseconds(200), cts.Token)) last = s;
-        return last;
-    }
-
     [Fact]
     public async Task Killing_a_silo_process_mid_query_fails_the_query_with_a_clear_error()
     {
@@ -47,7 +31,7 @@ public sealed class RedisSiloDeathTests(RedisClusterFixture cluster) : IClassFix
         var victim = cluster.Silos.First(s => !submitted.Coordinator!.Contains($":{s.SiloPort}:", StringComparison.Ordinal));
         RedisClusterFixture.Kill(victim.Process);
 
-        var status = await WaitForEndAsync(submitted.Key, TimeSpan.FromSeconds(30));
+        var status = await cluster.WaitForEndAsync(submitted.Key, TimeSpan.FromSeconds(30));
         Assert.Equal(QueryState.Failed, status.State);
         Assert.Contains("lost", status.Error);
     }

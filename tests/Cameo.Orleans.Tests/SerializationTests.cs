@@ -44,7 +44,7 @@ public sealed class SerializationTests
         // a pooled-style batch: the arrays are longer than the valid count, and only the valid part may travel
         var padded = items.Concat(new T[3]).ToArray();
         var timestamps = Enumerable.Range(0, padded.Length).Select(i => 10_000L + i).ToArray();
-        var sent = new Message<T>(padded, timestamps, items.Length, pooled: false)
+        var sent = new Message<T>(padded, timestamps, items.Length)
         { Kind = MessageKind.Data, Sender = 3, Channel = 2, Port = 1, Watermark = 9_999, Context = Context };
 
         var envelope = RoundTrip(new Envelope(sent, sequence: 41, sentAt: 77));
@@ -78,7 +78,7 @@ public sealed class SerializationTests
     public void Batches_of_application_records_round_trip_with_or_without_orleans_attributes()
     {
         var plain = new[] { new PlainRecord("x", [1, 2], DateTimeOffset.FromUnixTimeMilliseconds(5)) };
-        var envelope = RoundTrip(new Envelope(new Message<PlainRecord>(plain, [1], 1, pooled: false) { Context = Context }, 0, 0));
+        var envelope = RoundTrip(new Envelope(new Message<PlainRecord>(plain, [1], 1) { Context = Context }, 0, 0));
         var received = Assert.IsType<Message<PlainRecord>>(envelope.Message);
         Assert.Equal(plain[0].Name, received.Items[0].Name);
         Assert.Equal(plain[0].Values, received.Items[0].Values);
@@ -96,7 +96,7 @@ public sealed class SerializationTests
         var items = Enumerable.Range(0, 100).Select(i => new Reading(i, i % 7, i * 0.5, 1_000 + i)).ToArray();
         AssertBatchRoundTrips(items);
 
-        var message = new Message<Reading>(items, new long[items.Length], items.Length, pooled: false) { Context = Context };
+        var message = new Message<Reading>(items, new long[items.Length], items.Length) { Context = Context };
         int size = Serializer.SerializeToArray(new Envelope(message, 0, 0)).Length;
         int raw = items.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<Reading>() + items.Length * sizeof(long);
         Assert.True(size < raw + 300, $"{size} bytes on the wire for {raw} bytes of records and timestamps");

@@ -150,7 +150,7 @@ public sealed class RecordBatch<T> : RecordBatch
     {
         var items = Whole(_items);
         var timestamps = Whole(Timestamps);
-        return new Message<T>(items, timestamps, items.Length, pooled: false)
+        return new Message<T>(items, timestamps, items.Length)
         {
             Kind = header.Kind, Sender = header.Sender, Channel = header.Channel, Port = header.Port,
             Watermark = header.Watermark, Context = header.Context,

@@ -42,9 +42,6 @@ public abstract class InstanceHost
     /// <summary>Number of input channels (one per upstream instance per port).</summary>
     public int ChannelCount => Node.Inputs.Sum(e => e.From.Parallelism);
 
-    /// <summary>True once the instance has seen the end of every input and passed it on.</summary>
-    public bool Ended { get; private set; }
-
     protected ITransport Transport { get; private set; } = null!;
 
     public virtual void Bind(ITransport transport) => Transport = transport;
@@ -63,15 +60,8 @@ public abstract class InstanceHost
             if (message.Kind == MessageKind.Data) OnData(message);
             if (message.Watermark != Watermark.None && Progress.Advance(message.Channel, message.Watermark, arrival))
                 OnProgress(Progress.Current, arrival);
-            if (message.Kind == MessageKind.End && Progress.End(message.Channel))
-            {
-                Ended = true;
-                OnEnd(arrival);
-            }
-            else
-            {
-                AfterMessage(arrival);
-            }
+            if (message.Kind == MessageKind.End && Progress.End(message.Channel)) OnEnd(arrival);
+            else AfterMessage(arrival);
         }
         finally
         {

@@ -75,16 +75,15 @@ public sealed class Message<T> : Message
     private int _count;
     private bool _released;
 
-    /// <param name="items">The records; may be longer than <paramref name="count"/> (pooled).</param>
+    /// <summary>A message over arrays the caller owns (tests, deserialized batches); release leaves them alone.</summary>
+    /// <param name="items">The records; may be longer than <paramref name="count"/>.</param>
     /// <param name="timestamps">Event time of each record, Unix ms.</param>
     /// <param name="count">How many entries are valid.</param>
-    /// <param name="pooled">True if the arrays came from <see cref="System.Buffers.ArrayPool{T}.Shared"/>.</param>
-    public Message(T[] items, long[] timestamps, int count, bool pooled)
+    public Message(T[] items, long[] timestamps, int count)
     {
         Items = items;
         Timestamps = timestamps;
         _count = count;
-        Pooled = pooled;
     }
 
     /// <summary>A message that belongs to <paramref name="owner"/>, with arrays of its batch size, and returns there on release.</summary>
@@ -96,11 +95,8 @@ public sealed class Message<T> : Message
         _released = true; // it starts out in the pool
     }
 
-    public T[] Items { get; private set; }
-    public long[] Timestamps { get; private set; }
-
-    /// <summary>True if the arrays came from <see cref="System.Buffers.ArrayPool{T}.Shared"/>.</summary>
-    public bool Pooled { get; }
+    public T[] Items { get; }
+    public long[] Timestamps { get; }
 
     public override int Count => _count;
 
@@ -124,20 +120,11 @@ public sealed class Message<T> : Message
 
     public override void Release()
     {
-        if (_owner is not null)
-        {
-            if (_released) return; // a second release must not put the message in the pool twice
-            _released = true;
-            if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>()) Array.Clear(Items, 0, _count);
-            _count = 0;
-            _owner.Return(this);
-            return;
-        }
-        if (!Pooled || Items.Length == 0) return;
-        System.Buffers.ArrayPool<T>.Shared.Return(Items, System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>());
-        System.Buffers.ArrayPool<long>.Shared.Return(Timestamps);
-        Items = [];
-        Timestamps = [];
+        if (_owner is null || _released) return; // not pooled; or released already, and must not enter the pool twice
+        _released = true;
+        if (System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<T>()) Array.Clear(Items, 0, _count);
+        _count = 0;
+        _owner.Return(this);
     }
 }
 

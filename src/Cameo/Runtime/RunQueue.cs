@@ -21,8 +21,6 @@ internal sealed class RunQueue
     /// <summary>Rank of the most urgent waiting actor, or <see cref="long.MaxValue"/>.</summary>
     public long HeadRank => Volatile.Read(ref _headRank);
 
-    public int Count { get { lock (_lock) return _heap.Count; } }
-
     public void Push(Actor actor, long version, long rank)
     {
         lock (_lock)

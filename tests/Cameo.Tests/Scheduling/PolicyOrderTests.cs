@@ -55,7 +55,7 @@ public class PolicyOrderTests
         {
             var s = Scenario[i];
             clock.Advance(TimeSpan.FromMilliseconds(1));
-            runs[i].Send(Deployment.InstanceOf(runs[i], "Sink"), new Message<string>([s.Name], [0], 1, pooled: false)
+            runs[i].Send(Deployment.InstanceOf(runs[i], "Sink"), new Message<string>([s.Name], [0], 1)
             {
                 Kind = MessageKind.Data,
                 Context = new PriorityContext(i, t0 + Ms(s.Arrival), t0 + Ms(s.Frontier), Ms(s.Target), Ms(s.OperatorCost), Ms(s.PathCost)),
@@ -92,7 +92,7 @@ public class PolicyOrderTests
         {
             var (name, frontier) = messages[i];
             var run = Deployment.Deploy(runtime, i, name, TimeSpan.FromMilliseconds(10), clock, b => b.From(Source.From(Array.Empty<string>())).To(log.Add));
-            run.Send(Deployment.InstanceOf(run, "Sink"), new Message<string>([name], [0], 1, pooled: false)
+            run.Send(Deployment.InstanceOf(run, "Sink"), new Message<string>([name], [0], 1)
             {
                 Kind = MessageKind.Data,
                 Context = new PriorityContext(i, t0, t0 + Ms(frontier), Ms(10), 0, 0),
@@ -117,7 +117,7 @@ public class PolicyOrderTests
         {
             var (name, target, frontier) = messages[i];
             var run = Deployment.Deploy(runtime, i, name, TimeSpan.FromMilliseconds(target), clock, b => b.From(Source.From(Array.Empty<string>())).To(log.Add));
-            run.Send(Deployment.InstanceOf(run, "Sink"), new Message<string>([name], [0], 1, pooled: false)
+            run.Send(Deployment.InstanceOf(run, "Sink"), new Message<string>([name], [0], 1)
             {
                 Kind = MessageKind.Data,
                 Context = new PriorityContext(i, t0, t0 + Ms(frontier), Ms(target), 0, 0),
@@ -164,9 +164,9 @@ public class PolicyOrderTests
         runtime.RunUntilIdle();
         Assert.Empty(log);
 
-        run.Send(recorder, new Message<int>([0], [1], 1, pooled: false) { Kind = MessageKind.Data, Channel = 0, Context = Due(500) });
+        run.Send(recorder, new Message<int>([0], [1], 1) { Kind = MessageKind.Data, Channel = 0, Context = Due(500) });
         run.Send(recorder, new Message { Kind = MessageKind.Watermark, Channel = 0, Watermark = 5_000, Context = Due(0) });
-        run.Send(recorder, new Message<int>([1], [1], 1, pooled: false) { Kind = MessageKind.Data, Channel = 1, Context = Due(100) });
+        run.Send(recorder, new Message<int>([1], [1], 1) { Kind = MessageKind.Data, Channel = 1, Context = Due(100) });
         runtime.RunUntilIdle();
 
         // Alone, d0 (due at 500) would run after d1 (due at 100); the urgent watermark behind it pulls it ahead.

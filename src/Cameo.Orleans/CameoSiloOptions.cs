@@ -16,11 +16,32 @@ public sealed class CameoSiloOptions
     public int Turns { get; set; } = Environment.ProcessorCount;
 
     /// <summary>
+    /// A scheduler shared with other silos on the same cores (an in-process cluster), or null for
+    /// one of this silo's own with <see cref="Turns"/> turns. Silos of one process that each took a
+    /// turn per core would run twice as many CPU-bound turns as there are cores, and the OS would
+    /// time-slice them regardless of deadlines.
+    /// </summary>
+    public TurnScheduler? SharedScheduler { get; set; }
+
+    /// <summary>
     /// Longest a grain keeps its turn while no clearly more urgent message waits in the silo (the
     /// embedded runtime's default too). Handing a turn over costs two thread-pool hops, so a short
     /// quantum with bulk messages of about a millisecond loses much of the silo's capacity.
     /// </summary>
     public TimeSpan Quantum { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
+    /// Extra turns for short messages that are clearly more urgent than everything the turn holders
+    /// are processing (see <see cref="TurnScheduler.Request"/>). Zero: urgent messages wait for a
+    /// holder to finish its current message.
+    /// </summary>
+    public int UrgentTurns { get; set; } = 1;
+
+    /// <summary>Longest expected processing time per message of a grain that may take an urgent turn.</summary>
+    public TimeSpan UrgentCost { get; set; } = TimeSpan.FromMilliseconds(0.2);
+
+    /// <summary>The scheduler these options describe (one per silo, or one shared by the silos of a process).</summary>
+    public TurnScheduler CreateScheduler() => new(Turns, UrgentTurns, urgentSlack: Quantum.Ticks, urgentCost: UrgentCost.Ticks);
 
     /// <summary>Called as each message starts processing (tracing, and tests of processing order). Must be cheap and thread-safe.</summary>
     public Action<ProcessedMessage>? OnProcessed { get; set; }
@@ -58,24 +79,34 @@ public sealed class CameoSilo
     public CameoSilo(CameoSiloOptions options)
     {
         Options = options;
-        Scheduler = options.Policy is null ? null : new TurnScheduler(options.Turns);
-        KeepThreadsForMessaging(options.Turns); // both modes: the comparison with plain Orleans stays like for like
+        Scheduler = options.Policy is null ? null : options.SharedScheduler ?? options.CreateScheduler();
+        ConfigureThreadPool(options);
         QuantumTicks = (long)(options.Quantum.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         RankSlack = options.Quantum.Ticks;
     }
+
+    /// <summary>The thread pool's minimum threads as .NET set them, before any silo changed them.</summary>
+    private static readonly (int Workers, int Io) PoolDefaults = MinThreads();
 
     /// <summary>
     /// Orleans runs grain turns and its own message delivery on the .NET thread pool. The turn
     /// scheduler keeps CPU-bound turns to one per core; without spare pool threads, messages for an
     /// urgent grain would wait behind those turns for the pool to inject a thread. Spare threads
-    /// for delivery add no CPU-bound concurrency, since turns stay capped. The setting is
-    /// process-wide, so it is applied for plain Orleans order too.
+    /// for delivery add no CPU-bound concurrency, since turns stay capped. Under
+    /// <c>orleans-default</c> the pool is left as .NET sizes it: that is unmodified Orleans (the
+    /// setting is process-wide, so it is put back in case a Cameo silo ran in this process before).
     /// </summary>
-    private static void KeepThreadsForMessaging(int turns)
+    private static void ConfigureThreadPool(CameoSiloOptions options)
+    {
+        var (workers, io) = MinThreads();
+        int wanted = options.Policy is null ? PoolDefaults.Workers : options.Turns + options.UrgentTurns + 4 * Environment.ProcessorCount;
+        if (workers != wanted) ThreadPool.SetMinThreads(wanted, io);
+    }
+
+    private static (int Workers, int Io) MinThreads()
     {
         ThreadPool.GetMinThreads(out int workers, out int io);
-        int wanted = turns + 4 * Environment.ProcessorCount;
-        if (workers < wanted) ThreadPool.SetMinThreads(wanted, io);
+        return (workers, io);
     }
 
     public CameoSiloOptions Options { get; }

@@ -53,8 +53,7 @@ public sealed class OrleansRuntime : IQueryRuntime
     /// <summary>
     /// A runtime factory for <see cref="EngineOptions.Runtime"/>: starts <paramref name="silos"/> silos in
     /// this process, scheduling by <paramref name="policy"/> (null: plain Orleans order, <c>orleans-default</c>).
-    /// Each silo has one turn per core, as a silo on its own machine would: with fewer, every hand-over
-    /// of a turn (two thread-pool hops) leaves a core idle, which costs more than it buys in order.
+    /// The silos share one turn scheduler, as they share the cores (see <see cref="InProcessCluster.StartAsync"/>).
     /// </summary>
     public static Func<EngineOptions, IQueryRuntime> InProcess(int silos, ISchedulingPolicy? policy, Action<CameoSiloOptions>? configure = null) => _ =>
     {
@@ -63,7 +62,7 @@ public sealed class OrleansRuntime : IQueryRuntime
             o.Policy = policy;
             configure?.Invoke(o);
         }).GetAwaiter().GetResult();
-        int turns = cluster.Silos.Sum(s => cluster.CameoSilo(s).Scheduler?.Turns ?? Environment.ProcessorCount);
+        int turns = cluster.CameoSilo(cluster.Silos[0]).Scheduler?.Turns ?? Environment.ProcessorCount;
         return new OrleansRuntime(cluster.Client, turns, cluster.Silos[0], cluster);
     };
 

@@ -62,6 +62,7 @@ public static class BenchRunner
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
+                if (policy.Runtime is not null) await LetThreadPoolShrinkAsync(cancellationToken).ConfigureAwait(false);
                 var run = new RunSettings(policy.Policy, settings.Workers, seconds, settings.WarmupSeconds, settings.Load, settings.Seed, policy.Slots, policy.Runtime);
                 var result = await ScenarioRunner.RunAsync(scenario, capacity, run, cancellationToken: cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
@@ -70,6 +71,32 @@ public static class BenchRunner
             }
         }
         return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs, reusedFrom);
+    }
+
+    /// <summary>The thread pool's minimum as .NET sized it, before any run changed it.</summary>
+    private static readonly int PoolMinimum = MinWorkerThreads();
+
+    /// <summary>
+    /// Runs on Orleans share this process's thread pool, and the threads a run grows outlive it: a
+    /// run of unmodified Orleans right after a Cameo run (whose silos keep spare pool threads) would
+    /// get a pool several times the size its own demand grows, and the OS would time-slice its
+    /// grain turns. So before each such run the pool's minimum goes back to .NET's default and the
+    /// surplus threads get time to retire (the CLI lets idle pool threads retire after 500 ms,
+    /// see Cameo.Cli.csproj), and every run starts from the pool a fresh process would have.
+    /// </summary>
+    private static async Task LetThreadPoolShrinkAsync(CancellationToken cancellationToken)
+    {
+        ThreadPool.GetMinThreads(out _, out int io);
+        ThreadPool.SetMinThreads(PoolMinimum, io);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (ThreadPool.ThreadCount > PoolMinimum + 1 && DateTime.UtcNow < deadline)
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static int MinWorkerThreads()
+    {
+        ThreadPool.GetMinThreads(out int workers, out _);
+        return workers;
     }
 
     /// <summary>The order of round <paramref name="repeat"/> (1-based): the list rotated by one more each round.</summary>

@@ -49,6 +49,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     private IInstanceGrain?[] _instances = [];
     private long[] _expected = [];
     private TurnRequest? _waiting;
+    private CoreYield _yield;
     private bool _pumping;
     private bool _retired;
     private volatile bool _over; // retired or failed: drop messages
@@ -233,7 +234,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
                     await _credits.WaitAsync(CancellationToken.None);
                     continue;
                 }
-                var turn = _waiting = scheduler.Request(mailbox.BestRank);
+                var turn = _waiting = scheduler.Request(mailbox.BestRank, _host!.Cost.PerMessage);
                 await turn.Granted;
                 _waiting = null;
                 long started = Stopwatch.GetTimestamp();
@@ -242,8 +243,10 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
                     do
                     {
                         long rank = mailbox.BestRank;
+                        turn.Current = rank;
                         var message = mailbox.Dequeue();
                         Execute(message, rank, _enqueuedAt.Remove(message, out long enqueued) ? enqueued : -1);
+                        if (!turn.Urgent) _yield.AfterMessage();
                     }
                     while (mailbox.Count > 0 && !_over
                         && !Outranked(mailbox.BestRank, scheduler.HeadRank)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Cameo.Orleans.Scheduling;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 
@@ -19,12 +20,24 @@ public sealed class InProcessCluster : IAsyncDisposable
     /// <summary>The silos' addresses, in a fixed order.</summary>
     public IReadOnlyList<SiloAddress> Silos => [.. Cluster.Silos.Select(s => s.SiloAddress).OrderBy(a => a.ToString(), StringComparer.Ordinal)];
 
-    /// <summary>Starts <paramref name="silos"/> silos, each configured by <paramref name="configure"/>.</summary>
+    /// <summary>
+    /// Starts <paramref name="silos"/> silos, each configured by <paramref name="configure"/>. They
+    /// share this machine's cores, so they share one turn scheduler (unless <paramref name="configure"/>
+    /// sets one): each taking a turn per core would run more CPU-bound turns than there are cores,
+    /// and the OS would time-slice them regardless of deadlines.
+    /// </summary>
     public static async Task<InProcessCluster> StartAsync(int silos, Action<CameoSiloOptions>? configure = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
+        var gate = new object();
+        TurnScheduler? shared = null;
         var builder = new InProcessTestClusterBuilder((short)silos);
-        builder.ConfigureSilo((_, silo) => silo.AddCameo(configure));
+        builder.Options.ConfigureFileLogging = false; // else every run leaves log files in the working directory
+        builder.ConfigureSilo((_, silo) => silo.AddCameo(o =>
+        {
+            configure?.Invoke(o);
+            if (o.Policy is not null) lock (gate) o.SharedScheduler ??= shared ??= o.CreateScheduler();
+        }));
         builder.ConfigureClient(client => client.AddCameo());
         var cluster = builder.Build();
         await cluster.DeployAsync().ConfigureAwait(false);

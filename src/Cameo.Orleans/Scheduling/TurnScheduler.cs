@@ -6,6 +6,8 @@ namespace Cameo.Orleans.Scheduling;
 /// The first level of Cameo's scheduler inside one silo: a fixed number of turns (one per core by
 /// default) handed to instance grains by the rank of their most urgent message. A grain's pump
 /// asks for a turn before processing and gives it back after; its own mailbox is the second level.
+/// A few extra turns serve short messages far more urgent than everything the holders process
+/// (see <see cref="Request"/>), since a turn cannot be taken back mid-message.
 /// </summary>
 /// <remarks>
 /// Orleans runs grains on the shared thread pool and offers no scheduler hook, so this only decides

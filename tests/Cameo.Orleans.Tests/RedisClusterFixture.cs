@@ -49,7 +49,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
             {
                 int port = FreePort();
                 var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var process = Start("dotnet", $"\"{cli}\" silo --redis {Redis} --port {port} --gateway {FreePort()}", line =>
+                var process = Start("dotnet", $"\"{cli}\" silo --redis {Redis} --port {port} --gateway {FreePort()} --turns 1", line =>
                 {
                     if (line.StartsWith("silo started", StringComparison.Ordinal)) ready.TrySetResult();
                 });

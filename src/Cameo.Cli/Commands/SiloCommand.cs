@@ -18,8 +18,9 @@ public static class SiloCommand
         var gateway = new Option<int>("--gateway") { Description = "This silo's port for clients.", DefaultValueFactory = _ => 30000 };
         var primary = new Option<int>("--primary-port") { Description = "Development clustering: the first silo's --port.", DefaultValueFactory = _ => 11111 };
         var policy = new Option<string>("--policy") { Description = $"Scheduling policy: cameo, fifo, edf, llf, sjf, or {CameoSiloOptions.OrleansDefault}.", DefaultValueFactory = _ => "cameo" };
-        var command = new Command("silo", "Run an Orleans silo that hosts Cameo queries (Ctrl+C to stop).") { redis, port, gateway, primary, policy };
-        command.SetAction((parse, ct) => RunAsync(new SiloSettings(parse.GetValue(redis), parse.GetValue(port), parse.GetValue(gateway), parse.GetValue(primary), parse.GetValue(policy)!), ct));
+        var turns = new Option<int?>("--turns") { Description = "Grains processing at once (default: one per core). Silos on one machine should split its cores between them." };
+        var command = new Command("silo", "Run an Orleans silo that hosts Cameo queries (Ctrl+C to stop).") { redis, port, gateway, primary, policy, turns };
+        command.SetAction((parse, ct) => RunAsync(new SiloSettings(parse.GetValue(redis), parse.GetValue(port), parse.GetValue(gateway), parse.GetValue(primary), parse.GetValue(policy)!, parse.GetValue(turns)), ct));
         return command;
     }
 
@@ -38,7 +39,7 @@ public static class SiloCommand
         await host.StartAsync(ct);
         string membership = settings.Redis is null ? $"development clustering, primary port {settings.PrimarySiloPort}" : $"Redis {settings.Redis}";
         // Scripts and tests wait for this line.
-        Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}");
+        Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}, {settings.Turns ?? Environment.ProcessorCount} turn(s)");
         // Until Ctrl+C or SIGTERM (the host's console lifetime), or the command's cancellation; then a graceful stop.
         await host.WaitForShutdownAsync(ct);
         host.Dispose();

@@ -12,7 +12,8 @@ namespace Cameo.Orleans;
 /// <param name="GatewayPort">This silo's port for clients.</param>
 /// <param name="PrimarySiloPort">Development clustering only: the silo port of the cluster's first silo.</param>
 /// <param name="Policy">A scheduling policy name, or <c>orleans-default</c>.</param>
-public sealed record SiloSettings(string? Redis, int SiloPort, int GatewayPort, int PrimarySiloPort, string Policy);
+/// <param name="Turns">Grains processing at once (null: one per core). Silos sharing a machine should split its cores.</param>
+public sealed record SiloSettings(string? Redis, int SiloPort, int GatewayPort, int PrimarySiloPort, string Policy, int? Turns = null);
 
 /// <summary>Builds silo and client hosts for clusters of separate processes on one machine.</summary>
 public static class ClusterHosting
@@ -21,9 +22,10 @@ public static class ClusterHosting
     public const string ServiceId = "cameo";
 
     /// <summary>A silo host, not yet started.</summary>
-    /// <exception cref="ArgumentException">Unknown policy.</exception>
+    /// <exception cref="ArgumentException">Unknown policy, or fewer than one turn.</exception>
     public static IHost BuildSilo(SiloSettings settings)
     {
+        if (settings.Turns is < 1) throw new ArgumentException($"--turns must be at least 1, not {settings.Turns}.");
         var policy = CameoSiloOptions.ParsePolicy(settings.Policy);
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -40,7 +42,11 @@ public static class ClusterHosting
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
                 silo.ConfigureEndpoints(IPAddress.Loopback, settings.SiloPort, settings.GatewayPort);
             }
-            silo.AddCameo(o => o.Policy = policy);
+            silo.AddCameo(o =>
+            {
+                o.Policy = policy;
+                if (settings.Turns is { } turns) o.Turns = turns;
+            });
         });
         return builder.Build();
     }

@@ -37,7 +37,10 @@ public sealed class CameoSiloOptions
     /// </summary>
     public int UrgentTurns { get; set; } = 1;
 
-    /// <summary>Longest expected processing time per message of a grain that may take an urgent turn.</summary>
+    /// <summary>
+    /// Expected processing time per message below which a clearly more urgent grain may always take
+    /// an urgent turn; a longer one may if it is at most half as long as every holder's messages.
+    /// </summary>
     public TimeSpan UrgentCost { get; set; } = TimeSpan.FromMilliseconds(0.2);
 
     /// <summary>The scheduler these options describe (one per silo, or one shared by the silos of a process).</summary>

@@ -63,15 +63,19 @@ public sealed class TurnSchedulerTests
     }
 
     [Fact]
-    public void A_long_message_waits_however_urgent()
+    public void A_long_message_waits_however_urgent_unless_the_holders_run_messages_twice_as_long()
     {
         var scheduler = Scheduler();
-        scheduler.Request(rank: 10_000);
-        scheduler.Request(rank: 20_000);
+        scheduler.Request(rank: 10_000, cost: 1_000);
+        scheduler.Request(rank: 20_000, cost: 300);
+        Assert.False(scheduler.Request(rank: 1_000, cost: 200).IsGranted); // more than half of 300
 
-        var expensive = scheduler.Request(rank: 1_000, cost: ShortCost + 1);
-
-        Assert.False(expensive.IsGranted);
+        var longHolders = Scheduler();
+        longHolders.Request(rank: 10_000, cost: 1_000);
+        longHolders.Request(rank: 20_000, cost: 400);
+        var overtaking = longHolders.Request(rank: 1_000, cost: 200);
+        Assert.True(overtaking.IsGranted);
+        Assert.True(overtaking.Urgent);
     }
 
     [Fact]

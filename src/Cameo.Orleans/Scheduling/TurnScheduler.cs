@@ -78,12 +78,14 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
     /// <param name="rank">The rank of the grain's most urgent message.</param>
     /// <param name="cost">The grain's expected processing time per message, in ticks.</param>
     /// <remarks>
-    /// A message that is short and clearly more urgent than what every turn holder is processing
-    /// takes one of the extra urgent turns, if one is free, instead of waiting for a holder to
-    /// finish its message. Messages are never interrupted, so without this an urgent message waits
-    /// for the residue of a bulk message (a millisecond or more) at every hop. With it the OS
-    /// shares the cores for a few microseconds: a bounded preemption that costs bulk work almost
-    /// nothing, since only short messages qualify.
+    /// A message clearly more urgent than what every turn holder is processing takes one of the
+    /// extra urgent turns, if one is free, instead of waiting for a holder to finish its message,
+    /// provided it is short: below the urgent cost, or at most half as long as every holder's
+    /// messages. Messages are never interrupted, so without this an urgent message waits for the
+    /// residue of a bulk message (a millisecond or more) at every hop, and for a whole window or
+    /// join firing (tens of milliseconds) under overload. With it the OS shares the cores while
+    /// the short message runs: a bounded preemption, since a message no shorter than the ones it
+    /// would overtake waits its turn.
     /// </remarks>
     public TurnRequest Request(long rank, long cost = long.MaxValue)
     {
@@ -96,7 +98,7 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
                 GrantLocked(request, urgent: false);
                 return request;
             }
-            if (cost <= _urgentCost && _urgentFree > 0 && MoreUrgentThanHolders(rank))
+            if (_urgentFree > 0 && MayOvertakeHolders(rank, cost))
             {
                 _urgentFree--;
                 GrantLocked(request, urgent: true);
@@ -150,7 +152,7 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
                 GrantLocked(best, urgent: false);
             }
             UpdateHead();
-            while (_urgentFree > 0 && _waiting.TryPeek(out var head, out _) && head.Cost <= _urgentCost && MoreUrgentThanHolders(head.Rank))
+            while (_urgentFree > 0 && _waiting.TryPeek(out var head, out _) && MayOvertakeHolders(head.Rank, head.Cost))
             {
                 _waiting.Dequeue();
                 _urgentFree--;
@@ -167,11 +169,19 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
         request.Grant(urgent);
     }
 
-    /// <summary>Whether <paramref name="rank"/> beats what every holder of a turn is processing by more than the slack.</summary>
-    private bool MoreUrgentThanHolders(long rank)
+    /// <summary>
+    /// Whether a message at <paramref name="rank"/> costing <paramref name="cost"/> may take an extra
+    /// turn: it beats what every holder of a turn is processing by more than the slack, and it is
+    /// short, absolutely or next to every holder's messages.
+    /// </summary>
+    private bool MayOvertakeHolders(long rank, long cost)
     {
         foreach (var holder in _held)
-            if (!holder.Urgent && rank >= holder.Current - _urgentSlack) return false;
+        {
+            if (holder.Urgent) continue;
+            if (rank >= holder.Current - _urgentSlack) return false;
+            if (cost > _urgentCost && cost > holder.Cost / 2) return false;
+        }
         return true;
     }
 

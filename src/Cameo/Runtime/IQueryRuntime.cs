@@ -22,6 +22,13 @@ public interface IQueryRuntime : IAsyncDisposable
 
     void ResetUtilization();
 
+    /// <summary>
+    /// Priority inversion since start or the last <see cref="ResetUtilization"/>: how long messages
+    /// waited while lower-ranked messages ran on workers they could have used.
+    /// <see cref="Metrics.PriorityInversion.None"/> where the runtime does not measure it.
+    /// </summary>
+    Metrics.PriorityInversion PriorityInversion => Metrics.PriorityInversion.None;
+
     /// <summary>Deploys a query; it starts with the runtime, or at once if the runtime runs.</summary>
     IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options);
 

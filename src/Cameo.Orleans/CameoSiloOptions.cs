@@ -1,5 +1,6 @@
 using Cameo.Orleans.Scheduling;
 using Cameo.Scheduling;
+using Cameo.Scheduling.Core;
 
 namespace Cameo.Orleans;
 
@@ -43,8 +44,17 @@ public sealed class CameoSiloOptions
     /// </summary>
     public TimeSpan UrgentCost { get; set; } = TimeSpan.FromMilliseconds(0.2);
 
+    /// <summary>
+    /// The turn rule of these options: a grain keeps its turn for up to <see cref="Quantum"/>, and
+    /// yields only to a message more urgent by more than a quantum's worth of rank (physical ticks):
+    /// handing a turn over costs two thread-pool hops, which is not worth a sub-quantum gain in
+    /// deadline order (and grains of one bulk query would otherwise hand the turn back and forth
+    /// after every message).
+    /// </summary>
+    public TurnRule Rule => new(Quantum, rankSlack: Quantum.Ticks);
+
     /// <summary>The scheduler these options describe (one per silo, or one shared by the silos of a process).</summary>
-    public TurnScheduler CreateScheduler() => new(Turns, UrgentTurns, urgentSlack: Quantum.Ticks, urgentCost: UrgentCost.Ticks);
+    public TurnScheduler CreateScheduler() => new(Turns, UrgentTurns, Rule, urgentCost: UrgentCost.Ticks);
 
     /// <summary>Called as each message starts processing (tracing, and tests of processing order). Must be cheap and thread-safe.</summary>
     public Action<ProcessedMessage>? OnProcessed { get; set; }
@@ -84,8 +94,6 @@ public sealed class CameoSilo
         Options = options;
         Scheduler = options.Policy is null ? null : options.SharedScheduler ?? options.CreateScheduler();
         ConfigureThreadPool(options);
-        QuantumTicks = (long)(options.Quantum.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        RankSlack = options.Quantum.Ticks;
     }
 
     /// <summary>The thread pool's minimum threads as .NET set them, before any silo changed them.</summary>
@@ -116,9 +124,4 @@ public sealed class CameoSilo
 
     /// <summary>Null under <c>orleans-default</c>.</summary>
     public TurnScheduler? Scheduler { get; }
-
-    internal long QuantumTicks { get; }
-
-    /// <summary>The quantum in rank units (physical ticks): rank differences below it do not justify handing a turn over.</summary>
-    internal long RankSlack { get; }
 }

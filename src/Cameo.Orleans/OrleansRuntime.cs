@@ -3,6 +3,7 @@ using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Orleans.Deployment;
 using Cameo.Orleans.Grains;
+using Cameo.Orleans.Scheduling;
 using Cameo.Runtime;
 using Cameo.Scheduling;
 using Orleans.Runtime;
@@ -31,6 +32,7 @@ public sealed class OrleansRuntime : IQueryRuntime
     private readonly IGrainFactory _grains;
     private readonly SiloAddress? _home;
     private readonly IAsyncDisposable? _owned;
+    private readonly TurnScheduler? _scheduler;
     private readonly List<OrleansQuery> _queries = [];
     private TimeSpan _cpuAtReset;
     private long _resetAt;
@@ -41,12 +43,14 @@ public sealed class OrleansRuntime : IQueryRuntime
     /// <param name="workers">Turns across the cluster, for reports.</param>
     /// <param name="home">Silo to place query coordinators on, or null for Orleans' choice.</param>
     /// <param name="owned">Disposed with the runtime (an in-process cluster it started).</param>
-    public OrleansRuntime(IGrainFactory grains, int workers, SiloAddress? home = null, IAsyncDisposable? owned = null)
+    /// <param name="scheduler">The turn scheduler of the silos in this process, whose turns <see cref="PriorityInversion"/> reports; null: not measured.</param>
+    public OrleansRuntime(IGrainFactory grains, int workers, SiloAddress? home = null, IAsyncDisposable? owned = null, TurnScheduler? scheduler = null)
     {
         _grains = grains;
         Workers = workers;
         _home = home;
         _owned = owned;
+        _scheduler = scheduler;
         ResetUtilization();
     }
 
@@ -62,8 +66,8 @@ public sealed class OrleansRuntime : IQueryRuntime
             o.Policy = policy;
             configure?.Invoke(o);
         }).GetAwaiter().GetResult();
-        int turns = cluster.CameoSilo(cluster.Silos[0]).Scheduler?.Turns ?? Environment.ProcessorCount;
-        return new OrleansRuntime(cluster.Client, turns, cluster.Silos[0], cluster);
+        var scheduler = cluster.CameoSilo(cluster.Silos[0]).Scheduler; // shared by the silos of the process
+        return new OrleansRuntime(cluster.Client, scheduler?.Turns ?? Environment.ProcessorCount, cluster.Silos[0], cluster, scheduler);
     };
 
     public string Name => "orleans";
@@ -81,8 +85,15 @@ public sealed class OrleansRuntime : IQueryRuntime
         }
     }
 
+    /// <summary>
+    /// Priority inversion on the turns of this process's silos (see <see cref="TurnScheduler.Inversion"/>);
+    /// <see cref="Metrics.PriorityInversion.None"/> under <c>orleans-default</c> or for a client of silos in other processes.
+    /// </summary>
+    public Metrics.PriorityInversion PriorityInversion => _scheduler?.Inversion.Snapshot() ?? Metrics.PriorityInversion.None;
+
     public void ResetUtilization()
     {
+        _scheduler?.Inversion.Reset();
         _cpuAtReset = Process.GetCurrentProcess().TotalProcessorTime;
         Volatile.Write(ref _resetAt, Stopwatch.GetTimestamp());
     }

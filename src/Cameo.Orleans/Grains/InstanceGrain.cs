@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cameo.Execution;
 using Cameo.Messages;
 using Cameo.Orleans.Deployment;
@@ -6,6 +5,7 @@ using Cameo.Orleans.Scheduling;
 using Cameo.Orleans.Wire;
 using Cameo.Runtime;
 using Cameo.Scheduling;
+using Cameo.Scheduling.Core;
 using Cameo.Time;
 
 namespace Cameo.Orleans.Grains;
@@ -16,44 +16,41 @@ namespace Cameo.Orleans.Grains;
 /// by the silo's <see cref="TurnScheduler"/>; it is also the host's <see cref="ITransport"/>.
 /// </summary>
 /// <remarks>
-/// <para><b>Scheduling.</b> <see cref="Push"/> is one-way and always interleaved: it only files the
-/// message in the mailbox (FIFO per input channel, channels by urgency, as in the embedded runtime)
-/// and makes sure the pump runs. The pump asks the silo for a turn at the rank of its best message,
-/// processes, and keeps the turn while its next message is still the silo's most urgent (up to a
-/// quantum). Under <c>orleans-default</c>, <see cref="PushInOrder"/> processes each message in the
-/// order Orleans delivers it instead.</para>
-/// <para><b>Flow control.</b> One-way calls bypass Orleans' backpressure, so each instance has
-/// credits: at most <see cref="QuerySpec.MaxInFlightMessages"/> of its messages may be unacknowledged.
-/// A source stops reading and a pump stops taking turns until acknowledgements come back. An
-/// acknowledgement (one per sender per turn) carries the receiver's latest reply context (its cost
-/// and the critical path below it) and the credits.</para>
-/// <para><b>Order.</b> Messages are numbered per channel and re-sequenced on arrival, so a
-/// watermark never overtakes the records sent before it even if Orleans reorders calls.</para>
+/// <para>The grain composes three concerns, each its own type:</para>
+/// <list type="bullet">
+/// <item><b>Order</b> (<see cref="ChannelSequencer"/>): messages are numbered per channel and
+/// re-sequenced on arrival, so a watermark never overtakes the records sent before it even if
+/// Orleans reorders calls.</item>
+/// <item><b>Flow control</b> (<see cref="Acknowledgements"/>): at most
+/// <see cref="QuerySpec.MaxInFlightMessages"/> of an instance's messages may be unacknowledged; a
+/// source stops reading and a pump stops taking turns until acknowledgements come back, carrying
+/// the receivers' latest reply contexts.</item>
+/// <item><b>Scheduling</b> (<see cref="InstancePump"/>): <see cref="Push"/> is one-way and always
+/// interleaved: it only files the message in the priority mailbox and makes sure the pump runs,
+/// which takes turns of the silo's <see cref="TurnScheduler"/>. Under <c>orleans-default</c>,
+/// <see cref="PushInOrder"/> processes each message in the order Orleans delivers it instead.</item>
+/// </list>
 /// <para><b>Faults.</b> Operator state is not replicated. An instance whose silo died comes back,
 /// if at all, as a fresh activation without state: it refuses to process, and the query fails with a
 /// clear error (so does the coordinator's probe, if nothing is sent to it). An operator that throws
 /// fails its own query only.</para>
 /// </remarks>
-public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain, IInstanceGrain, ITransport
+public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain, IInstanceGrain, ITransport, IPumpedInstance
 {
     private readonly Dictionary<(int Target, int Channel), long> _sent = [];
-    private readonly Dictionary<(int Channel, long Sequence), Envelope> _early = [];
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Dictionary<int, (ReplyContext Reply, int Messages)> _acks = [];
+    private readonly Dictionary<Message, long> _enqueuedAt = new(ReferenceEqualityComparer.Instance); // only with an OnProcessed hook
     private QuerySpec _spec = null!;
     private LocalQuery _query = null!;
     private InstanceHost? _host;
-    private Mailbox? _mailbox;
-    private CreditGate _credits = null!;
+    private ChannelSequencer _sequencer = null!;
+    private Acknowledgements _acks = null!;
+    private InstancePump? _pump;
     private IQueryGrain _coordinator = null!;
     private IInstanceGrain?[] _instances = [];
-    private long[] _expected = [];
-    private TurnRequest? _waiting;
-    private CoreYield _yield;
-    private bool _pumping;
+    private Func<int, IInstanceGrain> _instance = null!;
     private bool _retired;
     private volatile bool _over; // retired or failed: drop messages
-    private readonly Dictionary<Message, long> _enqueuedAt = new(ReferenceEqualityComparer.Instance); // only with an OnProcessed hook
 
     private string Name => _spec.Instances[_host!.Index];
 
@@ -64,11 +61,13 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         _query = LocalQueries.Acquire(spec);
         _coordinator = grains.GetGrain<IQueryGrain>(spec.Key);
         _instances = new IInstanceGrain?[spec.Instances.Length];
-        _credits = new CreditGate(spec.MaxInFlightMessages);
+        _instance = Instance;
+        _acks = new Acknowledgements(spec.MaxInFlightMessages);
         var host = _query.CreateHost(index, () => _coordinator.SinkEnded(index));
         host.Bind(this);
-        _mailbox = host.Node.Kind == Dataflow.NodeKind.Source ? null : new Mailbox(host.ChannelCount);
-        _expected = new long[Math.Max(1, host.ChannelCount)];
+        _sequencer = new ChannelSequencer(host.ChannelCount);
+        if (host.Node.Kind != Dataflow.NodeKind.Source && silo.Scheduler is { } scheduler)
+            _pump = new InstancePump(scheduler, new PriorityMailbox(host.ChannelCount), _acks.Credits, this);
         _host = host;
         DelayDeactivation(TimeSpan.FromDays(1)); // stays active while its query runs; Retire lets it go
         return Task.FromResult(RuntimeIdentity);
@@ -76,53 +75,50 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
 
     public Task Run()
     {
-        if (_host is null) return Task.CompletedTask;
-        var start = _host.Node.Accept(new SourceStarter(new SourceRun(this)));
-        if (start is not null) _ = Task.Run(() => start(_host)); // reads on the thread pool, like the embedded runtime's driver
+        // Reads on the thread pool, like the embedded runtime's driver: not on the grain's scheduler.
+        if (_host is { Node.Kind: Dataflow.NodeKind.Source } host) _ = Task.Run(() => SourceDriver.Start(host, new SourceRun(this)));
         return Task.CompletedTask;
     }
 
     public Task Push(Envelope envelope)
     {
         if (!Arrived(envelope)) return Task.CompletedTask;
-        foreach (var ready in InOrder(envelope))
+        if (!_sequencer.Accept(envelope)) return Task.CompletedTask;
+        int channel = envelope.Message.Channel;
+        var ready = envelope;
+        do
         {
             var message = ready.Message;
             long rank = silo.Options.Policy!.Rank(message.Context, ready.SentAt);
-            long enqueued = ProcessingClock.Next();
-            if (silo.Options.OnProcessed is not null) _enqueuedAt[message] = enqueued;
-            _mailbox!.Enqueue(message, rank, enqueued);
-            if (!_pumping)
-            {
-                _pumping = true;
-                _ = PumpAsync();
-            }
-            else if (_waiting is { IsGranted: false } w && rank < w.Rank)
-            {
-                silo.Scheduler!.Raise(w, rank);
-            }
+            if (silo.Options.OnProcessed is not null) _enqueuedAt[message] = ProcessingClock.Next();
+            _pump!.Enqueue(message, rank);
         }
+        while (_sequencer.TryNext(channel, out ready));
         return Task.CompletedTask;
     }
 
     public async Task PushInOrder(Envelope envelope)
     {
         if (!Arrived(envelope)) return;
-        foreach (var ready in InOrder(envelope))
+        if (!_sequencer.Accept(envelope)) return;
+        int channel = envelope.Message.Channel;
+        var ready = envelope;
+        do
         {
             var message = ready.Message;
-            long enqueued = ProcessingClock.Next();
-            while (!_over && _credits.InFlight >= _credits.Capacity) await _credits.WaitAsync(CancellationToken.None);
-            Execute(message, PhysicalTime.Now(_query.Context.Clock), enqueued);
-            SendAcks();
+            if (silo.Options.OnProcessed is not null) _enqueuedAt[message] = ProcessingClock.Next();
+            while (!_over && _acks.Credits.IsFull) await _acks.Credits.WaitAsync(CancellationToken.None);
+            Execute(message, PhysicalTime.Now(_query.Context.Clock));
+            _acks.Flush(_instance);
         }
+        while (_sequencer.TryNext(channel, out ready));
     }
 
     public Task Ack(ReplyContext reply, int messages)
     {
         if (_host is null) return Task.CompletedTask; // a late acknowledgement to a retired instance
         _host.Downstream.Apply(reply);
-        for (int i = 0; i < messages; i++) _credits.Done();
+        _acks.Acknowledged(messages);
         return Task.CompletedTask;
     }
 
@@ -131,11 +127,8 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     public Task<string> Describe()
     {
         if (_host is null) return Task.FromResult($"{this.GetPrimaryKeyString()}: no state");
-        var scheduler = silo.Scheduler;
-        string turn = _waiting is { IsGranted: false } w ? $"waiting for a turn at rank {w.Rank}" : _pumping ? "pumping" : "idle";
-        return Task.FromResult($"{Name} @ {RuntimeIdentity}: mailbox {_mailbox?.Count ?? 0} (best rank {_mailbox?.BestRank ?? long.MaxValue}), "
-            + $"out of order {_early.Count}, unacknowledged {_credits.InFlight}/{_credits.Capacity}, {turn}"
-            + (scheduler is null ? "" : $"; silo head rank {scheduler.HeadRank}, {scheduler.FreeTurns} of {scheduler.Turns} turns free")
+        return Task.FromResult($"{Name} @ {RuntimeIdentity}: out of order {_sequencer.Waiting}, unacknowledged {_acks.Credits.InFlight}/{_acks.Credits.Capacity}"
+            + (_pump is null ? "" : $", {_pump.Describe()}")
             + (_over ? ", over" : ""));
     }
 
@@ -152,8 +145,8 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         if (_host is not null) LocalQueries.Release(_spec, _query);
         _over = true;
         _stopping.Cancel();
-        _credits?.Open();
-        while (_mailbox is { Count: > 0 }) _mailbox.Dequeue().Release();
+        _acks?.Credits.Open();
+        _pump?.Clear();
         DeactivateOnIdle();
         return Task.CompletedTask;
     }
@@ -168,26 +161,23 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         var key = (target, message.Channel);
         _sent.TryGetValue(key, out long sequence);
         _sent[key] = sequence + 1;
-        _credits.Add();
+        _acks.Sent();
         var receiver = Instance(target);
         var envelope = new Envelope(message, sequence, PhysicalTime.Now(_query.Context.Clock));
         if (silo.Scheduler is null) receiver.PushInOrder(envelope);
         else receiver.Push(envelope);
     }
 
-    /// <summary>Acknowledgements are gathered per sender and sent when the grain yields (see <see cref="SendAcks"/>).</summary>
-    void ITransport.Reply(int sender, in ReplyContext reply)
-    {
-        _acks.TryGetValue(sender, out var pending);
-        _acks[sender] = (reply, pending.Messages + 1);
-    }
+    /// <summary>Acknowledgements are gathered per sender and sent when the grain's turn ends.</summary>
+    void ITransport.Reply(int sender, in ReplyContext reply) => _acks.Processed(sender, reply);
 
-    /// <summary>One acknowledgement per sender for everything processed since the last call: the latest costs, and all the credits.</summary>
-    private void SendAcks()
-    {
-        foreach (var (sender, (reply, messages)) in _acks) Instance(sender).Ack(reply, messages);
-        _acks.Clear();
-    }
+    bool IPumpedInstance.IsOver => _over;
+
+    long IPumpedInstance.CostPerMessage => _host!.Cost.PerMessage;
+
+    void IPumpedInstance.Process(Message message, long rank) => Execute(message, rank);
+
+    void IPumpedInstance.TurnEnded() => _acks.Flush(_instance);
 
     /// <summary>False if the message cannot be processed here: the query is over, or this activation has lost its state.</summary>
     private bool Arrived(Envelope envelope)
@@ -202,79 +192,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         return false;
     }
 
-    /// <summary>The envelopes that can be processed now that <paramref name="envelope"/> arrived, in their channel's order.</summary>
-    private IEnumerable<Envelope> InOrder(Envelope envelope)
-    {
-        int channel = envelope.Message.Channel;
-        if (envelope.Sequence != _expected[channel])
-        {
-            _early[(channel, envelope.Sequence)] = envelope;
-            yield break;
-        }
-        _expected[channel]++;
-        yield return envelope;
-        while (_early.Remove((channel, _expected[channel]), out var next))
-        {
-            _expected[channel]++;
-            yield return next;
-        }
-    }
-
-    /// <summary>Processes the mailbox, one turn at a time, for as long as it has messages.</summary>
-    private async Task PumpAsync()
-    {
-        var scheduler = silo.Scheduler!;
-        var mailbox = _mailbox!;
-        try
-        {
-            while (mailbox.Count > 0 && !_over)
-            {
-                if (_credits.InFlight >= _credits.Capacity)
-                {
-                    await _credits.WaitAsync(CancellationToken.None);
-                    continue;
-                }
-                var turn = _waiting = scheduler.Request(mailbox.BestRank, _host!.Cost.PerMessage);
-                await turn.Granted;
-                _waiting = null;
-                long started = Stopwatch.GetTimestamp();
-                try
-                {
-                    do
-                    {
-                        long rank = mailbox.BestRank;
-                        turn.Current = rank;
-                        var message = mailbox.Dequeue();
-                        Execute(message, rank, _enqueuedAt.Remove(message, out long enqueued) ? enqueued : -1);
-                        if (!turn.Urgent) _yield.AfterMessage();
-                    }
-                    while (mailbox.Count > 0 && !_over
-                        && !Outranked(mailbox.BestRank, scheduler.HeadRank)
-                        && _credits.InFlight < _credits.Capacity
-                        && Stopwatch.GetTimestamp() - started < silo.QuantumTicks);
-                }
-                finally
-                {
-                    scheduler.Release(turn);
-                    SendAcks();
-                }
-            }
-        }
-        finally
-        {
-            _pumping = false;
-        }
-    }
-
-    /// <summary>
-    /// Whether a waiting grain's message is clearly more urgent than this grain's next one. Ranks
-    /// within a quantum of each other count as equal: handing a turn over costs two thread-pool hops,
-    /// which is not worth a sub-quantum gain in deadline order (and grains of one bulk query would
-    /// otherwise hand the turn back and forth after every message).
-    /// </summary>
-    private bool Outranked(long mine, long head) => head < mine && mine - head > silo.RankSlack;
-
-    private void Execute(Message message, long rank, long enqueued)
+    private void Execute(Message message, long rank)
     {
         if (_over)
         {
@@ -282,7 +200,8 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
             return;
         }
         var host = _host!;
-        silo.Options.OnProcessed?.Invoke(new ProcessedMessage(RuntimeIdentity, _spec.Name, host.Index, rank, enqueued, ProcessingClock.Next()));
+        if (silo.Options.OnProcessed is { } onProcessed)
+            onProcessed(new ProcessedMessage(RuntimeIdentity, _spec.Name, host.Index, rank, _enqueuedAt.Remove(message, out long enqueued) ? enqueued : -1, ProcessingClock.Next()));
         try
         {
             host.Process(message);
@@ -319,7 +238,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         public int BatchSize => grain._query.BatchSize;
         public CancellationToken StoppingToken => grain._stopping.Token;
         public bool Failed => grain._over;
-        public ValueTask WaitForCreditAsync(CancellationToken cancellationToken) => grain._credits.WaitAsync(cancellationToken);
+        public ValueTask WaitForCreditAsync(CancellationToken cancellationToken) => grain._acks.Credits.WaitAsync(cancellationToken);
 
         public void Fail(Exception error, InstanceHost? where)
         {

@@ -1,62 +1,72 @@
 using System.Diagnostics;
+using Cameo.Metrics;
+using Cameo.Scheduling.Core;
 
 namespace Cameo.Orleans.Scheduling;
 
 /// <summary>
 /// The first level of Cameo's scheduler inside one silo: a fixed number of turns (one per core by
-/// default) handed to instance grains by the rank of their most urgent message. A grain's pump
-/// asks for a turn before processing and gives it back after; its own mailbox is the second level.
-/// A few extra turns serve short messages far more urgent than everything the holders process
-/// (see <see cref="Request"/>), since a turn cannot be taken back mid-message.
+/// default) handed to instance grains by the rank of their most urgent message, through the
+/// engine's <see cref="ReadyQueue{T}"/>. A grain's pump asks for a turn before processing, keeps it
+/// while the shared <see cref="TurnRule"/> says so, and gives it back; its own mailbox is the
+/// second level. A few extra turns serve short messages far more urgent than everything the
+/// holders process (see <see cref="Request"/>), since a turn cannot be taken back mid-message.
 /// </summary>
 /// <remarks>
 /// Orleans runs grains on the shared thread pool and offers no scheduler hook, so this only decides
 /// which grain may start its next message. A turn freed while others wait is handed out by a work
 /// item on the global thread-pool queue (<c>preferLocal: false</c>), never inline on the releasing
 /// thread: granting inline chains grain turns through the releasing thread's local LIFO queue and
-/// starves the global queue where Orleans' own networking waits, which was measured to grow tails
-/// from a few ms to hundreds. A request made while a turn is free and nobody waits is granted at once.
+/// starves the global queue where Orleans' own networking waits. A request made while a turn is free
+/// and nobody waits is granted at once. Priority inversion is measured per turn (each turn, extra
+/// ones included, is a worker of <see cref="Inversion"/>).
 /// </remarks>
 public sealed class TurnScheduler : IThreadPoolWorkItem
 {
-    private readonly PriorityQueue<TurnRequest, (long Rank, long Seq)> _waiting = new();
+    private readonly ReadyQueue<TurnRequest> _waiting = new();
     private readonly List<TurnRequest> _held = [];
+    private readonly Stack<int> _freeSlots = new();
     private readonly object _lock = new();
-    private readonly long _urgentSlack;
     private readonly long _urgentCost;
-    private long _seq;
     private int _free;
     private int _urgentFree;
     private bool _dispatchQueued;
-    private long _headRank = long.MaxValue;
     private long _busyTicks;
     private long _since = Stopwatch.GetTimestamp();
 
     /// <param name="turns">Turns for any message: one per core.</param>
     /// <param name="urgentTurns">Extra turns for short, clearly more urgent messages (see <see cref="Request"/>).</param>
-    /// <param name="urgentSlack">How much more urgent (in rank units) than every turn holder a message must be to take an extra turn.</param>
+    /// <param name="rule">When a turn holder yields; its rank slack is also how much more urgent than every holder a message must be to take an extra turn.</param>
     /// <param name="urgentCost">Expected processing time (ticks) below which a message may always take an extra turn; a longer one may if at most half as long as every holder's.</param>
-    public TurnScheduler(int turns, int urgentTurns = 0, long urgentSlack = 0, long urgentCost = 0)
+    public TurnScheduler(int turns, int urgentTurns, TurnRule rule, long urgentCost = 0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(turns, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(urgentTurns);
         Turns = turns;
         UrgentTurns = urgentTurns;
+        Rule = rule;
         _free = turns;
         _urgentFree = urgentTurns;
-        _urgentSlack = urgentSlack;
         _urgentCost = urgentCost;
+        for (int slot = turns + urgentTurns - 1; slot >= 0; slot--) _freeSlots.Push(slot);
+        Inversion = new PriorityInversionMeter(turns + urgentTurns, Stopwatch.Frequency);
     }
 
     public int Turns { get; }
 
     public int UrgentTurns { get; }
 
+    /// <summary>When a turn holder keeps its turn (asked by the pumps after each message).</summary>
+    public TurnRule Rule { get; }
+
+    /// <summary>Priority inversion on this scheduler's turns; a turn holder reports each message's start and end at its <see cref="TurnRequest.Slot"/>.</summary>
+    public PriorityInversionMeter Inversion { get; }
+
     /// <summary>Turns not held right now (a snapshot, for diagnostics).</summary>
     public int FreeTurns { get { lock (_lock) return _free; } }
 
     /// <summary>Rank of the most urgent waiting request, or <see cref="long.MaxValue"/>; read without the lock.</summary>
-    public long HeadRank => Volatile.Read(ref _headRank);
+    public long HeadRank => _waiting.HeadRank;
 
     /// <summary>Fraction of turn time held since start or <see cref="ResetUtilization"/>.</summary>
     public double Utilization
@@ -68,31 +78,32 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>Restarts utilization and priority inversion measurements.</summary>
     public void ResetUtilization()
     {
         Volatile.Write(ref _busyTicks, 0);
         Volatile.Write(ref _since, Stopwatch.GetTimestamp());
+        Inversion.Reset();
     }
 
     /// <summary>Asks for a turn at <paramref name="rank"/> (smaller is more urgent).</summary>
     /// <param name="rank">The rank of the grain's most urgent message.</param>
     /// <param name="cost">The grain's expected processing time per message, in ticks.</param>
     /// <remarks>
-    /// A message clearly more urgent than what every turn holder is processing takes one of the
-    /// extra urgent turns, if one is free, instead of waiting for a holder to finish its message,
-    /// provided it is short: below the urgent cost, or at most half as long as every holder's
-    /// messages. Messages are never interrupted, so without this an urgent message waits for the
-    /// residue of a bulk message (a millisecond or more) at every hop, and for a whole window or
-    /// join firing (tens of milliseconds) under overload. With it the OS shares the cores while
-    /// the short message runs: a bounded preemption, since a message no shorter than the ones it
-    /// would overtake waits its turn.
+    /// A message that outranks (by the <see cref="Rule"/>) what every turn holder is processing
+    /// takes one of the extra urgent turns, if one is free, instead of waiting for a holder to
+    /// finish its message, provided it is short: below the urgent cost, or at most half as long as
+    /// every holder's messages. Messages are never interrupted, so without this an urgent message
+    /// waits for the residue of a bulk message at every hop, and for a whole window or join firing
+    /// under overload. With it the OS shares the cores while the short message runs: a bounded
+    /// preemption, since a message no shorter than the ones it would overtake waits its turn.
     /// </remarks>
     public TurnRequest Request(long rank, long cost = long.MaxValue)
     {
         var request = new TurnRequest(rank, cost);
         lock (_lock)
         {
-            if (_free > 0 && _waiting.Count == 0)
+            if (_free > 0 && _waiting.IsEmpty)
             {
                 _free--;
                 GrantLocked(request, urgent: false);
@@ -104,8 +115,7 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
                 GrantLocked(request, urgent: true);
                 return request;
             }
-            _waiting.Enqueue(request, (rank, _seq++));
-            UpdateHead();
+            _waiting.Push(request, request.Version, rank);
             if (_free == 0 || _dispatchQueued) return request;
             _dispatchQueued = true; // a turn is free but others wait too: let the dispatcher pick the best
         }
@@ -119,9 +129,8 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
         lock (_lock)
         {
             if (request.IsGranted || rank >= request.Rank) return;
-            request.Rank = rank; // the older queue entry is now stale and skipped when it surfaces
-            _waiting.Enqueue(request, (rank, _seq++));
-            UpdateHead();
+            request.Rank = rank;
+            _waiting.Push(request, ++request.Version, rank); // the older entry is now stale and skipped when it surfaces
         }
     }
 
@@ -132,79 +141,66 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
         lock (_lock)
         {
             _held.Remove(request);
+            _freeSlots.Push(request.Slot);
             if (request.Urgent) _urgentFree++;
             else _free++;
-            if (_waiting.Count == 0 || _dispatchQueued) return;
+            if (_waiting.IsEmpty || _dispatchQueued) return;
             _dispatchQueued = true;
         }
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
-    /// <summary>Runs on the thread pool: grants free turns to the best waiters.</summary>
+    /// <summary>Runs on the thread pool: grants free turns to the best waiters, then extra turns to urgent ones.</summary>
     void IThreadPoolWorkItem.Execute()
     {
         lock (_lock)
         {
             _dispatchQueued = false;
-            while (_free > 0 && TryTakeBest(out var best))
+            while (_free > 0 && _waiting.TryPop(out var best, out _))
             {
                 _free--;
                 GrantLocked(best, urgent: false);
             }
-            UpdateHead();
-            while (_urgentFree > 0 && _waiting.TryPeek(out var head, out _) && MayOvertakeHolders(head.Rank, head.Cost))
+            while (_urgentFree > 0 && _waiting.TryPeek(out var head, out _, out long rank) && MayOvertakeHolders(rank, head.Cost))
             {
-                _waiting.Dequeue();
+                _waiting.TryPop(out _, out _);
                 _urgentFree--;
                 GrantLocked(head, urgent: true);
-                UpdateHead();
             }
-            UpdateHead();
         }
     }
 
     private void GrantLocked(TurnRequest request, bool urgent)
     {
         _held.Add(request);
-        request.Grant(urgent);
+        request.Grant(urgent, _freeSlots.Pop());
     }
 
     /// <summary>
     /// Whether a message at <paramref name="rank"/> costing <paramref name="cost"/> may take an extra
-    /// turn: it beats what every holder of a turn is processing by more than the slack, and it is
-    /// short, absolutely or next to every holder's messages.
+    /// turn: by the <see cref="Rule"/> it outranks what every holder of a turn is processing, and it
+    /// is short, absolutely or next to every holder's messages.
     /// </summary>
     private bool MayOvertakeHolders(long rank, long cost)
     {
         foreach (var holder in _held)
         {
             if (holder.Urgent) continue;
-            if (rank >= holder.Current - _urgentSlack) return false;
+            if (!Rule.IsOutranked(holder.Current, rank)) return false;
             if (cost > _urgentCost && cost > holder.Cost / 2) return false;
         }
         return true;
     }
-
-    private bool TryTakeBest(out TurnRequest best)
-    {
-        while (_waiting.TryDequeue(out best!, out var priority))
-            if (!best.IsGranted && best.Rank == priority.Rank) return true; // else stale (raised since)
-        return false;
-    }
-
-    private void UpdateHead()
-    {
-        while (_waiting.TryPeek(out var head, out var p) && (head.IsGranted || head.Rank != p.Rank)) _waiting.Dequeue();
-        Volatile.Write(ref _headRank, _waiting.TryPeek(out _, out var best) ? best.Rank : long.MaxValue);
-    }
 }
 
 /// <summary>One grain's request for a turn; <see cref="Granted"/> completes when it has one.</summary>
-public sealed class TurnRequest
+public sealed class TurnRequest : IReadyItem
 {
     // Continuations run asynchronously: the grant happens under the scheduler's lock, and the
     // awaiting pump resumes on its grain's own scheduler anyway.
     private readonly TaskCompletionSource _granted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _current;
+    private long _version;
 
     internal TurnRequest(long rank, long cost)
     {
@@ -223,7 +219,8 @@ public sealed class TurnRequest
     /// <summary>Whether it holds one of the extra turns for urgent messages.</summary>
     public bool Urgent { get; private set; }
 
-    private long _current;
+    /// <summary>Which turn it holds (0 .. turns + urgent turns - 1): its worker number for <see cref="TurnScheduler.Inversion"/>.</summary>
+    public int Slot { get; private set; }
 
     /// <summary>Rank of the message its holder is processing: the holder updates it as it goes.</summary>
     public long Current
@@ -232,14 +229,25 @@ public sealed class TurnRequest
         set => Volatile.Write(ref _current, value);
     }
 
+    /// <summary>Version of its entry in the scheduler's ready queue (bumped under the scheduler's lock on each raise and on the grant).</summary>
+    internal long Version
+    {
+        get => Volatile.Read(ref _version);
+        set => Volatile.Write(ref _version, value);
+    }
+
+    long IReadyItem.ReadyVersion => Version;
+
     internal long GrantedAt { get; private set; }
 
     public Task Granted => _granted.Task;
 
-    internal void Grant(bool urgent)
+    internal void Grant(bool urgent, int slot)
     {
+        Version++; // any entry still queued for it is stale now
         IsGranted = true;
         Urgent = urgent;
+        Slot = slot;
         Current = Rank;
         GrantedAt = Stopwatch.GetTimestamp();
         _granted.SetResult();

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Messages;
+using Cameo.Metrics;
 using Cameo.Scheduling;
+using Cameo.Scheduling.Core;
 
 namespace Cameo.Runtime;
 
@@ -46,9 +48,16 @@ public abstract class ActorRuntime : IQueryRuntime, IActorScheduler
         }
     }
 
+    /// <summary>The runtime's priority-inversion meter, or null where it is not measured.</summary>
+    private protected virtual PriorityInversionMeter? Inversion => null;
+
+    /// <inheritdoc/>
+    public PriorityInversion PriorityInversion => Inversion?.Snapshot() ?? PriorityInversion.None;
+
     public void ResetUtilization()
     {
         ResetBusyTicks();
+        Inversion?.Reset();
         Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
     }
 

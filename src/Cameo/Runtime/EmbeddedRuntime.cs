@@ -4,36 +4,42 @@ using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Messages;
 using Cameo.Scheduling;
+using Cameo.Scheduling.Core;
 
 namespace Cameo.Runtime;
 
 /// <summary>
 /// The in-process runtime: a small pool of worker threads shared by every query, running whichever
-/// actor has the most urgent message (Cameo's two-level scheduler: <see cref="RunQueue"/> over
-/// actors, <see cref="Mailbox"/> inside each).
+/// actor has the most urgent message (Cameo's two-level scheduler: a <see cref="ReadyQueue{T}"/> of
+/// actors, a <see cref="PriorityMailbox"/> inside each).
 /// </summary>
 /// <remarks>
-/// There is no preemption inside a message. After each message a worker looks at the head of the
-/// run queue and yields the actor if something more urgent waits, or once the actor has held the
-/// worker for a quantum.
+/// There is no preemption inside a message. After each message a worker asks the
+/// <see cref="TurnRule"/> (no rank slack) whether the actor keeps it: it yields the actor if
+/// something strictly more urgent waits, or once the actor has held the worker for a quantum.
+/// Priority inversion is measured on the workers (<see cref="PriorityInversionMeter"/>).
 /// </remarks>
 public sealed class EmbeddedRuntime : ActorRuntime
 {
-    private readonly RunQueue _runQueue = new();
+    private readonly ReadyQueue<Actor> _ready = new();
     private readonly List<Thread> _workers = [];
-    private readonly long _quantumTicks;
+    private readonly TurnRule _rule;
     private readonly long[] _busyTicks;
+    private readonly PriorityInversionMeter _inversion;
 
     public EmbeddedRuntime(ISchedulingPolicy policy, int workers, TimeSpan quantum) : base(policy)
     {
         Workers = workers;
-        _quantumTicks = (long)(quantum.TotalSeconds * Stopwatch.Frequency);
+        _rule = new TurnRule(quantum);
         _busyTicks = new long[workers];
+        _inversion = new PriorityInversionMeter(workers, Stopwatch.Frequency);
     }
 
     public override int Workers { get; }
 
     public override string Name => "embedded";
+
+    private protected override PriorityInversionMeter Inversion => _inversion;
 
     private protected override long BusyTicks
     {
@@ -61,14 +67,15 @@ public sealed class EmbeddedRuntime : ActorRuntime
         }
     }
 
-    /// <summary>Puts a message in an actor's mailbox and, if the actor was idle or now has a more urgent message, in the run queue.</summary>
+    /// <summary>Puts a message in an actor's mailbox and, if the actor was idle or now has a more urgent message, in the ready queue.</summary>
     private protected override void Enqueue(Actor actor, Message message, long rank)
     {
         long version = 0, best = 0;
         bool push = false;
+        long now = Stopwatch.GetTimestamp();
         lock (actor.Lock)
         {
-            actor.Mailbox.Enqueue(message, rank); // ties need ordering only within this mailbox, so no process-wide counter
+            actor.Mailbox.Enqueue(message, rank, now); // ties need ordering only within this mailbox, so no process-wide counter
             if (actor.Status == Actor.State.Idle || (actor.Status == Actor.State.Queued && rank < actor.QueuedRank))
             {
                 actor.Status = Actor.State.Queued;
@@ -78,53 +85,65 @@ public sealed class EmbeddedRuntime : ActorRuntime
                 push = true;
             }
         }
-        if (push) _runQueue.Push(actor, version, best);
+        if (push) _ready.Push(actor, version, best);
     }
 
     private void WorkerLoop(int id)
     {
         while (!Stopping)
         {
-            if (!_runQueue.TryPop(TimeSpan.FromMilliseconds(100), out var actor, out long version)) continue;
-            while (Claim(actor, version, out var first))
-            {
-                long turnStart = Stopwatch.GetTimestamp();
-                var next = RunTurn(actor, first, turnStart);
-                _busyTicks[id] += Stopwatch.GetTimestamp() - turnStart;
-                if (next is null) break;
-                (actor, version) = next.Value;
-            }
+            if (!_ready.TryPop(TimeSpan.FromMilliseconds(100), out var actor, out long version)) continue;
+            RunFrom(id, actor, version);
+        }
+    }
+
+    /// <summary>Runs turns on worker <paramref name="id"/>, from the given ready-queue entry on, for as long as each turn hands over to another.</summary>
+    private void RunFrom(int id, Actor actor, long version)
+    {
+        while (Claim(actor, version, out var first, out long rank, out long served, out long enqueuedAt))
+        {
+            long turnStart = Stopwatch.GetTimestamp();
+            var next = RunTurn(id, actor, first, rank, served, enqueuedAt, turnStart, out long turnEnd);
+            _busyTicks[id] += turnEnd - turnStart;
+            if (next is null) break;
+            (actor, version) = next.Value;
         }
     }
 
     /// <summary>
-    /// Takes a run-queue entry for this worker, with the actor's most urgent message, unless the
+    /// Takes a ready-queue entry for this worker, with the actor's most urgent message, unless the
     /// entry is stale (the actor was queued again, or already runs).
     /// </summary>
-    private static bool Claim(Actor actor, long version, [NotNullWhen(true)] out Message? first)
+    private static bool Claim(Actor actor, long version, [NotNullWhen(true)] out Message? first, out long rank, out long served, out long enqueuedAt)
     {
         lock (actor.Lock)
         {
             first = null;
+            rank = served = enqueuedAt = 0;
             if (actor.Status != Actor.State.Queued || actor.Version != version) return false;
             actor.Status = Actor.State.Running;
-            first = actor.Mailbox.Dequeue();
+            served = actor.Mailbox.BestRank;
+            first = actor.Mailbox.Dequeue(out rank, out enqueuedAt);
             return true;
         }
     }
 
     /// <summary>
-    /// Runs an actor's messages until its mailbox is empty, something more urgent waits, or its
-    /// quantum is used. In the last two cases the actor goes back in the run queue and the most
-    /// urgent entry is returned, to run next on this worker.
+    /// Runs an actor's messages until its mailbox is empty or the <see cref="TurnRule"/> ends its
+    /// turn (something more urgent waits, or its quantum is used). In the latter case the actor goes
+    /// back in the ready queue and the most urgent entry is returned, to run next on this worker.
     /// </summary>
-    private (Actor Actor, long Version)? RunTurn(Actor actor, Message first, long turnStart)
+    private (Actor Actor, long Version)? RunTurn(int id, Actor actor, Message first, long rank, long served, long enqueuedAt, long turnStart, out long now)
     {
         var query = actor.Query;
         var message = first;
+        now = turnStart;
         while (true)
         {
+            _inversion.Started(id, rank, served, enqueuedAt, now);
             query.Execute(actor, message);
+            now = Stopwatch.GetTimestamp();
+            _inversion.Finished(id, now);
 
             long version, best;
             lock (actor.Lock) // one lock per message: decide, and take the next message if the actor goes on
@@ -135,23 +154,23 @@ public sealed class EmbeddedRuntime : ActorRuntime
                     return null;
                 }
                 best = actor.Mailbox.BestRank;
-                bool beaten = _runQueue.HeadRank < best;
-                if (!beaten && Stopwatch.GetTimestamp() - turnStart < _quantumTicks)
+                if (_rule.KeepsTurn(best, _ready.HeadRank, turnStart, now))
                 {
-                    message = actor.Mailbox.Dequeue();
+                    served = best;
+                    message = actor.Mailbox.Dequeue(out rank, out enqueuedAt);
                     continue;
                 }
                 actor.Status = Actor.State.Queued;
                 actor.QueuedRank = best;
                 version = ++actor.Version;
             }
-            return _runQueue.Exchange(actor, version, best);
+            return _ready.Exchange(actor, version, best);
         }
     }
 
     private protected override void OnStop(IReadOnlyList<QueryRun> queries)
     {
-        _runQueue.Close();
+        _ready.Close();
         foreach (var t in _workers) t.Join();
     }
 
@@ -161,11 +180,6 @@ public sealed class EmbeddedRuntime : ActorRuntime
     /// </summary>
     internal void RunUntilIdle()
     {
-        while (_runQueue.TryPop(TimeSpan.Zero, out var actor, out long version))
-            while (Claim(actor, version, out var first))
-            {
-                if (RunTurn(actor, first, Stopwatch.GetTimestamp()) is not { } next) break;
-                (actor, version) = next;
-            }
+        while (_ready.TryPop(out var actor, out long version)) RunFrom(0, actor, version);
     }
 }

@@ -2,6 +2,7 @@ using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Messages;
 using Cameo.Scheduling;
+using Cameo.Scheduling.Core;
 using Cameo.Time;
 
 namespace Cameo.Runtime;
@@ -90,9 +91,7 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
     /// <summary>Starts a driver for each source instance.</summary>
     public void StartSources()
     {
-        var starter = new SourceStarter(this);
-        foreach (var host in Hosts)
-            if (host.Node.Accept(starter) is { } start) _ = start(host);
+        foreach (var host in Hosts) _ = SourceDriver.Start(host, this);
     }
 
     /// <summary>Marks the query failed: its sources stop, its queued messages are dropped, and <see cref="Completion"/> faults. Other queries are untouched.</summary>

@@ -9,7 +9,9 @@ namespace Cameo.Runtime;
 /// <summary>
 /// The slot-based baseline: every operator instance gets a dedicated thread, as in Flink's task
 /// slots, and the operating system decides which runs. Nothing here knows deadlines across
-/// instances; the policy only orders each instance's own mailbox.
+/// instances; the policy only orders each instance's own mailbox. Priority inversion is not
+/// measured (<see cref="Metrics.PriorityInversion.None"/>): the operating system, not Cameo, decides
+/// which thread runs, and a thread per instance leaves no shared worker to attribute waits to.
 /// </summary>
 public sealed class SlotRuntime(ISchedulingPolicy policy) : ActorRuntime(policy)
 {

@@ -4,31 +4,44 @@ using Cameo.Time;
 
 namespace Cameo.Runtime;
 
-/// <summary>What a source driver needs from the runtime running its query.</summary>
-internal interface ISourceRun
+/// <summary>
+/// What a <see cref="SourceDriver"/> needs from the runtime running a source instance: the query's
+/// context, its credits (backpressure), its stop signal, and where to report a failure. The
+/// embedded runtime implements it once per query; the Orleans runtime once per source grain.
+/// </summary>
+public interface ISourceRun
 {
     QueryContext Context { get; }
+
+    /// <summary>Most records per message (per read).</summary>
     int BatchSize { get; }
 
     /// <summary>Cancelled to stop the sources.</summary>
     CancellationToken StoppingToken { get; }
 
+    /// <summary>The query has failed: the driver ends without finishing the stream.</summary>
     bool Failed { get; }
 
     /// <summary>Completes when the source may inject more messages (credit-based backpressure).</summary>
     ValueTask WaitForCreditAsync(CancellationToken cancellationToken);
 
+    /// <summary>The source threw: fail the query.</summary>
     void Fail(Exception error, InstanceHost? where);
 }
 
 /// <summary>
 /// Reads one source instance in a loop on the thread pool (not on a worker: reading may wait on
-/// I/O or on the clock), and hands each batch to its host. Waits on the query's credit gate before
-/// each read, so a query that falls behind stops reading instead of piling up messages.
+/// I/O or on the clock), and hands each batch to its host. Waits for credit before each read, so a
+/// query that falls behind stops reading instead of piling up messages. When stopped, it ends the
+/// stream so that windows flush. Every runtime drives its sources with it.
 /// </summary>
-internal static class SourceDriver
+public static class SourceDriver
 {
-    public static async Task RunAsync<T>(SourceHost<T> host, ISourceRun query)
+    /// <summary>Starts driving <paramref name="host"/> if it is a source instance; null (nothing started) for any other instance.</summary>
+    /// <returns>Completes when the source has ended (or failed, which <paramref name="run"/> was told).</returns>
+    public static Task? Start(InstanceHost host, ISourceRun run) => host.Node.Accept(new SourceStarter(run))?.Invoke(host);
+
+    internal static async Task RunAsync<T>(SourceHost<T> host, ISourceRun query)
     {
         await Task.Yield();
         var clock = query.Context.Clock;

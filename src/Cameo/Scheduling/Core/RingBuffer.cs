@@ -1,4 +1,4 @@
-namespace Cameo.Runtime;
+namespace Cameo.Scheduling.Core;
 
 /// <summary>A growable double-ended queue over an array; no allocation once it has grown to its working size.</summary>
 internal struct RingBuffer<T>

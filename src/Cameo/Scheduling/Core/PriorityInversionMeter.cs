@@ -1,0 +1,159 @@
+using Cameo.Metrics;
+using HdrHistogram;
+
+namespace Cameo.Scheduling.Core;
+
+/// <summary>
+/// Measures priority inversion on a set of workers: for every message, the time between its enqueue
+/// and its start during which at least one worker was running a message ranked lower (a larger
+/// rank) than it, a worker it could have used had messages been preemptible.
+/// </summary>
+/// <remarks>
+/// <para><b>How.</b> Each worker keeps a ring of its last <see cref="History"/> messages as
+/// (start, end, rank) intervals; the running message's end is open. When a message starts, the
+/// rings are scanned back to its enqueue time, the intervals of lower-ranked messages are clipped
+/// to its wait, and the length of their union is recorded. A wait spanning more than
+/// <see cref="History"/> messages of one worker is measured over the most recent ones only. No
+/// allocation per message: the rings and the union's scratch space are allocated up front, and the
+/// histogram (HdrHistogram's <see cref="Recorder"/>) records wait-free.</para>
+/// <para><b>Threads.</b> Worker <c>w</c>'s calls (<see cref="Started"/>, <see cref="Finished"/>)
+/// must come from one thread at a time (the worker, or whoever holds turn <c>w</c>); other workers
+/// read its ring concurrently. <see cref="Snapshot"/> and <see cref="Reset"/> may be called from
+/// any thread.</para>
+/// <para><b>Ranks.</b> The waiting message counts with its own rank; a running message with the
+/// rank it was served at. Timestamps are any monotonic clock's (e.g. <see cref="System.Diagnostics.Stopwatch"/>),
+/// the same for every call.</para>
+/// </remarks>
+public sealed class PriorityInversionMeter
+{
+    /// <summary>Messages per worker kept for the scan.</summary>
+    public const int History = 256;
+
+    private const long HighestMicros = 3_600_000_000; // one hour
+
+    private struct Interval
+    {
+        public long Start;
+        public long End; // long.MaxValue while the message runs
+        public long Rank;
+    }
+
+    private sealed class Worker(int workers)
+    {
+        public readonly Interval[] Ring = new Interval[History];
+        public long Count; // intervals ever written; published after each write
+        public readonly (long Start, long End, long Index)[] Scratch = new (long, long, long)[workers * History];
+    }
+
+    private readonly Worker[] _workers;
+    private readonly double _microsPerTick;
+    private readonly Recorder _recorder;
+    private readonly object _lock = new();
+    private readonly LongHistogram _total = new(1, HighestMicros, 3);
+    private HistogramBase? _recycled;
+
+    /// <param name="workers">Workers (or turns) that run messages, numbered 0 .. workers - 1.</param>
+    /// <param name="timestampFrequency">Timestamp ticks per second.</param>
+    public PriorityInversionMeter(int workers, long timestampFrequency)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(timestampFrequency, 1);
+        _workers = new Worker[workers];
+        for (int i = 0; i < workers; i++) _workers[i] = new Worker(workers);
+        _microsPerTick = 1e6 / timestampFrequency;
+        _recorder = HistogramFactory.With64BitBucketSize().WithValuesFrom(1).WithValuesUpTo(HighestMicros).WithPrecisionOf(3)
+            .WithThreadSafeWrites().WithThreadSafeReads().Create();
+    }
+
+    /// <summary>Workers measured.</summary>
+    public int Workers => _workers.Length;
+
+    /// <summary>
+    /// Worker <paramref name="worker"/> starts, at <paramref name="now"/>, a message served at
+    /// <paramref name="servedRank"/> that was enqueued at <paramref name="enqueuedAt"/> with rank
+    /// <paramref name="rank"/>: records the message's inversion, and marks the worker busy with it.
+    /// </summary>
+    public void Started(int worker, long rank, long servedRank, long enqueuedAt, long now)
+    {
+        long inversion = enqueuedAt < now ? Inversion(_workers[worker].Scratch, rank, enqueuedAt, now) : 0;
+        _recorder.RecordValue(Math.Min(HighestMicros, (long)(inversion * _microsPerTick)));
+        var w = _workers[worker];
+        long count = w.Count;
+        ref var slot = ref w.Ring[count % History];
+        Volatile.Write(ref slot.End, long.MaxValue);
+        slot.Start = now;
+        slot.Rank = servedRank;
+        Volatile.Write(ref w.Count, count + 1);
+    }
+
+    /// <summary>Worker <paramref name="worker"/> finished its message at <paramref name="now"/>.</summary>
+    public void Finished(int worker, long now)
+    {
+        var w = _workers[worker];
+        long count = w.Count;
+        if (count > 0) Volatile.Write(ref w.Ring[(count - 1) % History].End, now);
+    }
+
+    /// <summary>How long, within [<paramref name="from"/>, <paramref name="to"/>), some worker ran a message ranked above <paramref name="rank"/>.</summary>
+    private long Inversion((long Start, long End, long Index)[] scratch, long rank, long from, long to)
+    {
+        int n = 0;
+        foreach (var w in _workers)
+        {
+            int first = n;
+            long count = Volatile.Read(ref w.Count);
+            for (long i = count - 1; i >= 0 && i >= count - History; i--)
+            {
+                ref var slot = ref w.Ring[i % History];
+                long end = Volatile.Read(ref slot.End);
+                long start = slot.Start;
+                if (end == long.MaxValue) end = to; // still running
+                if (end <= from) break; // this worker's older messages ended even earlier
+                if (slot.Rank <= rank) continue;
+                long s = Math.Max(start, from), e = Math.Min(end, to);
+                if (s < e) scratch[n++] = (s, e, i);
+            }
+            // Entries the worker overwrote while we read them are unreliable: drop them.
+            long oldestIntact = Volatile.Read(ref w.Count) - History;
+            while (n > first && scratch[n - 1].Index < oldestIntact) n--;
+        }
+        if (n == 0) return 0;
+        var intervals = scratch.AsSpan(0, n);
+        intervals.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+        long total = 0, runStart = intervals[0].Start, runEnd = intervals[0].End;
+        for (int i = 1; i < n; i++)
+        {
+            if (intervals[i].Start > runEnd)
+            {
+                total += runEnd - runStart;
+                runStart = intervals[i].Start;
+            }
+            runEnd = Math.Max(runEnd, intervals[i].End);
+        }
+        return total + runEnd - runStart;
+    }
+
+    /// <summary>p99 and max of every message's inversion since construction or <see cref="Reset"/>.</summary>
+    public PriorityInversion Snapshot()
+    {
+        lock (_lock)
+        {
+            var interval = _recorder.GetIntervalHistogram(_recycled);
+            _total.Add(interval);
+            _recycled = interval;
+            long messages = _total.TotalCount;
+            return messages == 0 ? PriorityInversion.None
+                : new PriorityInversion(_total.GetValueAtPercentile(99) / 1000.0, _total.GetMaxValue() / 1000.0, messages);
+        }
+    }
+
+    /// <summary>Forgets what was measured (the rings stay: a message enqueued before still measures its whole wait).</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            _recycled = _recorder.GetIntervalHistogram(_recycled);
+            _total.Reset();
+        }
+    }
+}

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Cameo.Messages;
-using Cameo.Runtime;
 using Cameo.Scheduling;
+using Cameo.Scheduling.Core;
 
 namespace Cameo.Benchmarks;
 
@@ -24,14 +24,14 @@ public class MailboxBenchmarks
 
     private ISchedulingPolicy _policy = null!;
     private Message[] _messages = null!;
-    private Mailbox _mailbox = null!;
+    private PriorityMailbox _mailbox = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _policy = SchedulingPolicies.Parse(Policy);
         _messages = SchedulerFixtures.Messages(SchedulerFixtures.Contexts(Backlog), Channels);
-        _mailbox = new Mailbox(Channels);
+        _mailbox = new PriorityMailbox(Channels);
     }
 
     [Benchmark(OperationsPerInvoke = Backlog)]

@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Attributes;
 using Cameo.Runtime;
 using Cameo.Scheduling;
+using Cameo.Scheduling.Core;
 
 namespace Cameo.Benchmarks;
 
 /// <summary>
-/// Cost of the run queue (the first scheduling level) at a steady depth: pop the most urgent actor
+/// Cost of the ready queue (the first scheduling level) at a steady depth: pop the most urgent actor
 /// and push it back with a new rank under the policy, as a worker does when it yields an actor that
 /// still has messages. The queue holds <see cref="Parallelism"/> + 1 runnable actors throughout.
 /// Uncontended (one thread): it measures the heap and its lock, not waiting.
@@ -23,7 +24,7 @@ public class RunQueueBenchmarks
     [Params(1, 16, 256)]
     public int Parallelism { get; set; }
 
-    private readonly RunQueue _queue = new();
+    private readonly ReadyQueue<Actor> _queue = new();
     private long[] _ranks = null!;
 
     [GlobalSetup]
@@ -41,7 +42,7 @@ public class RunQueueBenchmarks
         long versions = 0;
         for (int i = 0; i < Operations; i++)
         {
-            _queue.TryPop(TimeSpan.Zero, out var actor, out long version);
+            _queue.TryPop(out var actor, out long version);
             _queue.Push(actor, version, _ranks[i]);
             versions += version;
         }

@@ -1,4 +1,5 @@
 using Cameo.Orleans.Scheduling;
+using Cameo.Scheduling.Core;
 
 namespace Cameo.Orleans.Tests;
 
@@ -12,7 +13,7 @@ public sealed class TurnSchedulerTests
     private const long ShortCost = 50;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
-    private static TurnScheduler Scheduler(int turns = 2, int urgentTurns = 1) => new(turns, urgentTurns, urgentSlack: Slack, urgentCost: ShortCost);
+    private static TurnScheduler Scheduler(int turns = 2, int urgentTurns = 1) => new(turns, urgentTurns, new TurnRule(TimeSpan.FromMilliseconds(2), Slack), urgentCost: ShortCost);
 
     [Fact]
     public async Task A_returned_turn_goes_to_the_most_urgent_waiter()

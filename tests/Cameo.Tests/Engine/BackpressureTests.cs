@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Xunit.Abstractions;
 using Cameo.Runtime;
 using Cameo.Scheduling;
+using Cameo.Scheduling.Core;
 using Cameo.Tests.Support;
 
 namespace Cameo.Tests.Engine;

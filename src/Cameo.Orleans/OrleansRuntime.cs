@@ -33,11 +33,9 @@ public sealed class OrleansRuntime : IQueryRuntime
     private readonly SiloAddress? _home;
     private readonly IAsyncDisposable? _owned;
     private readonly TurnScheduler? _scheduler;
-    private readonly List<OrleansQuery> _queries = [];
+    private readonly RuntimeLifecycle<OrleansQuery> _lifecycle = new(q => q.Launch());
     private TimeSpan _cpuAtReset;
     private long _resetAt;
-    private bool _started;
-    private bool _stopped;
 
     /// <param name="grains">The cluster (a client, or a silo's grain factory).</param>
     /// <param name="workers">Turns across the cluster, for reports.</param>
@@ -106,57 +104,35 @@ public sealed class OrleansRuntime : IQueryRuntime
             Sources: [.. plan.Instances.Select((inst, i) => (inst, i)).Where(x => x.inst.Node.Kind == NodeKind.Source).Select(x => x.i)],
             Sinks: plan.SinkInstances, options.BatchSize, options.MaxInFlightMessages, EventsPerSecond: 0, Count: null);
         LocalQueries.Add(key, new LocalQuery(context, plan, options.BatchSize));
-        var query = new OrleansQuery(this, spec);
-        lock (_queries)
-        {
-            _queries.Add(query);
-            if (_started) query.Launch();
-        }
-        return query;
+        return _lifecycle.Deploy(new OrleansQuery(this, spec));
     }
 
-    public void Start()
-    {
-        lock (_queries)
-        {
-            if (_started) return;
-            _started = true;
-            foreach (var q in _queries) q.Launch();
-        }
-    }
+    public void Start() => _lifecycle.Start();
 
-    public async Task StopAsync(TimeSpan drain)
-    {
-        OrleansQuery[] queries;
-        lock (_queries) queries = [.. _queries];
-        _stopped = true;
-        foreach (var q in queries) q.Stop();
-        var all = Task.WhenAll(queries.Select(q => q.Completion.ContinueWith(_ => { }, TaskScheduler.Default)));
-        await Task.WhenAny(all, Task.Delay(drain)).ConfigureAwait(false);
-    }
+    public Task StopAsync(TimeSpan drain) => _lifecycle.StopAsync(drain);
 
     public async ValueTask DisposeAsync()
     {
-        if (!_stopped) await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        if (!_lifecycle.Stopping) await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         if (_owned is not null) await _owned.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>A query deployed through this runtime: its coordinator, watched until it ends.</summary>
     private sealed class OrleansQuery(OrleansRuntime runtime, QuerySpec spec) : IDeployedQuery
     {
-        private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly QueryCompletion _completion = new(spec.Name, spec.Sinks);
         private readonly IQueryGrain _coordinator = runtime._grains.GetGrain<IQueryGrain>(spec.Key);
         private Task? _deployed;
 
         public Task Completion => _completion.Task;
 
-        public Exception? Failure { get; private set; }
+        public Exception? Failure => _completion.Failure;
 
         public void Launch() => _deployed ??= RunAsync();
 
         public void Stop()
         {
-            if (_deployed is null) _completion.TrySetResult(); // never started
+            if (_deployed is null) _completion.Complete(); // never started
             else _ = _deployed.ContinueWith(_ => _coordinator.Stop(), TaskScheduler.Default);
         }
 
@@ -184,23 +160,17 @@ public sealed class OrleansRuntime : IQueryRuntime
                             throw new InvalidOperationException($"The query's coordinator has not answered for {CoordinatorSilence.TotalSeconds:0} s: {ex.Message}", ex);
                     }
                 }
-                if (status.State == QueryState.Completed) _completion.TrySetResult();
-                else Fail(status.FailedAt, new InvalidOperationException(status.Error ?? $"The query ended in state {status.State}."));
+                if (status.State == QueryState.Completed) _completion.Complete();
+                else _completion.Fail(status.FailedAt, new InvalidOperationException(status.Error ?? $"The query ended in state {status.State}."));
             }
             catch (Exception ex)
             {
-                Fail(null, ex);
+                _completion.Fail(null, ex);
             }
             finally
             {
                 LocalQueries.Remove(spec.Key);
             }
-        }
-
-        private void Fail(string? where, Exception error)
-        {
-            Failure = new QueryFailedException(spec.Name, where, error);
-            _completion.TrySetException(Failure);
         }
     }
 }

@@ -16,11 +16,15 @@ namespace Cameo.Runtime;
 /// </summary>
 public abstract class ActorRuntime : IQueryRuntime, IActorScheduler
 {
-    private readonly List<QueryRun> _queries = [];
+    private readonly RuntimeLifecycle<QueryRun> _lifecycle;
     private long _startedAt;
     private volatile bool _stopping;
 
-    private protected ActorRuntime(ISchedulingPolicy policy) => Policy = policy;
+    private protected ActorRuntime(ISchedulingPolicy policy)
+    {
+        Policy = policy;
+        _lifecycle = new RuntimeLifecycle<QueryRun>(q => Launch(q));
+    }
 
     public ISchedulingPolicy Policy { get; }
 
@@ -29,7 +33,7 @@ public abstract class ActorRuntime : IQueryRuntime, IActorScheduler
     public abstract int Workers { get; }
 
     /// <summary>True once <see cref="Start"/> ran.</summary>
-    protected bool Started { get; private set; }
+    protected bool Started => _lifecycle.Started;
 
     /// <summary>True once the runtime is stopping: threads should leave their loops.</summary>
     protected bool Stopping => _stopping;
@@ -61,28 +65,14 @@ public abstract class ActorRuntime : IQueryRuntime, IActorScheduler
         Volatile.Write(ref _startedAt, Stopwatch.GetTimestamp());
     }
 
-    public IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options)
-    {
-        var run = new QueryRun(this, context, plan, options);
-        lock (_queries)
-        {
-            _queries.Add(run);
-            if (Started) Launch(run);
-        }
-        return run;
-    }
+    public IDeployedQuery Deploy(QueryContext context, PhysicalPlan plan, DeployOptions options) =>
+        _lifecycle.Deploy(new QueryRun(this, context, plan, options));
 
-    public void Start()
+    public void Start() => _lifecycle.Start(() =>
     {
-        lock (_queries)
-        {
-            if (Started) return;
-            Started = true;
-            _startedAt = Stopwatch.GetTimestamp();
-            OnStart();
-            foreach (var q in _queries) Launch(q);
-        }
-    }
+        _startedAt = Stopwatch.GetTimestamp();
+        OnStart();
+    });
 
     /// <summary>Starts the runtime's own threads (before any query is launched).</summary>
     private protected virtual void OnStart() { }
@@ -93,11 +83,7 @@ public abstract class ActorRuntime : IQueryRuntime, IActorScheduler
     /// <summary>Stops the sources of every query, lets what is in flight drain for up to <paramref name="drain"/>, then stops the threads.</summary>
     public async Task StopAsync(TimeSpan drain)
     {
-        QueryRun[] queries;
-        lock (_queries) queries = [.. _queries];
-        foreach (var q in queries) q.Stop();
-        // Queries of a runtime that never started cannot drain: nothing would process them.
-        if (Started) await Task.WhenAny(Task.WhenAll(queries.Select(q => q.Completion)), Task.Delay(drain)).ConfigureAwait(false);
+        var queries = await _lifecycle.StopAsync(drain).ConfigureAwait(false);
         _stopping = true;
         OnStop(queries);
     }

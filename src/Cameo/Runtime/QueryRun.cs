@@ -15,9 +15,7 @@ namespace Cameo.Runtime;
 internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
 {
     private readonly IActorScheduler _runtime;
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _sinksLeft;
-    private int _failed;
+    private readonly QueryCompletion _completion;
 
     public QueryRun(IActorScheduler runtime, QueryContext context, PhysicalPlan plan, DeployOptions options)
     {
@@ -27,8 +25,8 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
         Gate = new CreditGate(options.MaxInFlightMessages);
         BatchSize = options.BatchSize;
         int batchSize = options.BatchSize;
-        _sinksLeft = plan.SinkInstances;
-        Hosts = HostFactory.CreateAll(context, plan, batchSize, OnSinkEnded);
+        _completion = new QueryCompletion(context.Name, plan.SinkInstances);
+        Hosts = HostFactory.CreateAll(context, plan, batchSize, _completion.SinkEnded);
         Actors = [.. Hosts.Select(h => h.Node.Kind == NodeKind.Source ? null : new Actor(h, this))];
         foreach (var host in Hosts) host.Bind(this);
     }
@@ -53,11 +51,11 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
     /// <summary>Completes when every sink has seen the end of its input, or faults when the query fails.</summary>
     public Task Completion => _completion.Task;
 
-    public bool Failed => Volatile.Read(ref _failed) != 0;
+    public bool Failed => _completion.IsFailed;
 
     public void Stop() => Stopping.Cancel();
 
-    public Exception? Failure { get; private set; }
+    public Exception? Failure => _completion.Failure;
 
     public void Send(int target, Message message)
     {
@@ -97,17 +95,10 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
     /// <summary>Marks the query failed: its sources stop, its queued messages are dropped, and <see cref="Completion"/> faults. Other queries are untouched.</summary>
     public void Fail(Exception error, InstanceHost? where)
     {
-        if (Interlocked.Exchange(ref _failed, 1) != 0) return;
-        Failure = new QueryFailedException(Context.Name, where?.Node.Name, error);
+        if (!_completion.Fail(where?.Node.Name, error)) return;
         Execution.QueryLog.QueryFailed(Context.Logger, error, Context.Name, where?.Node.Name ?? "its runtime");
         Stopping.Cancel();
         Gate.Open();
-        _completion.TrySetException(Failure);
-    }
-
-    private void OnSinkEnded()
-    {
-        if (Interlocked.Decrement(ref _sinksLeft) == 0) _completion.TrySetResult();
     }
 }
 
@@ -118,12 +109,4 @@ internal interface IActorScheduler
 
     /// <summary>Puts <paramref name="message"/>, ranked <paramref name="rank"/>, in <paramref name="actor"/>'s mailbox and makes sure it will run.</summary>
     void Enqueue(Actor actor, Message message, long rank);
-}
-
-/// <summary>A query stopped because one of its operators (or sources) threw. Other queries keep running.</summary>
-public sealed class QueryFailedException(string query, string? operatorName, Exception inner)
-    : Exception($"Query '{query}' failed{(operatorName is null ? "" : $" in {operatorName}")}: {inner.Message}", inner)
-{
-    public string Query { get; } = query;
-    public string? Operator { get; } = operatorName;
 }

@@ -1,0 +1,51 @@
+namespace Cameo.Runtime;
+
+/// <summary>
+/// How a deployed query ends, whatever runs it: it completes when every sink instance has seen the
+/// end of its input, and fails, with a <see cref="QueryFailedException"/> naming where, at its
+/// first failure (later ones are ignored: the first is the cause). Thread-safe.
+/// </summary>
+/// <param name="query">The query's name, for the failure's message.</param>
+/// <param name="sinks">Sink instances that must end before the query is complete.</param>
+public sealed class QueryCompletion(string query, int sinks)
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private QueryFailedException? _failure;
+    private int _sinksLeft = sinks;
+
+    /// <summary>Completes when the query has; faults with <see cref="Failure"/> when it fails.</summary>
+    public Task Task => _done.Task;
+
+    /// <summary>The first failure, or null.</summary>
+    public QueryFailedException? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>Whether the query has failed.</summary>
+    public bool IsFailed => Failure is not null;
+
+    /// <summary>A sink instance saw the end of its input; the last one completes the query.</summary>
+    public void SinkEnded()
+    {
+        if (Interlocked.Decrement(ref _sinksLeft) == 0) _done.TrySetResult();
+    }
+
+    /// <summary>The query is over without failure, whatever its sinks (it never started, or its runtime says so).</summary>
+    public void Complete() => _done.TrySetResult();
+
+    /// <summary>Fails the query at <paramref name="where"/> (an operator's name, or null for its runtime).</summary>
+    /// <returns>True if this is the query's first failure: the caller should stop what still runs.</returns>
+    public bool Fail(string? where, Exception error)
+    {
+        var failure = new QueryFailedException(query, where, error);
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is not null) return false;
+        _done.TrySetException(failure);
+        return true;
+    }
+}
+
+/// <summary>A query stopped because one of its operators (or sources) threw. Other queries keep running.</summary>
+public sealed class QueryFailedException(string query, string? operatorName, Exception inner)
+    : Exception($"Query '{query}' failed{(operatorName is null ? "" : $" in {operatorName}")}: {inner.Message}", inner)
+{
+    public string Query { get; } = query;
+    public string? Operator { get; } = operatorName;
+}

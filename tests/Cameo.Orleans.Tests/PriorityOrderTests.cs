@@ -38,7 +38,7 @@ public sealed class PriorityOrderTests(ITestOutputHelper output)
         return (ls, bulk, overtaken);
     }
 
-    private static async Task<(int Ls, int Bulk, int Overtaken)> RunAsync(Cameo.Scheduling.ISchedulingPolicy? policy)
+    private static async Task<(int Ls, int Bulk, int Overtaken, Cameo.Metrics.PriorityInversion Inversion)> RunAsync(Cameo.Scheduling.ISchedulingPolicy? policy)
     {
         var log = new ConcurrentQueue<ProcessedMessage>();
         await using var engine = CameoEngine.Create(o => o.Runtime = OrleansRuntime.InProcess(2, policy, s =>
@@ -59,7 +59,9 @@ public sealed class PriorityOrderTests(ITestOutputHelper output)
         engine.Start();
         await Task.Delay(TimeSpan.FromSeconds(2));
         await engine.StopAsync(TimeSpan.FromSeconds(1));
-        return Overtakes(log);
+        var inversion = engine.Runtime.PriorityInversion;
+        var (ls, bulk, overtaken) = Overtakes(log);
+        return (ls, bulk, overtaken, inversion);
     }
 
     /// <summary>Under Cameo's policy latency-sensitive messages go first; under FIFO (the control) they wait their turn, which shows the measure can tell.</summary>
@@ -68,13 +70,16 @@ public sealed class PriorityOrderTests(ITestOutputHelper output)
     [InlineData("fifo")]
     public async Task Latency_sensitive_messages_overtake_queued_bulk_messages_on_every_silo(string policy)
     {
-        var (ls, bulk, overtaken) = await RunAsync(Cameo.Scheduling.SchedulingPolicies.Parse(policy));
-        output.WriteLine($"{policy}: {ls} latency-sensitive messages, {bulk} bulk messages, {overtaken} bulk messages started while a latency-sensitive one waited");
+        var (ls, bulk, overtaken, inversion) = await RunAsync(Cameo.Scheduling.SchedulingPolicies.Parse(policy));
+        output.WriteLine($"{policy}: {ls} latency-sensitive messages, {bulk} bulk messages, {overtaken} bulk messages started while a latency-sensitive one waited; {inversion}");
 
         Assert.True(ls >= 100, $"only {ls} latency-sensitive messages were processed");
         Assert.True(bulk >= 200, $"only {bulk} bulk messages were processed: the bulk query did not saturate");
         // With one turn per silo, a latency-sensitive message can wait for at most the bulk message
         // whose turn was already granted when it arrived; anything more means bulk went first.
+        // The silos' turn scheduler measures priority inversion on every message a turn runs (the log
+        // may still have grown while the drain went on after the measurement was read).
+        Assert.True(inversion.Messages >= (ls + bulk) / 2, $"priority inversion was measured on {inversion.Messages} of {ls + bulk} messages");
         if (policy == "cameo") Assert.True(overtaken <= ls, $"{overtaken} bulk messages overtook {ls} latency-sensitive ones");
         else Assert.True(overtaken > 10 * ls, $"under FIFO only {overtaken} bulk messages went before {ls} latency-sensitive ones: the bulk query did not build a queue");
     }

@@ -15,7 +15,7 @@ namespace Cameo.Scheduling.Core;
 /// to its wait, and the length of their union is recorded. A wait spanning more than
 /// <see cref="History"/> messages of one worker is measured over the most recent ones only. No
 /// allocation per message: the rings and the union's scratch space are allocated up front, and the
-/// histogram (HdrHistogram's <see cref="Recorder"/>) records wait-free.</para>
+/// histograms (HdrHistogram's <see cref="Recorder"/>, one per worker) record wait-free.</para>
 /// <para><b>Threads.</b> Worker <c>w</c>'s calls (<see cref="Started"/>, <see cref="Finished"/>)
 /// must come from one thread at a time (the worker, or whoever holds turn <c>w</c>); other workers
 /// read its ring concurrently. <see cref="Snapshot"/> and <see cref="Reset"/> may be called from
@@ -43,14 +43,18 @@ public sealed class PriorityInversionMeter
         public readonly Interval[] Ring = new Interval[History];
         public long Count; // intervals ever written; published after each write
         public readonly (long Start, long End, long Index)[] Scratch = new (long, long, long)[workers * History];
+
+        // One writer per recorder: workers never contend on a shared histogram.
+        public readonly Recorder Recorder = HistogramFactory.With64BitBucketSize().WithValuesFrom(1).WithValuesUpTo(HighestMicros)
+            .WithPrecisionOf(3).WithThreadSafeReads().Create();
+
+        public HistogramBase? Recycled; // guarded by the meter's lock
     }
 
     private readonly Worker[] _workers;
     private readonly double _microsPerTick;
-    private readonly Recorder _recorder;
     private readonly object _lock = new();
     private readonly LongHistogram _total = new(1, HighestMicros, 3);
-    private HistogramBase? _recycled;
 
     /// <param name="workers">Workers (or turns) that run messages, numbered 0 .. workers - 1.</param>
     /// <param name="timestampFrequency">Timestamp ticks per second.</param>
@@ -61,8 +65,6 @@ public sealed class PriorityInversionMeter
         _workers = new Worker[workers];
         for (int i = 0; i < workers; i++) _workers[i] = new Worker(workers);
         _microsPerTick = 1e6 / timestampFrequency;
-        _recorder = HistogramFactory.With64BitBucketSize().WithValuesFrom(1).WithValuesUpTo(HighestMicros).WithPrecisionOf(3)
-            .WithThreadSafeWrites().WithThreadSafeReads().Create();
     }
 
     /// <summary>Workers measured.</summary>
@@ -75,9 +77,9 @@ public sealed class PriorityInversionMeter
     /// </summary>
     public void Started(int worker, long rank, long servedRank, long enqueuedAt, long now)
     {
-        long inversion = enqueuedAt < now ? Inversion(_workers[worker].Scratch, rank, enqueuedAt, now) : 0;
-        _recorder.RecordValue(Math.Min(HighestMicros, (long)(inversion * _microsPerTick)));
         var w = _workers[worker];
+        long inversion = enqueuedAt < now ? Inversion(w.Scratch, rank, enqueuedAt, now) : 0;
+        w.Recorder.RecordValue(Math.Min(HighestMicros, (long)(inversion * _microsPerTick)));
         long count = w.Count;
         ref var slot = ref w.Ring[count % History];
         Volatile.Write(ref slot.End, long.MaxValue);
@@ -138,9 +140,7 @@ public sealed class PriorityInversionMeter
     {
         lock (_lock)
         {
-            var interval = _recorder.GetIntervalHistogram(_recycled);
-            _total.Add(interval);
-            _recycled = interval;
+            Collect(add: true);
             long messages = _total.TotalCount;
             return messages == 0 ? PriorityInversion.None
                 : new PriorityInversion(_total.GetValueAtPercentile(99) / 1000.0, _total.GetMaxValue() / 1000.0, messages);
@@ -152,8 +152,19 @@ public sealed class PriorityInversionMeter
     {
         lock (_lock)
         {
-            _recycled = _recorder.GetIntervalHistogram(_recycled);
+            Collect(add: false);
             _total.Reset();
+        }
+    }
+
+    /// <summary>Takes what every worker recorded since the last call, adding it to the total or dropping it. Under the lock.</summary>
+    private void Collect(bool add)
+    {
+        foreach (var w in _workers)
+        {
+            var interval = w.Recorder.GetIntervalHistogram(w.Recycled);
+            if (add) _total.Add(interval);
+            w.Recycled = interval;
         }
     }
 }

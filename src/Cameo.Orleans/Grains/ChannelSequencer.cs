@@ -4,16 +4,27 @@ using Cameo.Orleans.Wire;
 namespace Cameo.Orleans.Grains;
 
 /// <summary>
-/// Restores the send order of each input channel of an instance grain. Orleans does not promise
-/// ordering between two grains, and a watermark must never overtake the records sent before it,
-/// so senders number their envelopes per channel (<see cref="Envelope.Sequence"/>) and an envelope
-/// that arrives early waits here for its predecessors.
+/// Keeps each channel between two instance grains in send order. Orleans does not promise ordering
+/// between two grains, and a watermark must never overtake the records sent before it, so a sender
+/// numbers its envelopes per receiver and channel (<see cref="Number"/>, carried as
+/// <see cref="Envelope.Sequence"/>), and a receiver holds an envelope that arrives early until its
+/// predecessors have arrived (<see cref="Accept"/>, <see cref="TryNext"/>).
 /// </summary>
 /// <param name="channels">The instance's input channels.</param>
 internal sealed class ChannelSequencer(int channels)
 {
     private readonly long[] _expected = new long[Math.Max(1, channels)];
     private readonly Dictionary<(int Channel, long Sequence), Envelope> _early = [];
+    private readonly Dictionary<(int Target, int Channel), long> _sent = [];
+
+    /// <summary>The sequence number of the next envelope this instance sends to instance <paramref name="target"/> on <paramref name="channel"/>: 0, 1, 2, ...</summary>
+    public long Number(int target, int channel)
+    {
+        var key = (target, channel);
+        _sent.TryGetValue(key, out long sequence);
+        _sent[key] = sequence + 1;
+        return sequence;
+    }
 
     /// <summary>Envelopes that arrived ahead of a predecessor.</summary>
     public int Waiting => _early.Count;

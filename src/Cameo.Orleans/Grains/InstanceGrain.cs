@@ -18,8 +18,8 @@ namespace Cameo.Orleans.Grains;
 /// <remarks>
 /// <para>The grain composes three concerns, each its own type:</para>
 /// <list type="bullet">
-/// <item><b>Order</b> (<see cref="ChannelSequencer"/>): messages are numbered per channel and
-/// re-sequenced on arrival, so a watermark never overtakes the records sent before it even if
+/// <item><b>Order</b> (<see cref="ChannelSequencer"/>): messages are numbered per receiver and
+/// channel, and re-sequenced on arrival, so a watermark never overtakes the records sent before it even if
 /// Orleans reorders calls.</item>
 /// <item><b>Flow control</b> (<see cref="Acknowledgements"/>): at most
 /// <see cref="QuerySpec.MaxInFlightMessages"/> of an instance's messages may be unacknowledged; a
@@ -37,7 +37,6 @@ namespace Cameo.Orleans.Grains;
 /// </remarks>
 public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain, IInstanceGrain, ITransport, IPumpedInstance
 {
-    private readonly Dictionary<(int Target, int Channel), long> _sent = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<Message, long> _enqueuedAt = new(ReferenceEqualityComparer.Instance); // only with an OnProcessed hook
     private QuerySpec _spec = null!;
@@ -158,9 +157,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
             message.Release();
             return;
         }
-        var key = (target, message.Channel);
-        _sent.TryGetValue(key, out long sequence);
-        _sent[key] = sequence + 1;
+        long sequence = _sequencer.Number(target, message.Channel);
         _acks.Sent();
         var receiver = Instance(target);
         var envelope = new Envelope(message, sequence, PhysicalTime.Now(_query.Context.Clock));

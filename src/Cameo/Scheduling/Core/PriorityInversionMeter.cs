@@ -26,8 +26,11 @@ namespace Cameo.Scheduling.Core;
 /// </remarks>
 public sealed class PriorityInversionMeter
 {
-    /// <summary>Messages per worker kept for the scan.</summary>
-    public const int History = 256;
+    /// <summary>
+    /// Messages per worker kept for the scan. It bounds the work per message start (at most this
+    /// many intervals per worker are looked at), and so how far back a long wait is measured.
+    /// </summary>
+    public const int History = 64;
 
     private const long HighestMicros = 3_600_000_000; // one hour
 
@@ -81,7 +84,7 @@ public sealed class PriorityInversionMeter
         long inversion = enqueuedAt < now ? Inversion(w.Scratch, rank, enqueuedAt, now) : 0;
         w.Recorder.RecordValue(Math.Min(HighestMicros, (long)(inversion * _microsPerTick)));
         long count = w.Count;
-        ref var slot = ref w.Ring[count % History];
+        ref var slot = ref w.Ring[Slot(count)];
         Volatile.Write(ref slot.End, long.MaxValue);
         slot.Start = now;
         slot.Rank = servedRank;
@@ -93,20 +96,22 @@ public sealed class PriorityInversionMeter
     {
         var w = _workers[worker];
         long count = w.Count;
-        if (count > 0) Volatile.Write(ref w.Ring[(count - 1) % History].End, now);
+        if (count > 0) Volatile.Write(ref w.Ring[Slot(count - 1)].End, now);
     }
+
+    private static int Slot(long index) => (int)(index & (History - 1)); // History is a power of two
 
     /// <summary>How long, within [<paramref name="from"/>, <paramref name="to"/>), some worker ran a message ranked above <paramref name="rank"/>.</summary>
     private long Inversion((long Start, long End, long Index)[] scratch, long rank, long from, long to)
     {
-        int n = 0;
+        int n = 0, contributors = 0;
         foreach (var w in _workers)
         {
             int first = n;
             long count = Volatile.Read(ref w.Count);
             for (long i = count - 1; i >= 0 && i >= count - History; i--)
             {
-                ref var slot = ref w.Ring[i % History];
+                ref var slot = ref w.Ring[Slot(i)];
                 long end = Volatile.Read(ref slot.End);
                 long start = slot.Start;
                 if (end == long.MaxValue) end = to; // still running
@@ -118,8 +123,15 @@ public sealed class PriorityInversionMeter
             // Entries the worker overwrote while we read them are unreliable: drop them.
             long oldestIntact = Volatile.Read(ref w.Count) - History;
             while (n > first && scratch[n - 1].Index < oldestIntact) n--;
+            if (n > first) contributors++;
         }
         if (n == 0) return 0;
+        if (contributors == 1) // one worker's intervals are disjoint already
+        {
+            long sum = 0;
+            for (int i = 0; i < n; i++) sum += scratch[i].End - scratch[i].Start;
+            return sum;
+        }
         var intervals = scratch.AsSpan(0, n);
         intervals.Sort(static (a, b) => a.Start.CompareTo(b.Start));
         long total = 0, runStart = intervals[0].Start, runEnd = intervals[0].End;

@@ -104,9 +104,15 @@ public sealed class PriorityInversionMeter
     /// <summary>How long, within [<paramref name="from"/>, <paramref name="to"/>), some worker ran a message ranked above <paramref name="rank"/>.</summary>
     private long Inversion((long Start, long End, long Index)[] scratch, long rank, long from, long to)
     {
+        // Collect each worker's lower-ranked intervals, clipped to the wait: newest first, so every
+        // worker's run of the scratch space is disjoint and in decreasing time.
+        int workers = _workers.Length;
+        Span<int> head = workers <= 64 ? stackalloc int[workers] : new int[workers];
+        Span<int> stop = workers <= 64 ? stackalloc int[workers] : new int[workers];
         int n = 0, contributors = 0;
-        foreach (var w in _workers)
+        for (int j = 0; j < workers; j++)
         {
+            var w = _workers[j];
             int first = n;
             long count = Volatile.Read(ref w.Count);
             for (long i = count - 1; i >= 0 && i >= count - History; i--)
@@ -123,26 +129,34 @@ public sealed class PriorityInversionMeter
             // Entries the worker overwrote while we read them are unreliable: drop them.
             long oldestIntact = Volatile.Read(ref w.Count) - History;
             while (n > first && scratch[n - 1].Index < oldestIntact) n--;
+            head[j] = first;
+            stop[j] = n;
             if (n > first) contributors++;
         }
-        if (n == 0) return 0;
+        if (contributors == 0) return 0;
         if (contributors == 1) // one worker's intervals are disjoint already
         {
             long sum = 0;
             for (int i = 0; i < n; i++) sum += scratch[i].End - scratch[i].Start;
             return sum;
         }
-        var intervals = scratch.AsSpan(0, n);
-        intervals.Sort(static (a, b) => a.Start.CompareTo(b.Start));
-        long total = 0, runStart = intervals[0].Start, runEnd = intervals[0].End;
-        for (int i = 1; i < n; i++)
+        // Union of the workers' runs: merge them by decreasing end, extending the current stretch
+        // while the next interval reaches into it. Linear in the intervals, no sort.
+        long total = 0, runStart = long.MaxValue, runEnd = long.MaxValue;
+        while (true)
         {
-            if (intervals[i].Start > runEnd)
+            int next = -1;
+            for (int j = 0; j < workers; j++)
+                if (head[j] < stop[j] && (next < 0 || scratch[head[j]].End > scratch[head[next]].End)) next = j;
+            if (next < 0) break;
+            var (start, end, _) = scratch[head[next]++];
+            if (runEnd == long.MaxValue || end < runStart)
             {
-                total += runEnd - runStart;
-                runStart = intervals[i].Start;
+                if (runEnd != long.MaxValue) total += runEnd - runStart;
+                runStart = start;
+                runEnd = end;
             }
-            runEnd = Math.Max(runEnd, intervals[i].End);
+            else runStart = Math.Min(runStart, start);
         }
         return total + runEnd - runStart;
     }

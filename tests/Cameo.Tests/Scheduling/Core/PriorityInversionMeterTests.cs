@@ -1,4 +1,7 @@
 using Cameo.Scheduling.Core;
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
 
 namespace Cameo.Tests.Scheduling.Core;
 
@@ -79,4 +82,50 @@ public class PriorityInversionMeterTests
         meter.Started(0, rank: 1, servedRank: 1, enqueuedAt: 0, now: PriorityInversionMeter.History * 20);
         Assert.Equal(Ms(PriorityInversionMeter.History * 10), meter.Snapshot().MaxMs, 1);
     }
+
+    /// <summary>One message a worker ran: idle for <c>Gap</c>, then busy for <c>Length</c>, at <c>Rank</c>.</summary>
+    public readonly record struct Run(int Gap, int Length, int Rank);
+
+    private static readonly Gen<Run> Runs =
+        from gap in Gen.Choose(0, 5)
+        from length in Gen.Choose(1, 6)
+        from rank in Gen.Choose(0, 9)
+        select new Run(gap, length, rank);
+
+    private static readonly Gen<Run[][]> Workers =
+        Gen.ArrayOf(from count in Gen.Choose(0, 12) from runs in Gen.ArrayOf(Runs, count) select runs, 3);
+
+    [Property(MaxTest = 300)]
+    public Property Inversion_is_the_time_some_worker_ran_lower_ranked_work_during_the_wait() =>
+        Prop.ForAll(Workers.ToArbitrary(), Gen.Choose(0, 9).ToArbitrary(), Gen.Choose(0, 60).ToArbitrary(), (workers, rank, enqueuedAt) =>
+        {
+            var meter = new PriorityInversionMeter(workers.Length + 1, Frequency);
+            var busy = new List<(long Start, long End, long Rank)>();
+            long end = 0;
+            for (int w = 0; w < workers.Length; w++)
+            {
+                long t = 0;
+                foreach (var run in workers[w])
+                {
+                    t += run.Gap;
+                    meter.Started(w, run.Rank, run.Rank, enqueuedAt: t, now: t);
+                    meter.Finished(w, t + run.Length);
+                    busy.Add((t, t + run.Length, run.Rank));
+                    t += run.Length;
+                }
+                end = Math.Max(end, t);
+            }
+            meter.Reset();
+            long start = Math.Max(end, enqueuedAt);
+
+            // Brute force, one tick at a time: was any worker running something ranked lower?
+            long expected = 0;
+            for (long t = enqueuedAt; t < start; t++)
+                if (busy.Exists(b => b.Start <= t && t < b.End && b.Rank > rank)) expected++;
+
+            meter.Started(workers.Length, rank, rank, enqueuedAt, start); // an idle worker starts the message
+            var inversion = meter.Snapshot();
+            Assert.Equal(1, inversion.Messages);
+            Assert.Equal(expected, (long)Math.Round(inversion.MaxMs * 1000));
+        });
 }

@@ -23,9 +23,11 @@ public interface IQueryRuntime : IAsyncDisposable
     void ResetUtilization();
 
     /// <summary>
-    /// Priority inversion since start or the last <see cref="ResetUtilization"/>: how long messages
-    /// waited while lower-ranked messages ran on workers they could have used.
-    /// <see cref="Metrics.PriorityInversion.None"/> where the runtime does not measure it.
+    /// Priority inversion since start or the last <see cref="ResetUtilization"/>: for every message,
+    /// the time between its enqueue and its start during which some worker ran a lower-ranked
+    /// message (see <see cref="Scheduling.Core.PriorityInversionMeter"/>). The embedded runtime
+    /// measures it on its workers, the Orleans runtime on the turns of its process's silos;
+    /// <see cref="Metrics.PriorityInversion.None"/> where the runtime does not measure it (slots).
     /// </summary>
     Metrics.PriorityInversion PriorityInversion => Metrics.PriorityInversion.None;
 

@@ -74,6 +74,7 @@ public sealed class CameoEngine : IAsyncDisposable
             var context = new QueryContext(_queries.Count, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics)
             {
                 Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
+                MaxMessageCostTicks = _options.MaxMessageCost.Ticks,
             };
             var run = _runtime.Deploy(context, plan, new DeployOptions(_options.BatchSize, _options.MaxInFlightMessages));
             var handle = new QueryHandle(context, run);

@@ -8,6 +8,9 @@ public static class HostFactory
     /// <summary>Default number of records per message.</summary>
     public const int DefaultBatchSize = 512;
 
+    /// <summary>Default bound on the cost of one message: short enough for a 10 ms latency target.</summary>
+    public static readonly TimeSpan DefaultMaxMessageCost = TimeSpan.FromMilliseconds(0.5);
+
     /// <summary>Creates host <paramref name="index"/> of <paramref name="plan"/>.</summary>
     /// <param name="query">The query's shared context.</param>
     /// <param name="plan">The query's physical plan.</param>

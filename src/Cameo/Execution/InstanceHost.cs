@@ -31,7 +31,7 @@ public abstract class InstanceHost
     /// <summary>Query-local index of this instance (how other instances address it).</summary>
     public int Index { get; }
 
-    /// <summary>This instance's own cost per message.</summary>
+    /// <summary>This instance's own costs: per message, per record, per firing result.</summary>
     public CostProfile Cost { get; } = new();
 
     /// <summary>What replies have taught this instance about the operators below it.</summary>
@@ -57,7 +57,11 @@ public abstract class InstanceHost
         try
         {
             long arrival = message.Context.ArrivalTime;
-            if (message.Kind == MessageKind.Data) OnData(message);
+            if (message.Kind == MessageKind.Data)
+            {
+                OnData(message);
+                Cost.RecordRecords(Query.Clock.GetElapsedTime(started).Ticks, message.Count);
+            }
             if (message.Watermark != Watermark.None && Progress.Advance(message.Channel, message.Watermark, arrival))
                 OnProgress(Progress.Current, arrival);
             if (message.Kind == MessageKind.End && Progress.End(message.Channel)) OnEnd(arrival);
@@ -69,7 +73,7 @@ public abstract class InstanceHost
         }
         Cost.Record(Query.Clock.GetElapsedTime(started).Ticks);
         if (sender >= 0)
-            Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath));
+            Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath, Cost.PerRecord));
     }
 
     /// <summary>Handles the records of a data message.</summary>

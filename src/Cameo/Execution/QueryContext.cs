@@ -19,6 +19,12 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
 
     public TimeProvider Clock { get; } = clock;
 
+    /// <summary>
+    /// Most time one message may cost its receiver, in ticks: messages hold as many records, and
+    /// window firings run in slices of as many results, as fit in it by the profiled costs.
+    /// </summary>
+    public long MaxMessageCostTicks { get; init; } = HostFactory.DefaultMaxMessageCost.Ticks;
+
     /// <summary>Where the query reports failures and dead letters.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
     public QueryMetrics Metrics { get; } = metrics;

@@ -12,12 +12,15 @@ namespace Cameo.Tests.Support;
 internal static class Deployment
 {
     public static QueryRun Deploy(IQueryRuntime runtime, int id, string name, TimeSpan target, TimeProvider clock, Action<QueryBuilder> define,
-        int batchSize = HostFactory.DefaultBatchSize, int maxInFlight = 256)
+        int batchSize = HostFactory.DefaultBatchSize, int maxInFlight = 256, TimeSpan? maxMessageCost = null)
     {
         var builder = new QueryBuilder(name);
         define(builder);
         var plan = new PhysicalPlan(builder.Graph);
-        var context = new QueryContext(id, name, target, builder.Graph.WatermarkDelayMs, clock, new QueryMetrics(name, target, clock));
+        var context = new QueryContext(id, name, target, builder.Graph.WatermarkDelayMs, clock, new QueryMetrics(name, target, clock))
+        {
+            MaxMessageCostTicks = (maxMessageCost ?? HostFactory.DefaultMaxMessageCost).Ticks,
+        };
         return (QueryRun)runtime.Deploy(context, plan, new DeployOptions(batchSize, maxInFlight));
     }
 

@@ -32,8 +32,8 @@ public static class HostFactory
         private int NodeCount => plan.Graph.Nodes.Count;
 
         public InstanceHost VisitSource<T>(SourceNode<T> node) => Wire<T>(node, r => new SourceHost<T>(query, node, partition, index, NodeCount, r));
-        public InstanceHost VisitUnary<TIn, TOut>(UnaryNode<TIn, TOut> node) => Wire<TOut>(node, r => new UnaryHost<TIn, TOut>(query, node, partition, index, NodeCount, r));
-        public InstanceHost VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node) => Wire<TOut>(node, r => new BinaryHost<TLeft, TRight, TOut>(query, node, partition, index, NodeCount, r));
+        public InstanceHost VisitUnary<TIn, TOut>(UnaryNode<TIn, TOut> node) => Wire<TOut>(node, r => new UnaryHost<TIn, TOut>(query, node, partition, index, NodeCount, r, node.Factory()));
+        public InstanceHost VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node) => Wire<TOut>(node, r => new BinaryHost<TLeft, TRight, TOut>(query, node, partition, index, NodeCount, r, node.Factory()));
         public InstanceHost VisitSink<T>(SinkNode<T> node) => new SinkHost<T>(query, node, partition, index, NodeCount, onSinkEnded);
 
         private InstanceHost Wire<T>(LogicalNode node, Func<Router<T>, RoutingHost<T>> create)

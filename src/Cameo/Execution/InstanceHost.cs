@@ -19,10 +19,13 @@ public abstract class InstanceHost
         Partition = partition;
         Index = index;
         Downstream = new DownstreamCosts(queryNodeCount, [.. node.Outputs.Select(e => e.To.Id).Distinct()]);
-        Progress = new InputProgress(node.Inputs.Sum(e => e.From.Parallelism));
+        InputChannels = node.Inputs.Sum(e => e.From.Parallelism);
+        Progress = new InputProgress(InputChannels);
     }
 
     public QueryContext Query { get; }
+
+    /// <summary>The operator this instance runs.</summary>
     public LogicalNode Node { get; }
 
     /// <summary>Which of the node's parallel instances this is.</summary>
@@ -39,8 +42,21 @@ public abstract class InstanceHost
 
     public InputProgress Progress { get; }
 
-    /// <summary>Number of input channels (one per upstream instance per port).</summary>
-    public int ChannelCount => Node.Inputs.Sum(e => e.From.Parallelism);
+    /// <summary>Input channels from upstream instances (one per upstream instance per port).</summary>
+    public int InputChannels { get; }
+
+    /// <summary>
+    /// Number of input channels a runtime must provide: one per upstream instance per port, and, for
+    /// an operator whose firings run in slices, one more (<see cref="ResumeChannel"/>) on which the
+    /// instance sends itself <see cref="MessageKind.Resume"/> messages.
+    /// </summary>
+    public int ChannelCount => InputChannels + (CanResume ? 1 : 0);
+
+    /// <summary>The channel of the instance's own <see cref="MessageKind.Resume"/> messages: the last one.</summary>
+    public int ResumeChannel => InputChannels;
+
+    /// <summary>True if the instance may send itself <see cref="MessageKind.Resume"/> messages.</summary>
+    private protected virtual bool CanResume => false;
 
     protected ITransport Transport { get; private set; } = null!;
 
@@ -57,14 +73,16 @@ public abstract class InstanceHost
         try
         {
             long arrival = message.Context.ArrivalTime;
-            if (message.Kind == MessageKind.Data)
+            var kind = message.Kind;
+            if (kind == MessageKind.Data)
             {
                 OnData(message);
                 Cost.RecordRecords(Query.Clock.GetElapsedTime(started).Ticks, message.Count);
             }
+            else if (kind == MessageKind.Resume) OnResume();
             if (message.Watermark != Watermark.None && Progress.Advance(message.Channel, message.Watermark, arrival))
                 OnProgress(Progress.Current, arrival);
-            if (message.Kind == MessageKind.End && Progress.End(message.Channel)) OnEnd(arrival);
+            if (kind == MessageKind.End && Progress.End(message.Channel)) OnEnd(arrival);
             else AfterMessage(arrival);
         }
         finally
@@ -84,6 +102,9 @@ public abstract class InstanceHost
 
     /// <summary>Every input has ended: close everything and pass the end on.</summary>
     protected abstract void OnEnd(long arrival);
+
+    /// <summary>Goes on with the firing this instance cut into slices (see <see cref="MessageKind.Resume"/>).</summary>
+    private protected virtual void OnResume() => throw new InvalidOperationException($"{Node.Name} received a resume message it never sent.");
 
     /// <summary>The message is handled: send what it produced, stamped as arrived at <paramref name="arrival"/>.</summary>
     protected virtual void AfterMessage(long arrival) { }

@@ -85,6 +85,9 @@ internal sealed class Router<T> : IOutput<T>
 
     public void Bind(ITransport transport) => _transport = transport;
 
+    /// <summary>Most records per message.</summary>
+    public int BatchSize => _batchSize;
+
     /// <summary>Prices outgoing messages with the owning host's knowledge of downstream costs.</summary>
     public void UseCosts(DownstreamCosts costs) => _costs = costs;
 

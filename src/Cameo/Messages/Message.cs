@@ -12,6 +12,11 @@ public enum MessageKind : byte
     Watermark,
     /// <summary>The sender's input is exhausted; nothing more will come on this channel.</summary>
     End,
+    /// <summary>
+    /// An instance's note to itself, on its own input channel: go on emitting the results of a window
+    /// firing that was cut into slices. Queued with its own priority, so more urgent work runs in between.
+    /// </summary>
+    Resume,
 }
 
 /// <summary>

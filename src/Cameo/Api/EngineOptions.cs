@@ -34,6 +34,13 @@ public sealed class EngineOptions
     /// </summary>
     public TimeSpan MaxMessageCost { get; set; } = Execution.HostFactory.DefaultMaxMessageCost;
 
+    /// <summary>
+    /// Runs consecutive stateless operators (Where, Select, SelectMany) of equal parallelism on
+    /// forward edges as one instance, records passing by a call instead of a message, unless a
+    /// scheduling boundary is needed there (see <see cref="Dataflow.PhysicalPlan"/>). Default true.
+    /// </summary>
+    public bool OperatorChaining { get; set; } = true;
+
     /// <summary>Most messages one query may have queued before its sources wait (backpressure).</summary>
     public int MaxInFlightMessages { get; set; } = 256;
 

@@ -20,8 +20,9 @@ namespace Cameo.Execution;
 /// <para>Downstream must never see a firing's results as late, so the watermark sent on is held at
 /// the last one whose firings are all emitted; the end of the stream goes out once every firing is.</para>
 /// </remarks>
-internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, int partition, int index, int nodeCount, Router<TOut> output, IResumableFiring<TOut>? resumable)
-    : InstanceHost(query, node, partition, index, nodeCount)
+internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, int partition, int index, int nodeCount, Router<TOut> output,
+    IResumableFiring<TOut>? resumable, LogicalNode? last = null)
+    : InstanceHost(query, node, partition, index, nodeCount, last)
 {
     private readonly Queue<(long Watermark, long Arrival)> _due = new(); // watermarks whose firings are not all emitted, oldest first
     private long _released = Watermark.None; // what downstream may see: every firing at or below it has been emitted
@@ -126,9 +127,9 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
     }
 }
 
-/// <summary>Hosts a one-input operator.</summary>
-internal sealed class UnaryHost<TIn, TOut>(QueryContext query, UnaryNode<TIn, TOut> node, int partition, int index, int nodeCount, Router<TOut> output, Operator<TIn, TOut> op)
-    : RoutingHost<TOut>(query, node, partition, index, nodeCount, output, op as IResumableFiring<TOut>)
+/// <summary>Hosts a one-input operator, or a chain of them (<paramref name="op"/> is then a <see cref="ChainedOperator{TIn,TMid,TOut}"/> ending at <paramref name="last"/>).</summary>
+internal sealed class UnaryHost<TIn, TOut>(QueryContext query, LogicalNode node, int partition, int index, int nodeCount, Router<TOut> output, Operator<TIn, TOut> op, LogicalNode last)
+    : RoutingHost<TOut>(query, node, partition, index, nodeCount, output, op as IResumableFiring<TOut>, last)
 {
     protected override void OnData(Message message)
     {

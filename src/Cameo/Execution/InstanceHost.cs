@@ -12,20 +12,26 @@ namespace Cameo.Execution;
 /// </summary>
 public abstract class InstanceHost
 {
-    private protected InstanceHost(QueryContext query, LogicalNode node, int partition, int index, int queryNodeCount)
+    /// <param name="query">The query's shared context.</param>
+    /// <param name="node">The operator the instance runs (the first of its chain).</param>
+    /// <param name="partition">Which of the node's parallel instances this is.</param>
+    /// <param name="index">Query-local index of the instance.</param>
+    /// <param name="queryNodeCount">Number of operators in the query.</param>
+    /// <param name="last">The last operator of the instance's chain, whose outputs it sends; <paramref name="node"/> if unchained.</param>
+    private protected InstanceHost(QueryContext query, LogicalNode node, int partition, int index, int queryNodeCount, LogicalNode? last = null)
     {
         Query = query;
         Node = node;
         Partition = partition;
         Index = index;
-        Downstream = new DownstreamCosts(queryNodeCount, [.. node.Outputs.Select(e => e.To.Id).Distinct()]);
+        Downstream = new DownstreamCosts(queryNodeCount, [.. (last ?? node).Outputs.Select(e => e.To.Id).Distinct()]);
         InputChannels = node.Inputs.Sum(e => e.From.Parallelism);
         Progress = new InputProgress(InputChannels);
     }
 
     public QueryContext Query { get; }
 
-    /// <summary>The operator this instance runs.</summary>
+    /// <summary>The operator this instance runs (the first of its chain, if operators are chained).</summary>
     public LogicalNode Node { get; }
 
     /// <summary>Which of the node's parallel instances this is.</summary>
@@ -59,6 +65,12 @@ public abstract class InstanceHost
     private protected virtual bool CanResume => false;
 
     protected ITransport Transport { get; private set; } = null!;
+
+    /// <summary>
+    /// The operator that threw <paramref name="error"/> out of <see cref="Process"/>: a chained
+    /// operator's name if one threw, otherwise <see cref="Node"/>'s.
+    /// </summary>
+    public string OperatorOf(Exception error) => Operators.OperatorFailure.OperatorOf(error) ?? Node.Name;
 
     public virtual void Bind(ITransport transport) => Transport = transport;
 

@@ -99,8 +99,9 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
     public void Fail(Exception error, InstanceHost? where)
     {
         if (Interlocked.Exchange(ref _failed, 1) != 0) return;
-        Failure = new QueryFailedException(Context.Name, where?.Node.Name, error);
-        Execution.QueryLog.QueryFailed(Context.Logger, error, Context.Name, where?.Node.Name ?? "its runtime");
+        string? failedIn = where?.OperatorOf(error);
+        Failure = new QueryFailedException(Context.Name, failedIn, error);
+        Execution.QueryLog.QueryFailed(Context.Logger, error, Context.Name, failedIn ?? "its runtime");
         Stopping.Cancel();
         Gate.Open();
         _completion.TrySetException(Failure);

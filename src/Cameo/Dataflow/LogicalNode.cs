@@ -1,4 +1,5 @@
 using Cameo.Operators;
+using Cameo.Progress;
 using Cameo.Time;
 
 namespace Cameo.Dataflow;

@@ -2,6 +2,7 @@ using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Operators;
 using Cameo.Scheduling;
+using Cameo.Progress;
 using Cameo.Time;
 
 namespace Cameo.Execution;
@@ -189,26 +190,23 @@ internal sealed class SinkHost<T>(QueryContext query, SinkNode<T> node, int part
 
 /// <summary>
 /// Hosts a source instance. The runtime's source driver reads batches and hands them to
-/// <see cref="Ingest"/>, which stamps event times, generates the watermark (largest event time seen
-/// minus the out-of-orderness bound), teaches the arrival estimator, and routes the records.
+/// <see cref="Ingest"/>, which stamps event times, passes them to the source's progress (which
+/// generates the watermark and teaches the arrival forecast), and routes the records.
 /// </summary>
 internal sealed class SourceHost<T> : RoutingHost<T>
 {
     private readonly SourceNode<T> _node;
-    private long _maxEventTime = long.MinValue;
     private long[] _stamps = [];
 
     public SourceHost(QueryContext query, SourceNode<T> node, int partition, int index, int nodeCount, Router<T> output)
         : base(query, node, partition, index, nodeCount, output, resumable: null)
     {
         _node = node;
-        Query.Estimators.Add(Estimator);
+        SourceProgress = new SourceProgress(node.WatermarkDelayMs, query.Frontier.AddSource());
     }
 
-    public FrontierEstimator Estimator { get; } = new();
-
-    /// <summary>The watermark this source has promised so far.</summary>
-    public long CurrentWatermark => _maxEventTime == long.MinValue ? Watermark.None : _maxEventTime - _node.WatermarkDelayMs;
+    /// <summary>The watermark this source generates and the arrival forecast it teaches.</summary>
+    public SourceProgress SourceProgress { get; }
 
     /// <summary>Opens a reader of this instance's share of the source.</summary>
     public SourceReader<T> OpenReader() =>
@@ -226,18 +224,11 @@ internal sealed class SourceHost<T> : RoutingHost<T>
         if (_stamps.Length < count) _stamps = new long[items.Length];
         var stamps = _stamps;
         var timestamp = _node.Timestamp;
-        long max = _maxEventTime;
         for (int i = 0; i < count; i++)
-        {
-            long arrival = arrivals is null ? now : arrivals[i];
-            long t = timestamp is null ? PhysicalTime.ToEventTime(arrival) : timestamp(items[i]);
-            stamps[i] = t;
-            if (t > max) max = t;
-            if ((i & 63) == 0) Estimator.Observe(t, arrival);
-        }
-        _maxEventTime = max;
+            stamps[i] = timestamp is null ? PhysicalTime.ToEventTime(arrivals is null ? now : arrivals[i]) : timestamp(items[i]);
+        SourceProgress.Observe(stamps.AsSpan(0, count), arrivals.AsSpan(0, arrivals is null ? 0 : count), now);
         Output.EmitBatch(items.AsSpan(0, count), stamps.AsSpan(0, count));
-        Output.Flush(CurrentWatermark);
+        Output.Flush(SourceProgress.Watermark);
         Query.Metrics.RecordInputs(count);
         Cost.Record(Query.Clock.GetElapsedTime(started).Ticks);
     }

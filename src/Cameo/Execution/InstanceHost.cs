@@ -1,7 +1,7 @@
 using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Scheduling;
-using Cameo.Time;
+using Cameo.Progress;
 
 namespace Cameo.Execution;
 

@@ -1,5 +1,5 @@
 using Cameo.Metrics;
-using Cameo.Time;
+using Cameo.Progress;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -36,10 +36,6 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
         QueryLog.DeadLetter(this, letter, Metrics.DeadLetters.Count);
     }
 
-    /// <summary>One arrival estimator per source instance, registered as they are created.</summary>
-    public List<FrontierEstimator> Estimators { get; } = [];
-
-    /// <summary>The query's arrival forecast over all its sources; valid once all instances exist.</summary>
-    public IFrontierSource Frontier => _frontier ??= new CombinedFrontier(Estimators);
-    private IFrontierSource? _frontier;
+    /// <summary>The query's forecast of event arrivals over all its sources (each source instance registers as it is created).</summary>
+    public QueryFrontier Frontier { get; } = new();
 }

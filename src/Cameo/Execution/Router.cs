@@ -3,7 +3,7 @@ using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Operators;
 using Cameo.Scheduling;
-using Cameo.Time;
+using Cameo.Progress;
 
 namespace Cameo.Execution;
 
@@ -49,6 +49,7 @@ internal sealed class Router<T> : IOutput<T>
 
     private readonly Route[] _routes;
     private readonly QueryContext _query;
+    private readonly IFrontierSource _frontier; // the query's arrival forecast: all the router needs of its progress
     private DownstreamCosts _costs = null!;
     private readonly int _self;
     private readonly int _batchSize;
@@ -60,6 +61,7 @@ internal sealed class Router<T> : IOutput<T>
     public Router(QueryContext query, LogicalNode node, int partition, int self, Func<LogicalNode, int[]> instancesOf, int batchSize)
     {
         _query = query;
+        _frontier = query.Frontier;
         _self = self;
         _batchSize = batchSize;
         _maxMessageTicks = query.MaxMessageCostTicks;
@@ -195,10 +197,10 @@ internal sealed class Router<T> : IOutput<T>
     private void SendBuffer(Route route, int t, long watermark)
     {
         ref Buffer b = ref route.Buffers[t];
-        long frontier = ContextConverter.Frontier(_arrival, b.MinTimestamp, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
+        long frontier = ContextConverter.Frontier(_arrival, b.MinTimestamp, route.Paths, _frontier, _query.WatermarkDelayMs);
         if (watermark != Watermark.None)
         {
-            long wmFrontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
+            long wmFrontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _frontier, _query.WatermarkDelayMs);
             frontier = Math.Min(frontier, wmFrontier);
             route.LastWatermark[t] = watermark;
         }
@@ -210,7 +212,7 @@ internal sealed class Router<T> : IOutput<T>
 
     private void SendWatermark(Route route, int t, long watermark)
     {
-        long frontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
+        long frontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _frontier, _query.WatermarkDelayMs);
         route.LastWatermark[t] = watermark;
         Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.RentHeader(), 0);
     }

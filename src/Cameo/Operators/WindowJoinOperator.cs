@@ -1,3 +1,4 @@
+using Cameo.Progress;
 using Cameo.Time;
 
 namespace Cameo.Operators;

@@ -1,3 +1,4 @@
+using Cameo.Progress;
 using Cameo.Messages;
 using Cameo.Operators;
 using Cameo.Runtime;

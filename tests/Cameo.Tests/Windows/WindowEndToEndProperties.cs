@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cameo.Progress;
 using Cameo.Operators;
 using Cameo.Tests.Support;
 using Cameo.Time;
@@ -212,7 +213,7 @@ public class WindowEndToEndProperties
             }
 
             // Bounded disorder: nothing is late, so every record counts in every window holding it.
-            Step[] steps = [new Batch(0, sc.Left), new Batch(1, sc.Right), new Progress(Watermark.EndOfStream)];
+            Step[] steps = [new Batch(0, sc.Left), new Batch(1, sc.Right), new WatermarkStep(Watermark.EndOfStream)];
             var oracle = WindowOracle.Run(steps, sc.Window);
             Assert.Equal(0, q.Stats.LateEvents);
             Assert.Equal(WindowOracle.JoinPairs(oracle, sc.Left, sc.Right).Select(p => (p.Left, p.Right)).Order(), pairs.Order());

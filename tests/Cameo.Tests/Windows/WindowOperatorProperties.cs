@@ -1,3 +1,4 @@
+using Cameo.Progress;
 using Cameo.Operators;
 using Cameo.Tests.Support;
 using Cameo.Time;
@@ -20,7 +21,7 @@ public class WindowOperatorProperties
             $"window {Window.Size}/{Window.Slide}: " + string.Join(" ", Steps.Select(s => s switch
             {
                 Batch b => $"{(b.Side == 0 ? "L" : "R")}[{string.Join(",", b.Records.Select(e => $"{e.Id}:k{e.Key}@{e.Time - EventGen.Base}"))}]",
-                Progress p => $"wm{(p.Watermark == Watermark.EndOfStream ? "=end" : (p.Watermark - EventGen.Base).ToString())}",
+                WatermarkStep p => $"wm{(p.Watermark == Watermark.EndOfStream ? "=end" : (p.Watermark - EventGen.Base).ToString())}",
                 _ => "?",
             }));
     }
@@ -45,10 +46,10 @@ public class WindowOperatorProperties
             if (rnd.Next(3) == 0)
             {
                 long next = EventGen.Base + rnd.Next(-20, 330) * 10; // often exactly at a window end
-                if (next > watermark) steps.Add(new Progress(watermark = next)); // the host only reports progress
+                if (next > watermark) steps.Add(new WatermarkStep(watermark = next)); // the host only reports progress
             }
         }
-        steps.Add(new Progress(Watermark.EndOfStream));
+        steps.Add(new WatermarkStep(Watermark.EndOfStream));
         return steps;
     }
 
@@ -64,7 +65,7 @@ public class WindowOperatorProperties
                 case Batch b:
                     op.OnRecords([.. b.Records], [.. b.Records.Select(e => e.Time)], output);
                     break;
-                case Progress p:
+                case WatermarkStep p:
                     op.OnWatermark(p.Watermark, output);
                     break;
             }
@@ -115,7 +116,7 @@ public class WindowOperatorProperties
                 {
                     case Batch { Side: 0 } b: op.OnLeft([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
                     case Batch b: op.OnRight([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
-                    case Progress p: op.OnWatermark(p.Watermark, output); break;
+                    case WatermarkStep p: op.OnWatermark(p.Watermark, output); break;
                 }
             }
             var oracle = WindowOracle.Run(sc.Steps, sc.Window);
@@ -148,7 +149,7 @@ public class WindowOperatorProperties
             switch (step)
             {
                 case Batch b: onBatch(b); break;
-                case Progress p:
+                case WatermarkStep p:
                     op.Advance(p.Watermark);
                     due.Enqueue(p.Watermark);
                     break;

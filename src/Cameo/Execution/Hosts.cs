@@ -1,8 +1,8 @@
 using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Operators;
-using Cameo.Scheduling;
 using Cameo.Progress;
+using Cameo.Scheduling;
 using Cameo.Time;
 
 namespace Cameo.Execution;

@@ -1,7 +1,7 @@
 using Cameo.Dataflow;
 using Cameo.Messages;
-using Cameo.Scheduling;
 using Cameo.Progress;
+using Cameo.Scheduling;
 
 namespace Cameo.Execution;
 

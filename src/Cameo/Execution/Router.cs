@@ -2,8 +2,8 @@ using System.Runtime.CompilerServices;
 using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Operators;
-using Cameo.Scheduling;
 using Cameo.Progress;
+using Cameo.Scheduling;
 
 namespace Cameo.Execution;
 

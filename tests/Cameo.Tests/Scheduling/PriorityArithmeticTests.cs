@@ -1,5 +1,5 @@
-using Cameo.Progress;
 using Cameo.Dataflow;
+using Cameo.Progress;
 using Cameo.Runtime;
 using Cameo.Scheduling;
 using Cameo.Tests.Support;

@@ -1,6 +1,6 @@
-using Cameo.Progress;
 using Cameo.Messages;
 using Cameo.Operators;
+using Cameo.Progress;
 using Cameo.Runtime;
 using Cameo.Scheduling;
 using Cameo.Tests.Support;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using Cameo.Progress;
 using Cameo.Operators;
+using Cameo.Progress;
 using Cameo.Tests.Support;
 using Cameo.Time;
 using FsCheck;

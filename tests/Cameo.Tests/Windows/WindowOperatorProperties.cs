@@ -1,5 +1,5 @@
-using Cameo.Progress;
 using Cameo.Operators;
+using Cameo.Progress;
 using Cameo.Tests.Support;
 using Cameo.Time;
 using FsCheck;

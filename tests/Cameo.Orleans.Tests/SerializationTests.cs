@@ -115,7 +115,7 @@ public sealed class SerializationTests
     [Fact]
     public void Replies_contexts_and_control_records_round_trip()
     {
-        Assert.Equal(new ReplyContext(2, 300, 4_000), RoundTrip(new ReplyContext(2, 300, 4_000)));
+        Assert.Equal(new ReplyContext(2, 300, 4_000, 1.5), RoundTrip(new ReplyContext(2, 300, 4_000, 1.5)));
         Assert.Equal(Context, RoundTrip(Context));
         var spec = new QuerySpec("k", "n", "filter", ["Source[0]", "Sink[0]"], [0], 1, 64, 8, 100, 5);
         var back = RoundTrip(spec);

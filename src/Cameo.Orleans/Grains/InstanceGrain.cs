@@ -206,7 +206,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         catch (Exception ex)
         {
             _over = true;
-            _coordinator.Failed(Name, ex.Message);
+            _coordinator.Failed(host.OperatorOf(ex), ex.Message); // the operator that threw, also inside a chain
             return;
         }
         if (_spec.Catalog is not null && host.Node.Kind == Dataflow.NodeKind.Sink) ReportResults();

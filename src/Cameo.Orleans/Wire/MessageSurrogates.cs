@@ -39,15 +39,16 @@ public struct ReplyContextSurrogate
     [Id(0)] public int Node;
     [Id(1)] public long OperatorCost;
     [Id(2)] public long CriticalPathCost;
+    [Id(3)] public double RecordCost;
 }
 
 [RegisterConverter]
 public sealed class ReplyContextConverter : IConverter<ReplyContext, ReplyContextSurrogate>
 {
-    public ReplyContext ConvertFromSurrogate(in ReplyContextSurrogate s) => new(s.Node, s.OperatorCost, s.CriticalPathCost);
+    public ReplyContext ConvertFromSurrogate(in ReplyContextSurrogate s) => new(s.Node, s.OperatorCost, s.CriticalPathCost, s.RecordCost);
 
     public ReplyContextSurrogate ConvertToSurrogate(in ReplyContext r) =>
-        new() { Node = r.Node, OperatorCost = r.OperatorCost, CriticalPathCost = r.CriticalPathCost };
+        new() { Node = r.Node, OperatorCost = r.OperatorCost, CriticalPathCost = r.CriticalPathCost, RecordCost = r.RecordCost };
 }
 
 /// <summary>Everything a <see cref="Messages.Message"/> carries except its records.</summary>

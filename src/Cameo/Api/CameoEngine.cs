@@ -69,11 +69,12 @@ public sealed class CameoEngine : IAsyncDisposable
             if (_queries.Any(q => q.Name == name)) throw new QueryDefinitionException(name, "another query already has this name");
             var builder = new QueryBuilder(name);
             define(builder);
-            var plan = new PhysicalPlan(builder.Graph);
+            var plan = new PhysicalPlan(builder.Graph, _options.OperatorChaining);
             var metrics = new QueryMetrics(name, latencyTarget, _options.Clock);
             var context = new QueryContext(_queries.Count, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics)
             {
                 Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
+                MaxMessageCostTicks = _options.MaxMessageCost.Ticks,
             };
             var run = _runtime.Deploy(context, plan, new DeployOptions(_options.BatchSize, _options.MaxInFlightMessages));
             var handle = new QueryHandle(context, run);

@@ -26,6 +26,21 @@ public sealed class EngineOptions
     /// <summary>Most records per message.</summary>
     public int BatchSize { get; set; } = Execution.HostFactory.DefaultBatchSize;
 
+    /// <summary>
+    /// Most processing time one message may cost: each message holds as many records as its
+    /// receiving operator handles in this time by its profiled cost per record (at least one, at most
+    /// <see cref="BatchSize"/>), and window and join firings run in slices of this cost, so urgent
+    /// work waits for at most about this long behind a message already running. Default 0.5 ms.
+    /// </summary>
+    public TimeSpan MaxMessageCost { get; set; } = Execution.HostFactory.DefaultMaxMessageCost;
+
+    /// <summary>
+    /// Runs consecutive stateless operators (Where, Select, SelectMany) of equal parallelism on
+    /// forward edges as one instance, records passing by a call instead of a message, unless a
+    /// scheduling boundary is needed there (see <see cref="Dataflow.PhysicalPlan"/>). Default true.
+    /// </summary>
+    public bool OperatorChaining { get; set; } = true;
+
     /// <summary>Most messages one query may have queued before its sources wait (backpressure).</summary>
     public int MaxInFlightMessages { get; set; } = 256;
 
@@ -52,6 +67,7 @@ public sealed class EngineOptions
     {
         if (Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "At least one worker is needed.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Batches hold at least one record.");
+        if (MaxMessageCost <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxMessageCost), MaxMessageCost, "A message must be allowed to cost some time.");
         if (MaxInFlightMessages < 1) throw new ArgumentOutOfRangeException(nameof(MaxInFlightMessages), MaxInFlightMessages, "At least one message must be allowed in flight.");
         ArgumentNullException.ThrowIfNull(Policy);
         ArgumentNullException.ThrowIfNull(Clock);

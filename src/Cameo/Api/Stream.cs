@@ -51,13 +51,13 @@ public sealed class Stream<T>
     }
 
     /// <summary>Keeps the records that satisfy <paramref name="predicate"/>.</summary>
-    public Stream<T> Where(Func<T, bool> predicate) => Then("Where", () => new WhereOperator<T>(predicate));
+    public Stream<T> Where(Func<T, bool> predicate) => Then("Where", () => new WhereOperator<T>(predicate), stateless: true);
 
     /// <summary>Maps each record.</summary>
-    public Stream<TOut> Select<TOut>(Func<T, TOut> selector) => Then("Select", () => new SelectOperator<T, TOut>(selector));
+    public Stream<TOut> Select<TOut>(Func<T, TOut> selector) => Then("Select", () => new SelectOperator<T, TOut>(selector), stateless: true);
 
     /// <summary>Maps each record to any number of records.</summary>
-    public Stream<TOut> SelectMany<TOut>(Func<T, IEnumerable<TOut>> selector) => Then("SelectMany", () => new SelectManyOperator<T, TOut>(selector));
+    public Stream<TOut> SelectMany<TOut>(Func<T, IEnumerable<TOut>> selector) => Then("SelectMany", () => new SelectManyOperator<T, TOut>(selector), stateless: true);
 
     /// <summary>Applies a custom operator.</summary>
     public Stream<TOut> Apply<TOut>(string name, Func<Operator<T, TOut>> factory) => Then(name, factory);
@@ -111,13 +111,14 @@ public sealed class Stream<T>
     /// <summary>The results as an async sequence that ends when the query does.</summary>
     public IAsyncEnumerable<T> ToAsyncEnumerable() => ToChannel().ReadAllAsync();
 
-    internal Stream<TOut> Then<TOut>(string name, Func<Operator<T, TOut>> factory, WindowSpec? window = null, object? partitioner = null)
+    internal Stream<TOut> Then<TOut>(string name, Func<Operator<T, TOut>> factory, WindowSpec? window = null, object? partitioner = null, bool stateless = false)
     {
         var node = Query.Graph.Add(new UnaryNode<T, TOut>(name, factory)
         {
             Parallelism = Query.DefaultParallelism,
             Window = window,
             IsKeyed = partitioner is not null,
+            IsStateless = stateless,
         });
         Query.Graph.Connect(Node, node, 0, partitioner);
         return new Stream<TOut>(Query, node);

@@ -1,4 +1,4 @@
-using Cameo.Time;
+using Cameo.Progress;
 
 namespace Cameo.Dataflow;
 

@@ -1,4 +1,5 @@
 using Cameo.Operators;
+using Cameo.Progress;
 using Cameo.Time;
 
 namespace Cameo.Dataflow;
@@ -40,6 +41,12 @@ public abstract class LogicalNode
 
     /// <summary>True if records must reach instances by key (so <see cref="LogicalEdge.Partitioner"/> is required on inputs).</summary>
     public bool IsKeyed { get; init; }
+
+    /// <summary>
+    /// True for record-at-a-time operators without state or event-time behaviour (Where, Select,
+    /// SelectMany): consecutive ones may run chained in one instance (see <see cref="PhysicalPlan"/>).
+    /// </summary>
+    public bool IsStateless { get; init; }
 
     /// <summary>Number of input ports (2 for a join).</summary>
     public virtual int InputPorts => Kind == NodeKind.Source ? 0 : 1;

@@ -1,4 +1,5 @@
 using Cameo.Dataflow;
+using Cameo.Operators;
 
 namespace Cameo.Execution;
 
@@ -7,6 +8,9 @@ public static class HostFactory
 {
     /// <summary>Default number of records per message.</summary>
     public const int DefaultBatchSize = 512;
+
+    /// <summary>Default bound on the cost of one message: short enough for a 10 ms latency target.</summary>
+    public static readonly TimeSpan DefaultMaxMessageCost = TimeSpan.FromMilliseconds(0.5);
 
     /// <summary>Creates host <paramref name="index"/> of <paramref name="plan"/>.</summary>
     /// <param name="query">The query's shared context.</param>
@@ -29,17 +33,60 @@ public static class HostFactory
         private int NodeCount => plan.Graph.Nodes.Count;
 
         public InstanceHost VisitSource<T>(SourceNode<T> node) => Wire<T>(node, r => new SourceHost<T>(query, node, partition, index, NodeCount, r));
-        public InstanceHost VisitUnary<TIn, TOut>(UnaryNode<TIn, TOut> node) => Wire<TOut>(node, r => new UnaryHost<TIn, TOut>(query, node, partition, index, NodeCount, r));
-        public InstanceHost VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node) => Wire<TOut>(node, r => new BinaryHost<TLeft, TRight, TOut>(query, node, partition, index, NodeCount, r));
+
+        public InstanceHost VisitUnary<TIn, TOut>(UnaryNode<TIn, TOut> node)
+        {
+            var chain = plan.ChainOf(node);
+            if (chain.Count == 1) return Unary(node, node, node.Factory());
+            // Fold the chain into one operator from the front; the last link builds the host, which knows the chain's output type.
+            object op = node.Factory();
+            for (int i = 1; i < chain.Count - 1; i++) op = chain[i].Accept(new Link<TIn>(op));
+            return chain[^1].Accept(new Last<TIn>(this, node, op));
+        }
+
+        public InstanceHost VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node) =>
+            Wire<TOut>(node, r => new BinaryHost<TLeft, TRight, TOut>(query, node, partition, index, NodeCount, r, node.Factory()));
+
         public InstanceHost VisitSink<T>(SinkNode<T> node) => new SinkHost<T>(query, node, partition, index, NodeCount, onSinkEnded);
 
-        private InstanceHost Wire<T>(LogicalNode node, Func<Router<T>, RoutingHost<T>> create)
+        /// <summary>The host of <paramref name="op"/>, which runs the operators from <paramref name="head"/> to <paramref name="last"/>.</summary>
+        private InstanceHost Unary<TIn, TOut>(LogicalNode head, LogicalNode last, Operator<TIn, TOut> op) =>
+            Wire<TOut>(last, r => new UnaryHost<TIn, TOut>(query, head, partition, index, NodeCount, r, op, last));
+
+        private InstanceHost Wire<T>(LogicalNode last, Func<Router<T>, RoutingHost<T>> create)
         {
             // The router prices messages with what the host learns from replies, so it is wired after the host exists.
-            var router = new Router<T>(query, node, partition, index, plan.InstancesOf, batchSize);
+            var router = new Router<T>(query, last, partition, index, plan.InstancesOf, batchSize);
             var host = create(router);
             router.UseCosts(host.Downstream);
             return host;
         }
+
+        /// <summary>Appends a chained operator to <paramref name="chain"/>, an <c>Operator&lt;TIn, TMid&gt;</c>.</summary>
+        private sealed class Link<TIn>(object chain) : INodeVisitor<object>
+        {
+            public object VisitUnary<TMid, TOut>(UnaryNode<TMid, TOut> node) =>
+                new ChainedOperator<TIn, TMid, TOut>((Operator<TIn, TMid>)chain, node.Factory(), node.Name);
+
+            public object VisitSource<T>(SourceNode<T> node) => throw NotChainable(node);
+            public object VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node) => throw NotChainable(node);
+            public object VisitSink<T>(SinkNode<T> node) => throw NotChainable(node);
+        }
+
+        /// <summary>Appends the chain's last operator and builds the host of the whole chain, headed by <paramref name="head"/>.</summary>
+        private sealed class Last<TIn>(Visitor outer, LogicalNode head, object chain) : INodeVisitor<InstanceHost>
+        {
+            public InstanceHost VisitUnary<TMid, TOut>(UnaryNode<TMid, TOut> node)
+            {
+                var op = new ChainedOperator<TIn, TMid, TOut>((Operator<TIn, TMid>)chain, node.Factory(), node.Name);
+                return outer.Unary(head, node, op);
+            }
+
+            public InstanceHost VisitSource<T>(SourceNode<T> node) => throw NotChainable(node);
+            public InstanceHost VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node) => throw NotChainable(node);
+            public InstanceHost VisitSink<T>(SinkNode<T> node) => throw NotChainable(node);
+        }
+
+        private static InvalidOperationException NotChainable(LogicalNode node) => new($"{node.Name} cannot run chained behind another operator.");
     }
 }

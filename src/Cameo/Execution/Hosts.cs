@@ -1,17 +1,40 @@
 using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Operators;
+using Cameo.Progress;
+using Cameo.Scheduling;
 using Cameo.Time;
 
 namespace Cameo.Execution;
 
-/// <summary>What hosts of operators with an output share: the router, and flushing it after each message.</summary>
-internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, int partition, int index, int nodeCount, Router<TOut> output)
-    : InstanceHost(query, node, partition, index, nodeCount)
+/// <summary>
+/// What hosts of operators with an output share: the router, flushing it after each message, and
+/// running window firings in slices.
+/// </summary>
+/// <remarks>
+/// <para>An operator that implements <see cref="IResumableFiring{TOut}"/> is asked for the results
+/// each watermark releases a slice at a time: as many results as it emits within the query's bound
+/// on a message's cost (<see cref="QueryContext.MaxMessageCostTicks"/>), by its profiled cost per
+/// result. If results remain, the instance sends itself a <see cref="MessageKind.Resume"/> message,
+/// ranked like any other with the arrival of the event that closed the window as its frontier, and
+/// goes on when that message comes up; urgent work waits at most one slice.</para>
+/// <para>Downstream must never see a firing's results as late, so the watermark sent on is held at
+/// the last one whose firings are all emitted; the end of the stream goes out once every firing is.</para>
+/// </remarks>
+internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, int partition, int index, int nodeCount, Router<TOut> output,
+    IResumableFiring<TOut>? resumable, LogicalNode? last = null)
+    : InstanceHost(query, node, partition, index, nodeCount, last)
 {
+    private readonly Queue<(long Watermark, long Arrival)> _due = new(); // watermarks whose firings are not all emitted, oldest first
+    private long _released = Watermark.None; // what downstream may see: every firing at or below it has been emitted
+    private bool _ended;                      // every input has ended: the end goes out once _due is empty
+    private long _endArrival;
+    private bool _endSent;
     private long _lateReported;
 
     protected Router<TOut> Output { get; } = output;
+
+    private protected override bool CanResume => resumable is not null;
 
     public override void Bind(ITransport transport)
     {
@@ -22,13 +45,77 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
     protected override void AfterMessage(long arrival)
     {
         Output.Arrival = arrival;
-        Output.Flush(Progress.Current);
+        Output.Flush(_released);
+    }
+
+    protected sealed override void OnProgress(long watermark, long arrival)
+    {
+        Output.Arrival = arrival;
+        if (resumable is null)
+        {
+            OnWatermark(watermark);
+            _released = watermark;
+            return;
+        }
+        resumable.Advance(watermark);
+        _due.Enqueue((watermark, arrival));
+        if (_due.Count == 1) FireSlice(); // otherwise a resume message is queued already, and this firing follows the earlier ones
+    }
+
+    /// <summary>Hands a watermark to an operator whose firings run whole.</summary>
+    protected abstract void OnWatermark(long watermark);
+
+    private protected override void OnResume() => FireSlice();
+
+    /// <summary>
+    /// Emits one slice of the due firings, oldest first; each firing that completes goes out at once
+    /// with its watermark, stamped with its own arrival. Queues a resume message if results remain.
+    /// </summary>
+    private void FireSlice()
+    {
+        long started = Query.Clock.GetTimestamp();
+        double perResult = Cost.PerResult;
+        int slice = perResult > 0 ? CostProfile.UnitsWithin(Query.MaxMessageCostTicks, perResult, int.MaxValue) : Output.BatchSize;
+        int budget = slice;
+        while (_due.TryPeek(out var due))
+        {
+            Output.Arrival = due.Arrival;
+            int before = budget;
+            bool done = resumable!.Fire(due.Watermark, Output, ref budget);
+            if (!done)
+            {
+                Output.Flush(_released); // the slice's results go now; the watermark waits for the rest
+                break;
+            }
+            _due.Dequeue();
+            _released = due.Watermark;
+            if (budget != before) Output.Flush(_released);
+        }
+        if (budget != slice) Cost.RecordResults(Query.Clock.GetElapsedTime(started).Ticks, slice - budget);
+        if (_due.TryPeek(out var next)) SendResume(next.Arrival);
+        else if (_ended) EndOutput();
+    }
+
+    /// <summary>Queues the rest of a firing behind whatever is more urgent, as a message to this instance.</summary>
+    private void SendResume(long arrival)
+    {
+        var context = new PriorityContext(Query.Id, arrival, arrival, Query.LatencyTargetTicks, Query.MaxMessageCostTicks, Downstream.CriticalPath);
+        Transport.Send(Index, new Message { Kind = MessageKind.Resume, Sender = Index, Channel = ResumeChannel, Context = context });
     }
 
     protected override void OnEnd(long arrival)
     {
-        Output.Arrival = arrival;
-        OnProgress(Watermark.EndOfStream, arrival);
+        _ended = true;
+        _endArrival = arrival;
+        OnProgress(Watermark.EndOfStream, arrival); // with slices, the last one sends the end
+        if (resumable is null) EndOutput();
+    }
+
+    private void EndOutput()
+    {
+        if (_endSent) return;
+        _endSent = true;
+        Output.Arrival = _endArrival;
         Output.End();
     }
 
@@ -41,54 +128,42 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
     }
 }
 
-/// <summary>Hosts a one-input operator.</summary>
-internal sealed class UnaryHost<TIn, TOut>(QueryContext query, UnaryNode<TIn, TOut> node, int partition, int index, int nodeCount, Router<TOut> output)
-    : RoutingHost<TOut>(query, node, partition, index, nodeCount, output)
+/// <summary>Hosts a one-input operator, or a chain of them (<paramref name="op"/> is then a <see cref="ChainedOperator{TIn,TMid,TOut}"/> ending at <paramref name="last"/>).</summary>
+internal sealed class UnaryHost<TIn, TOut>(QueryContext query, LogicalNode node, int partition, int index, int nodeCount, Router<TOut> output, Operator<TIn, TOut> op, LogicalNode last)
+    : RoutingHost<TOut>(query, node, partition, index, nodeCount, output, op as IResumableFiring<TOut>, last)
 {
-    private readonly Operator<TIn, TOut> _operator = node.Factory();
-
     protected override void OnData(Message message)
     {
         var batch = (Message<TIn>)message;
         Output.Arrival = message.Context.ArrivalTime;
-        _operator.OnRecords(batch.ItemSpan, batch.TimestampSpan, Output);
-        ReportLate(_operator.LateRecords);
+        op.OnRecords(batch.ItemSpan, batch.TimestampSpan, Output);
+        ReportLate(op.LateRecords);
     }
 
-    protected override void OnProgress(long watermark, long arrival)
-    {
-        Output.Arrival = arrival;
-        _operator.OnWatermark(watermark, Output);
-    }
+    protected override void OnWatermark(long watermark) => op.OnWatermark(watermark, Output);
 }
 
 /// <summary>Hosts a two-input operator; port 1 carries the right side.</summary>
-internal sealed class BinaryHost<TLeft, TRight, TOut>(QueryContext query, BinaryNode<TLeft, TRight, TOut> node, int partition, int index, int nodeCount, Router<TOut> output)
-    : RoutingHost<TOut>(query, node, partition, index, nodeCount, output)
+internal sealed class BinaryHost<TLeft, TRight, TOut>(QueryContext query, BinaryNode<TLeft, TRight, TOut> node, int partition, int index, int nodeCount, Router<TOut> output, BinaryOperator<TLeft, TRight, TOut> op)
+    : RoutingHost<TOut>(query, node, partition, index, nodeCount, output, op as IResumableFiring<TOut>)
 {
-    private readonly BinaryOperator<TLeft, TRight, TOut> _operator = node.Factory();
-
     protected override void OnData(Message message)
     {
         Output.Arrival = message.Context.ArrivalTime;
         if (message.Port == 0)
         {
             var batch = (Message<TLeft>)message;
-            _operator.OnLeft(batch.ItemSpan, batch.TimestampSpan, Output);
+            op.OnLeft(batch.ItemSpan, batch.TimestampSpan, Output);
         }
         else
         {
             var batch = (Message<TRight>)message;
-            _operator.OnRight(batch.ItemSpan, batch.TimestampSpan, Output);
+            op.OnRight(batch.ItemSpan, batch.TimestampSpan, Output);
         }
-        ReportLate(_operator.LateRecords);
+        ReportLate(op.LateRecords);
     }
 
-    protected override void OnProgress(long watermark, long arrival)
-    {
-        Output.Arrival = arrival;
-        _operator.OnWatermark(watermark, Output);
-    }
+    protected override void OnWatermark(long watermark) => op.OnWatermark(watermark, Output);
 }
 
 /// <summary>Hosts a sink instance and measures each output's latency as it is emitted.</summary>
@@ -115,26 +190,23 @@ internal sealed class SinkHost<T>(QueryContext query, SinkNode<T> node, int part
 
 /// <summary>
 /// Hosts a source instance. The runtime's source driver reads batches and hands them to
-/// <see cref="Ingest"/>, which stamps event times, generates the watermark (largest event time seen
-/// minus the out-of-orderness bound), teaches the arrival estimator, and routes the records.
+/// <see cref="Ingest"/>, which stamps event times, passes them to the source's progress (which
+/// generates the watermark and teaches the arrival forecast), and routes the records.
 /// </summary>
 internal sealed class SourceHost<T> : RoutingHost<T>
 {
     private readonly SourceNode<T> _node;
-    private long _maxEventTime = long.MinValue;
     private long[] _stamps = [];
 
     public SourceHost(QueryContext query, SourceNode<T> node, int partition, int index, int nodeCount, Router<T> output)
-        : base(query, node, partition, index, nodeCount, output)
+        : base(query, node, partition, index, nodeCount, output, resumable: null)
     {
         _node = node;
-        Query.Estimators.Add(Estimator);
+        SourceProgress = new SourceProgress(node.WatermarkDelayMs, query.Frontier.AddSource());
     }
 
-    public FrontierEstimator Estimator { get; } = new();
-
-    /// <summary>The watermark this source has promised so far.</summary>
-    public long CurrentWatermark => _maxEventTime == long.MinValue ? Watermark.None : _maxEventTime - _node.WatermarkDelayMs;
+    /// <summary>The watermark this source generates and the arrival forecast it teaches.</summary>
+    public SourceProgress SourceProgress { get; }
 
     /// <summary>Opens a reader of this instance's share of the source.</summary>
     public SourceReader<T> OpenReader() =>
@@ -152,18 +224,11 @@ internal sealed class SourceHost<T> : RoutingHost<T>
         if (_stamps.Length < count) _stamps = new long[items.Length];
         var stamps = _stamps;
         var timestamp = _node.Timestamp;
-        long max = _maxEventTime;
         for (int i = 0; i < count; i++)
-        {
-            long arrival = arrivals is null ? now : arrivals[i];
-            long t = timestamp is null ? PhysicalTime.ToEventTime(arrival) : timestamp(items[i]);
-            stamps[i] = t;
-            if (t > max) max = t;
-            if ((i & 63) == 0) Estimator.Observe(t, arrival);
-        }
-        _maxEventTime = max;
+            stamps[i] = timestamp is null ? PhysicalTime.ToEventTime(arrivals is null ? now : arrivals[i]) : timestamp(items[i]);
+        SourceProgress.Observe(stamps.AsSpan(0, count), arrivals.AsSpan(0, arrivals is null ? 0 : count), now);
         Output.EmitBatch(items.AsSpan(0, count), stamps.AsSpan(0, count));
-        Output.Flush(CurrentWatermark);
+        Output.Flush(SourceProgress.Watermark);
         Query.Metrics.RecordInputs(count);
         Cost.Record(Query.Clock.GetElapsedTime(started).Ticks);
     }
@@ -176,5 +241,5 @@ internal sealed class SourceHost<T> : RoutingHost<T>
     }
 
     protected override void OnData(Message message) => throw new InvalidOperationException("A source receives no messages.");
-    protected override void OnProgress(long watermark, long arrival) { }
+    protected override void OnWatermark(long watermark) { }
 }

@@ -1,7 +1,7 @@
 using Cameo.Dataflow;
 using Cameo.Messages;
+using Cameo.Progress;
 using Cameo.Scheduling;
-using Cameo.Time;
 
 namespace Cameo.Execution;
 
@@ -12,17 +12,26 @@ namespace Cameo.Execution;
 /// </summary>
 public abstract class InstanceHost
 {
-    private protected InstanceHost(QueryContext query, LogicalNode node, int partition, int index, int queryNodeCount)
+    /// <param name="query">The query's shared context.</param>
+    /// <param name="node">The operator the instance runs (the first of its chain).</param>
+    /// <param name="partition">Which of the node's parallel instances this is.</param>
+    /// <param name="index">Query-local index of the instance.</param>
+    /// <param name="queryNodeCount">Number of operators in the query.</param>
+    /// <param name="last">The last operator of the instance's chain, whose outputs it sends; <paramref name="node"/> if unchained.</param>
+    private protected InstanceHost(QueryContext query, LogicalNode node, int partition, int index, int queryNodeCount, LogicalNode? last = null)
     {
         Query = query;
         Node = node;
         Partition = partition;
         Index = index;
-        Downstream = new DownstreamCosts(queryNodeCount, [.. node.Outputs.Select(e => e.To.Id).Distinct()]);
-        Progress = new InputProgress(node.Inputs.Sum(e => e.From.Parallelism));
+        Downstream = new DownstreamCosts(queryNodeCount, [.. (last ?? node).Outputs.Select(e => e.To.Id).Distinct()]);
+        InputChannels = node.Inputs.Sum(e => e.From.Parallelism);
+        Progress = new InputProgress(InputChannels);
     }
 
     public QueryContext Query { get; }
+
+    /// <summary>The operator this instance runs (the first of its chain, if operators are chained).</summary>
     public LogicalNode Node { get; }
 
     /// <summary>Which of the node's parallel instances this is.</summary>
@@ -31,7 +40,7 @@ public abstract class InstanceHost
     /// <summary>Query-local index of this instance (how other instances address it).</summary>
     public int Index { get; }
 
-    /// <summary>This instance's own cost per message.</summary>
+    /// <summary>This instance's own costs: per message, per record, per firing result.</summary>
     public CostProfile Cost { get; } = new();
 
     /// <summary>What replies have taught this instance about the operators below it.</summary>
@@ -39,10 +48,29 @@ public abstract class InstanceHost
 
     public InputProgress Progress { get; }
 
-    /// <summary>Number of input channels (one per upstream instance per port).</summary>
-    public int ChannelCount => Node.Inputs.Sum(e => e.From.Parallelism);
+    /// <summary>Input channels from upstream instances (one per upstream instance per port).</summary>
+    public int InputChannels { get; }
+
+    /// <summary>
+    /// Number of input channels a runtime must provide: one per upstream instance per port, and, for
+    /// an operator whose firings run in slices, one more (<see cref="ResumeChannel"/>) on which the
+    /// instance sends itself <see cref="MessageKind.Resume"/> messages.
+    /// </summary>
+    public int ChannelCount => InputChannels + (CanResume ? 1 : 0);
+
+    /// <summary>The channel of the instance's own <see cref="MessageKind.Resume"/> messages: the last one.</summary>
+    public int ResumeChannel => InputChannels;
+
+    /// <summary>True if the instance may send itself <see cref="MessageKind.Resume"/> messages.</summary>
+    private protected virtual bool CanResume => false;
 
     protected ITransport Transport { get; private set; } = null!;
+
+    /// <summary>
+    /// The operator that threw <paramref name="error"/> out of <see cref="Process"/>: a chained
+    /// operator's name if one threw, otherwise <see cref="Node"/>'s.
+    /// </summary>
+    public string OperatorOf(Exception error) => Operators.OperatorFailure.OperatorOf(error) ?? Node.Name;
 
     public virtual void Bind(ITransport transport) => Transport = transport;
 
@@ -57,10 +85,16 @@ public abstract class InstanceHost
         try
         {
             long arrival = message.Context.ArrivalTime;
-            if (message.Kind == MessageKind.Data) OnData(message);
+            var kind = message.Kind;
+            if (kind == MessageKind.Data)
+            {
+                OnData(message);
+                Cost.RecordRecords(Query.Clock.GetElapsedTime(started).Ticks, message.Count);
+            }
+            else if (kind == MessageKind.Resume) OnResume();
             if (message.Watermark != Watermark.None && Progress.Advance(message.Channel, message.Watermark, arrival))
                 OnProgress(Progress.Current, arrival);
-            if (message.Kind == MessageKind.End && Progress.End(message.Channel)) OnEnd(arrival);
+            if (kind == MessageKind.End && Progress.End(message.Channel)) OnEnd(arrival);
             else AfterMessage(arrival);
         }
         finally
@@ -69,7 +103,7 @@ public abstract class InstanceHost
         }
         Cost.Record(Query.Clock.GetElapsedTime(started).Ticks);
         if (sender >= 0)
-            Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath));
+            Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath, Cost.PerRecord));
     }
 
     /// <summary>Handles the records of a data message.</summary>
@@ -80,6 +114,9 @@ public abstract class InstanceHost
 
     /// <summary>Every input has ended: close everything and pass the end on.</summary>
     protected abstract void OnEnd(long arrival);
+
+    /// <summary>Goes on with the firing this instance cut into slices (see <see cref="MessageKind.Resume"/>).</summary>
+    private protected virtual void OnResume() => throw new InvalidOperationException($"{Node.Name} received a resume message it never sent.");
 
     /// <summary>The message is handled: send what it produced, stamped as arrived at <paramref name="arrival"/>.</summary>
     protected virtual void AfterMessage(long arrival) { }

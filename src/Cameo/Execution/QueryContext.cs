@@ -1,5 +1,5 @@
 using Cameo.Metrics;
-using Cameo.Time;
+using Cameo.Progress;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -19,6 +19,12 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
 
     public TimeProvider Clock { get; } = clock;
 
+    /// <summary>
+    /// Most time one message may cost its receiver, in ticks: messages hold as many records, and
+    /// window firings run in slices of as many results, as fit in it by the profiled costs.
+    /// </summary>
+    public long MaxMessageCostTicks { get; init; } = HostFactory.DefaultMaxMessageCost.Ticks;
+
     /// <summary>Where the query reports failures and dead letters.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
     public QueryMetrics Metrics { get; } = metrics;
@@ -30,10 +36,6 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
         QueryLog.DeadLetter(this, letter, Metrics.DeadLetters.Count);
     }
 
-    /// <summary>One arrival estimator per source instance, registered as they are created.</summary>
-    public List<FrontierEstimator> Estimators { get; } = [];
-
-    /// <summary>The query's arrival forecast over all its sources; valid once all instances exist.</summary>
-    public IFrontierSource Frontier => _frontier ??= new CombinedFrontier(Estimators);
-    private IFrontierSource? _frontier;
+    /// <summary>The query's forecast of event arrivals over all its sources (each source instance registers as it is created).</summary>
+    public QueryFrontier Frontier { get; } = new();
 }

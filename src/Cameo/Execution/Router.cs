@@ -2,8 +2,8 @@ using System.Runtime.CompilerServices;
 using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Operators;
+using Cameo.Progress;
 using Cameo.Scheduling;
-using Cameo.Time;
 
 namespace Cameo.Execution;
 
@@ -12,8 +12,13 @@ namespace Cameo.Execution;
 /// them, and turns each batch into a message with a freshly converted priority context.
 /// </summary>
 /// <remarks>
-/// Per destination it also remembers the last watermark sent, so that a watermark rides on the next
-/// data message to that destination, and goes alone only to destinations that got no data.
+/// <para>A message to an operator holds as many records as that operator processes within the query's
+/// bound on one message's cost (<see cref="QueryContext.MaxMessageCostTicks"/>), by its profiled
+/// cost per record as its replies report it: at least one, at most the batch size, and the batch
+/// size until it has been profiled. So no message keeps a worker from more urgent work for long,
+/// while cheap operators still get full batches.</para>
+/// <para>Per destination it also remembers the last watermark sent, so that a watermark rides on the next
+/// data message to that destination, and goes alone only to destinations that got no data.</para>
 /// </remarks>
 internal sealed class Router<T> : IOutput<T>
 {
@@ -38,14 +43,17 @@ internal sealed class Router<T> : IOutput<T>
         public T[] Items;
         public long[] Timestamps;
         public int Count;
+        public int Limit;                       // records this message may hold; 0 while no message is open
         public long MinTimestamp;
     }
 
     private readonly Route[] _routes;
     private readonly QueryContext _query;
+    private readonly IFrontierSource _frontier; // the query's arrival forecast: all the router needs of its progress
     private DownstreamCosts _costs = null!;
     private readonly int _self;
     private readonly int _batchSize;
+    private readonly long _maxMessageTicks;
     private readonly MessagePool<T> _pool;
     private ITransport? _transport;
     private long _arrival;
@@ -53,8 +61,10 @@ internal sealed class Router<T> : IOutput<T>
     public Router(QueryContext query, LogicalNode node, int partition, int self, Func<LogicalNode, int[]> instancesOf, int batchSize)
     {
         _query = query;
+        _frontier = query.Frontier;
         _self = self;
         _batchSize = batchSize;
+        _maxMessageTicks = query.MaxMessageCostTicks;
         _pool = new MessagePool<T>(batchSize);
         _routes = [.. node.Outputs.Select(e =>
         {
@@ -76,6 +86,9 @@ internal sealed class Router<T> : IOutput<T>
     }
 
     public void Bind(ITransport transport) => _transport = transport;
+
+    /// <summary>Most records per message.</summary>
+    public int BatchSize => _batchSize;
 
     /// <summary>Prices outgoing messages with the owning host's knowledge of downstream costs.</summary>
     public void UseCosts(DownstreamCosts costs) => _costs = costs;
@@ -100,8 +113,7 @@ internal sealed class Router<T> : IOutput<T>
         ref Buffer b = ref route.Buffers[target];
         // A full message is sent only when the next record needs room, so that one filled by the
         // last record of an input still carries the watermark that Flush adds (one message, not two).
-        if (b.Count == _batchSize) SendBuffer(route, target, Watermark.None);
-        if (b.Message is null) Open(ref b);
+        if (b.Count == b.Limit) Next(route, target, ref b);
         int n = b.Count;
         b.Items[n] = item;
         b.Timestamps[n] = timestamp;
@@ -127,9 +139,8 @@ internal sealed class Router<T> : IOutput<T>
             {
                 int target = route.Forward;
                 ref Buffer b = ref route.Buffers[target];
-                if (b.Count == _batchSize) SendBuffer(route, target, Watermark.None);
-                if (b.Message is null) Open(ref b);
-                int n = Math.Min(_batchSize - b.Count, items.Length - done);
+                if (b.Count == b.Limit) Next(route, target, ref b);
+                int n = Math.Min(b.Limit - b.Count, items.Length - done);
                 var stamps = timestamps.Slice(done, n);
                 items.Slice(done, n).CopyTo(b.Items.AsSpan(b.Count));
                 stamps.CopyTo(b.Timestamps.AsSpan(b.Count));
@@ -142,13 +153,16 @@ internal sealed class Router<T> : IOutput<T>
         }
     }
 
-    /// <summary>Starts filling a pooled message for a destination.</summary>
-    private void Open(ref Buffer b)
+    /// <summary>Sends the destination's full message, if one is open, and starts filling a pooled one sized for the route's target.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Next(Route route, int target, ref Buffer b)
     {
+        if (b.Message is not null) SendBuffer(route, target, Watermark.None);
         var message = _pool.Rent();
         b.Message = message;
         b.Items = message.Items;
         b.Timestamps = message.Timestamps;
+        b.Limit = CostProfile.UnitsWithin(_maxMessageTicks, _costs.RecordCostOf(route.TargetNode), _batchSize);
         b.MinTimestamp = long.MaxValue;
     }
 
@@ -183,10 +197,10 @@ internal sealed class Router<T> : IOutput<T>
     private void SendBuffer(Route route, int t, long watermark)
     {
         ref Buffer b = ref route.Buffers[t];
-        long frontier = ContextConverter.Frontier(_arrival, b.MinTimestamp, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
+        long frontier = ContextConverter.Frontier(_arrival, b.MinTimestamp, route.Paths, _frontier, _query.WatermarkDelayMs);
         if (watermark != Watermark.None)
         {
-            long wmFrontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
+            long wmFrontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _frontier, _query.WatermarkDelayMs);
             frontier = Math.Min(frontier, wmFrontier);
             route.LastWatermark[t] = watermark;
         }
@@ -198,7 +212,7 @@ internal sealed class Router<T> : IOutput<T>
 
     private void SendWatermark(Route route, int t, long watermark)
     {
-        long frontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _query.Frontier, _query.WatermarkDelayMs);
+        long frontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _frontier, _query.WatermarkDelayMs);
         route.LastWatermark[t] = watermark;
         Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.RentHeader(), 0);
     }

@@ -1,5 +1,5 @@
+using Cameo.Progress;
 using Cameo.Scheduling;
-using Cameo.Time;
 
 namespace Cameo.Messages;
 
@@ -12,6 +12,11 @@ public enum MessageKind : byte
     Watermark,
     /// <summary>The sender's input is exhausted; nothing more will come on this channel.</summary>
     End,
+    /// <summary>
+    /// An instance's note to itself, on its own input channel: go on emitting the results of a window
+    /// firing that was cut into slices. Queued with its own priority, so more urgent work runs in between.
+    /// </summary>
+    Resume,
 }
 
 /// <summary>
@@ -29,7 +34,7 @@ public class Message
     private int _sender = -1;
     private int _channel;
     private int _port;
-    private long _watermark = Time.Watermark.None;
+    private long _watermark = Progress.Watermark.None;
     private PriorityContext _context;
 
     public MessageKind Kind { get => _kind; init => _kind = value; }
@@ -43,7 +48,7 @@ public class Message
     /// <summary>The receiver's input port: 0, or 1 for the right side of a join.</summary>
     public int Port { get => _port; init => _port = value; }
 
-    /// <summary>The sender's watermark after this message, or <see cref="Time.Watermark.None"/>.</summary>
+    /// <summary>The sender's watermark after this message, or <see cref="Progress.Watermark.None"/>.</summary>
     public long Watermark { get => _watermark; init => _watermark = value; }
 
     public PriorityContext Context { get => _context; init => _context = value; }

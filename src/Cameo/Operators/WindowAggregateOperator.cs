@@ -1,3 +1,4 @@
+using Cameo.Progress;
 using Cameo.Time;
 
 namespace Cameo.Operators;
@@ -5,19 +6,22 @@ namespace Cameo.Operators;
 /// <summary>
 /// Keyed tumbling or sliding window aggregation in event time. A window fires once the watermark
 /// reaches its end; a record whose every window has already fired is late: it is counted and handed
-/// to <paramref name="onLate"/> if given, never silently dropped.
+/// to <paramref name="onLate"/> if given, never silently dropped. Its firings can run in slices
+/// (<see cref="IResumableFiring{TOut}"/>): a cursor remembers where in a window's keys the last slice stopped.
 /// </summary>
 public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
     WindowSpec window,
     Func<TIn, TKey> keySelector,
     IAggregate<TIn, TAcc, TOut> aggregate,
-    Action<TIn>? onLate = null) : Operator<TIn, WindowResult<TKey, TOut>>
+    Action<TIn>? onLate = null) : Operator<TIn, WindowResult<TKey, TOut>>, IResumableFiring<WindowResult<TKey, TOut>>
     where TKey : notnull
 {
     private readonly WindowState<TKey, TAcc> _state = new();
     private long _watermark = Watermark.None;
-    private Action<long, Dictionary<TKey, TAcc>>? _fire;
-    private IOutput<WindowResult<TKey, TOut>>? _firing;
+    private Dictionary<TKey, TAcc>? _firing; // the window being emitted, taken out of the state
+    private Dictionary<TKey, TAcc>.Enumerator _cursor;
+    private long _firingStart;
+    private int _left;                       // its results not yet emitted
 
     public override void OnRecords(ReadOnlySpan<TIn> items, ReadOnlySpan<long> timestamps, IOutput<WindowResult<TKey, TOut>> output)
     {
@@ -41,16 +45,36 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
 
     public override void OnWatermark(long watermark, IOutput<WindowResult<TKey, TOut>> output)
     {
-        _watermark = watermark;
-        _firing = output;
-        _state.CloseUpTo(window, watermark, _fire ??= Fire); // cached: a method group allocates a delegate per use
-        _firing = null;
+        Advance(watermark);
+        int budget = int.MaxValue;
+        Fire(watermark, output, ref budget);
     }
 
-    private void Fire(long start, Dictionary<TKey, TAcc> results)
+    public void Advance(long watermark) => _watermark = watermark;
+
+    public bool Fire(long upTo, IOutput<WindowResult<TKey, TOut>> output, ref int budget)
     {
-        long end = start + window.Size;
-        foreach (var (key, acc) in results)
-            _firing!.Emit(new WindowResult<TKey, TOut>(key, start, end, aggregate.Result(acc)), end - 1);
+        while (true)
+        {
+            if (_firing is null)
+            {
+                if (!_state.TryTakeClosed(window, upTo, out _firingStart, out var next)) return true;
+                _firing = next;
+                _cursor = next.GetEnumerator();
+                _left = next.Count;
+            }
+            long end = _firingStart + window.Size;
+            while (_left > 0)
+            {
+                if (budget <= 0) return false;
+                _cursor.MoveNext();
+                var (key, acc) = _cursor.Current;
+                output.Emit(new WindowResult<TKey, TOut>(key, _firingStart, end, aggregate.Result(acc)), end - 1);
+                _left--;
+                budget--;
+            }
+            _state.Recycle(_firing);
+            _firing = null;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Cameo.Progress;
 using Cameo.Time;
 
 namespace Cameo.Operators;
@@ -6,12 +7,14 @@ namespace Cameo.Operators;
 /// Windowed stream-stream equi-join in event time: when a window closes, every left record is paired
 /// with every right record of the same key and window. Results are stamped <c>windowEnd - 1</c>.
 /// Late records on either side are counted and dropped from the join (their windows are gone).
+/// Its firings can run in slices (<see cref="IResumableFiring{TOut}"/>): a cursor remembers the
+/// bucket and the pair where the last slice stopped.
 /// </summary>
 public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     WindowSpec window,
     Func<TLeft, TKey> leftKey,
     Func<TRight, TKey> rightKey,
-    Func<TLeft, TRight, TOut> resultSelector) : BinaryOperator<TLeft, TRight, TOut>
+    Func<TLeft, TRight, TOut> resultSelector) : BinaryOperator<TLeft, TRight, TOut>, IResumableFiring<TOut>
     where TKey : notnull
 {
     private sealed class Bucket
@@ -22,8 +25,11 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
 
     private readonly WindowState<TKey, Bucket> _state = new();
     private long _watermark = Watermark.None;
-    private Action<long, Dictionary<TKey, Bucket>>? _fire;
-    private IOutput<TOut>? _firing;
+    private Dictionary<TKey, Bucket>? _firing; // the window being emitted, taken out of the state
+    private Dictionary<TKey, Bucket>.ValueCollection.Enumerator _buckets;
+    private Bucket? _bucket;                  // the bucket being paired, and the next pair in it
+    private int _left, _right;
+    private long _stamp;
 
     public override void OnLeft(ReadOnlySpan<TLeft> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output) =>
         Add(items, timestamps, leftKey, static b => b.Left);
@@ -45,10 +51,41 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
 
     public override void OnWatermark(long watermark, IOutput<TOut> output)
     {
-        _watermark = watermark;
-        _firing = output;
-        _state.CloseUpTo(window, watermark, _fire ??= Fire); // cached: a method group allocates a delegate per use
-        _firing = null;
+        Advance(watermark);
+        int budget = int.MaxValue;
+        Fire(watermark, output, ref budget);
+    }
+
+    public void Advance(long watermark) => _watermark = watermark;
+
+    public bool Fire(long upTo, IOutput<TOut> output, ref int budget)
+    {
+        while (true)
+        {
+            if (_firing is null)
+            {
+                if (!_state.TryTakeClosed(window, upTo, out long start, out var next)) return true;
+                _firing = next;
+                _buckets = next.Values.GetEnumerator();
+                _stamp = start + window.Size - 1;
+            }
+            while (_bucket is not null || _buckets.MoveNext())
+            {
+                var bucket = _bucket ??= _buckets.Current;
+                for (; _left < bucket.Left.Count; _left++, _right = 0)
+                    for (; _right < bucket.Right.Count; _right++)
+                    {
+                        if (budget <= 0) return false;
+                        output.Emit(resultSelector(bucket.Left[_left], bucket.Right[_right]), _stamp);
+                        budget--;
+                    }
+                _bucket = null;
+                _left = 0;
+                _right = 0;
+            }
+            _state.Recycle(_firing);
+            _firing = null;
+        }
     }
 
     private Bucket BucketAt(long start, TKey key)
@@ -56,14 +93,5 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
         ref Bucket? bucket = ref _state.Slot(start, key, out bool exists);
         if (!exists || bucket is null) bucket = new Bucket();
         return bucket;
-    }
-
-    private void Fire(long start, Dictionary<TKey, Bucket> buckets)
-    {
-        long stamp = start + window.Size - 1;
-        foreach (var bucket in buckets.Values)
-            foreach (var l in bucket.Left)
-                foreach (var r in bucket.Right)
-                    _firing!.Emit(resultSelector(l, r), stamp);
     }
 }

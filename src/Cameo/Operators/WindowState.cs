@@ -37,20 +37,26 @@ internal sealed class WindowState<TKey, TState> where TKey : notnull
         return ref CollectionsMarshal.GetValueRefOrAddDefault(window, key, out exists);
     }
 
-    /// <summary>Removes and yields, oldest first, every window of <paramref name="spec"/> that ends at or before <paramref name="watermark"/>.</summary>
-    public void CloseUpTo(WindowSpec spec, long watermark, Action<long, Dictionary<TKey, TState>> onClose)
+    /// <summary>
+    /// Removes the oldest window of <paramref name="spec"/> that ends at or before <paramref name="watermark"/>,
+    /// if any. The caller hands it back to <see cref="Recycle"/> once it has emitted its results.
+    /// </summary>
+    public bool TryTakeClosed(WindowSpec spec, long watermark, out long start, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out Dictionary<TKey, TState> window)
     {
-        if (_earliestStart == long.MaxValue || _earliestStart + spec.Size > watermark) return; // nothing closes (no allocation)
-        while (_windows.Count > 0)
-        {
-            var (start, window) = _windows.First();
-            if (start + spec.Size > watermark) break;
-            _windows.Remove(start);
-            if (ReferenceEquals(window, _last)) { _last = null; _lastStart = long.MinValue; }
-            onClose(start, window);
-            window.Clear();
-            _spare.Push(window);
-        }
+        start = 0;
+        window = null;
+        if (_earliestStart == long.MaxValue || _earliestStart + spec.Size > watermark) return false; // nothing closes (no allocation)
+        (start, window) = _windows.First();
+        _windows.Remove(start);
+        if (ReferenceEquals(window, _last)) { _last = null; _lastStart = long.MinValue; }
         _earliestStart = _windows.Count > 0 ? _windows.First().Key : long.MaxValue;
+        return true;
+    }
+
+    /// <summary>Keeps a fired window's dictionary, emptied, for a later window.</summary>
+    public void Recycle(Dictionary<TKey, TState> window)
+    {
+        window.Clear();
+        _spare.Push(window);
     }
 }

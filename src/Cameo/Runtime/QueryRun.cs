@@ -95,8 +95,9 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
     /// <summary>Marks the query failed: its sources stop, its queued messages are dropped, and <see cref="Completion"/> faults. Other queries are untouched.</summary>
     public void Fail(Exception error, InstanceHost? where)
     {
-        if (!_completion.Fail(where?.Node.Name, error)) return;
-        Execution.QueryLog.QueryFailed(Context.Logger, error, Context.Name, where?.Node.Name ?? "its runtime");
+        string? failedIn = where?.OperatorOf(error);
+        if (!_completion.Fail(failedIn, error)) return;
+        Execution.QueryLog.QueryFailed(Context.Logger, error, Context.Name, failedIn ?? "its runtime");
         Stopping.Cancel();
         Gate.Open();
     }

@@ -2,8 +2,8 @@ namespace Cameo.Scheduling;
 
 /// <summary>
 /// An instance's knowledge of the operators below it, learnt from reply contexts: each downstream
-/// operator's cost per message and its own critical path. The maximum over downstream operators of
-/// <c>cost + path</c> is this instance's critical path.
+/// operator's cost per message and per record, and its own critical path. The maximum over downstream
+/// operators of <c>cost + path</c> is this instance's critical path.
 /// </summary>
 /// <remarks>
 /// Replies are applied from whichever thread processed the downstream message; the fields are
@@ -13,6 +13,7 @@ public sealed class DownstreamCosts
 {
     private readonly long[] _cost;
     private readonly long[] _path;
+    private readonly double[] _recordCost;
     private readonly int[] _nodes;
 
     /// <param name="queryNodeCount">Number of operators in the query (replies are indexed by operator).</param>
@@ -21,6 +22,7 @@ public sealed class DownstreamCosts
     {
         _cost = new long[queryNodeCount];
         _path = new long[queryNodeCount];
+        _recordCost = new double[queryNodeCount];
         _nodes = [.. downstreamNodes];
     }
 
@@ -28,10 +30,14 @@ public sealed class DownstreamCosts
     {
         Volatile.Write(ref _cost[reply.Node], reply.OperatorCost);
         Volatile.Write(ref _path[reply.Node], reply.CriticalPathCost);
+        Volatile.Write(ref _recordCost[reply.Node], reply.RecordCost);
     }
 
     /// <summary>The profiled cost of one message at <paramref name="node"/>.</summary>
     public long CostOf(int node) => Volatile.Read(ref _cost[node]);
+
+    /// <summary>The profiled cost of one record at <paramref name="node"/>, in ticks; 0 until it has been profiled.</summary>
+    public double RecordCostOf(int node) => Volatile.Read(ref _recordCost[node]);
 
     /// <summary>The critical path below <paramref name="node"/>.</summary>
     public long PathBelow(int node) => Volatile.Read(ref _path[node]);

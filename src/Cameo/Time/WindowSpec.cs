@@ -1,3 +1,5 @@
+using Cameo.Progress;
+
 namespace Cameo.Time;
 
 /// <summary>

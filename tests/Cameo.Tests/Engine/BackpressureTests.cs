@@ -23,13 +23,14 @@ public class BackpressureTests(ITestOutputHelper output)
         const int maxInFlight = 32;
         // A source's batch is at most two messages (records, then a watermark alone), and each message
         // handled by a worker may emit two more before its credit returns: a small margin over the bound.
+        // (Messages are not cut by cost here: a batch of the slow filter's records would be several messages.)
         const int margin = 2 + 2 * 2 * 2;
         await using var runtime = new EmbeddedRuntime(SchedulingPolicies.Cameo, 2, TimeSpan.FromMilliseconds(2));
         long heavyOut = 0, lightOut = 0;
         var heavy = Deployment.Deploy(runtime, 0, "heavy", TimeSpan.FromMilliseconds(100), TimeProvider.System, b => b
             .From(Source.Generate((i, due) => i, eventsPerSecond: 10_000_000))
             .Where(SlowFilter)
-            .To(_ => Interlocked.Increment(ref heavyOut)), batchSize: 64, maxInFlight: maxInFlight);
+            .To(_ => Interlocked.Increment(ref heavyOut)), batchSize: 64, maxInFlight: maxInFlight, maxMessageCost: TimeSpan.FromSeconds(1));
         var light = Deployment.Deploy(runtime, 1, "light", TimeSpan.FromMilliseconds(100), TimeProvider.System, b => b
             .From(Source.Generate((i, due) => i, eventsPerSecond: 2_000))
             .Where(x => x >= 0)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cameo.Operators;
+using Cameo.Progress;
 using Cameo.Scheduling;
 using Cameo.Tests.Support;
 using Cameo.Time;
@@ -22,7 +23,7 @@ public class MultiQueryTests
     private static readonly WindowSpec Cascade = new(1000, 1000); // a multiple of Tumbling: counts of counts are counts
 
     private static List<(int Key, long Start, TOut Value)> Expected<TOut>(Ev[] events, WindowSpec w, Func<List<Ev>, TOut> f) =>
-        [.. WindowOracle.Run([new Batch(0, events), new Progress(Watermark.EndOfStream)], w).Windows
+        [.. WindowOracle.Run([new Batch(0, events), new WatermarkStep(Watermark.EndOfStream)], w).Windows
             .Select(x => (x.Key.Key, x.Key.Start, f(x.Value.Left))).Order()];
 
     [Theory]
@@ -84,7 +85,7 @@ public class MultiQueryTests
         Assert.Equal(Expected(events, Tumbling, rs => (long)rs.Count), counts.Select(r => (r.Key, r.Start, r.Value)).Order());
         Assert.Equal(Expected(events, Sliding, rs => rs.Sum(e => (double)e.Value)), sums.Select(r => (r.Key, r.Start, r.Value)).Order());
         Assert.Equal(Expected(events, Cascade, rs => (double)rs.Count), cascade.Select(r => (r.Key, r.Start, r.Value)).Order());
-        var joinOracle = WindowOracle.Run([new Batch(0, left), new Batch(1, right), new Progress(Watermark.EndOfStream)], JoinWindow);
+        var joinOracle = WindowOracle.Run([new Batch(0, left), new Batch(1, right), new WatermarkStep(Watermark.EndOfStream)], JoinWindow);
         Assert.Equal(WindowOracle.JoinPairs(joinOracle, left, right).Select(p => (p.Left, p.Right)).Order(), pairs.Order());
         Assert.True(pairs.Count > 0 && counts.Count > 0 && sums.Count > 0 && filtered.Count > 0 && cascade.Count > 0);
     }

@@ -1,4 +1,5 @@
 using Cameo.Dataflow;
+using Cameo.Progress;
 using Cameo.Runtime;
 using Cameo.Scheduling;
 using Cameo.Tests.Support;
@@ -137,12 +138,28 @@ public class PriorityArithmeticTests
     [Fact]
     public void An_output_that_needs_every_source_is_forecast_by_the_latest_of_them()
     {
-        var early = new FrontierEstimator();
-        var late = new FrontierEstimator();
+        var combined = new QueryFrontier();
+        var early = combined.AddSource();
+        var late = combined.AddSource();
         early.Observe(EventGen.Base, PhysicalTime.FromEventTime(EventGen.Base) + 10);
         late.Observe(EventGen.Base, PhysicalTime.FromEventTime(EventGen.Base) + 5_000);
-        var combined = new CombinedFrontier([early, late]);
+        Assert.Equal([early, late], combined.Sources);
         Assert.Equal(late.ExpectedArrival(EventGen.Base + 77), combined.ExpectedArrival(EventGen.Base + 77));
+    }
+
+    [Fact]
+    public void A_source_promises_the_largest_event_time_seen_minus_its_bound_and_teaches_its_forecast()
+    {
+        var frontier = new QueryFrontier();
+        var source = new SourceProgress(watermarkDelayMs: 100, frontier.AddSource());
+        Assert.Equal(Watermark.None, source.Watermark);
+        long now = PhysicalTime.FromEventTime(EventGen.Base + 2_000);
+        source.Observe([EventGen.Base + 1_000, EventGen.Base + 1_500, EventGen.Base + 1_200], [], now);
+        Assert.Equal(EventGen.Base + 1_400, source.Watermark);
+        Assert.Equal(TimeSpan.FromMilliseconds(1_000).Ticks, source.Estimator.LagTicks); // the first record's lag: it arrived at now
+        source.Observe([EventGen.Base + 900], [now], now); // older records never move the watermark back
+        Assert.Equal(EventGen.Base + 1_400, source.Watermark);
+        Assert.Equal(frontier.ExpectedArrival(EventGen.Base + 5_000), source.Estimator.ExpectedArrival(EventGen.Base + 5_000));
     }
 
     [Fact]
@@ -162,7 +179,7 @@ public class PriorityArithmeticTests
         sources[0].Ingest([eventNow], null, 1, now);        // left events arrive as they happen
         sources[1].Ingest([eventNow - 300], null, 1, now);  // right events arrive 300 ms after they happen
 
-        Assert.Equal(sources[1].Estimator.ExpectedArrival(eventNow + 1000), run.Context.Frontier.ExpectedArrival(eventNow + 1000));
+        Assert.Equal(sources[1].SourceProgress.Estimator.ExpectedArrival(eventNow + 1000), run.Context.Frontier.ExpectedArrival(eventNow + 1000));
         Assert.Equal(PhysicalTime.FromEventTime(eventNow + 1000) + TimeSpan.FromMilliseconds(300).Ticks, run.Context.Frontier.ExpectedArrival(eventNow + 1000));
     }
 

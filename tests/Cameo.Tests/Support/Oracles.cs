@@ -1,3 +1,4 @@
+using Cameo.Progress;
 using Cameo.Time;
 
 namespace Cameo.Tests.Support;
@@ -11,7 +12,7 @@ internal abstract record Step;
 
 internal sealed record Batch(int Side, IReadOnlyList<Ev> Records) : Step;
 
-internal sealed record Progress(long Watermark) : Step;
+internal sealed record WatermarkStep(long Watermark) : Step;
 
 /// <summary>
 /// A brute-force model of event-time windows, written from the definition rather than from the
@@ -60,7 +61,7 @@ internal static class WindowOracle
                         }
                     }
                     break;
-                case Progress p when p.Watermark > watermark:
+                case WatermarkStep p when p.Watermark > watermark:
                     watermark = p.Watermark;
                     foreach (var key in outcome.Windows.Keys)
                         if (key.Start + w.Size <= watermark) outcome.FiredAt.TryAdd(key, index);
@@ -85,9 +86,9 @@ internal static class WindowOracle
             var chunk = events.Skip(i).Take(batchSize).ToList();
             yield return new Batch(0, chunk);
             max = Math.Max(max, chunk.Max(e => e.Time));
-            yield return new Progress(max - bound);
+            yield return new WatermarkStep(max - bound);
         }
-        yield return new Progress(Watermark.EndOfStream);
+        yield return new WatermarkStep(Watermark.EndOfStream);
     }
 
     /// <summary>Every pair (left id, right id, window start) a windowed join must emit: a nested loop over both sides.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cameo.Operators;
+using Cameo.Progress;
 using Cameo.Tests.Support;
 using Cameo.Time;
 using FsCheck;
@@ -16,10 +17,13 @@ namespace Cameo.Tests.Windows;
 /// </summary>
 public class WindowEndToEndProperties
 {
-    internal sealed record Scenario(Ev[] Events, WindowSpec Window, long Bound, int BatchSize, int Parallelism, bool Slots)
+    /// <summary>A bound on a message's cost so small that every firing runs one result at a time (with batches of one, from the first).</summary>
+    private static readonly TimeSpan Tiny = TimeSpan.FromTicks(1);
+
+    internal sealed record Scenario(Ev[] Events, WindowSpec Window, long Bound, int BatchSize, int Parallelism, bool Slots, bool TinySlices)
     {
         public override string ToString() =>
-            $"window {Window.Size}/{Window.Slide}, bound {Bound}, batch {BatchSize}, parallelism {Parallelism}, {(Slots ? "slots" : "embedded")}, events " +
+            $"window {Window.Size}/{Window.Slide}, bound {Bound}, batch {BatchSize}, parallelism {Parallelism}, {(Slots ? "slots" : "embedded")}{(TinySlices ? ", tiny slices" : "")}, events " +
             string.Join(",", Events.Select(e => $"k{e.Key}@{e.Time - EventGen.Base}"));
     }
 
@@ -30,7 +34,8 @@ public class WindowEndToEndProperties
         from batch in Gen.Elements(1, 2, 7, 32, 512)
         from parallelism in Gen.Elements(1, 2)
         from slots in Gen.Elements(false, true)
-        select new Scenario(events, window, bound, batch, parallelism, slots);
+        from tiny in Gen.Elements(false, true)
+        select new Scenario(events, window, bound, batch, parallelism, slots, tiny);
 
     private sealed class Results<TOut>
     {
@@ -51,7 +56,13 @@ public class WindowEndToEndProperties
             var ids = new Results<string>();
             var late = new ConcurrentBag<Ev>();
             QueryHandle q;
-            var engine = CameoEngine.Create(o => { o.Workers = 2; o.BatchSize = sc.BatchSize; if (sc.Slots) o.UseSlots(); });
+            var engine = CameoEngine.Create(o =>
+            {
+                o.Workers = 2;
+                o.BatchSize = sc.BatchSize;
+                if (sc.TinySlices) o.MaxMessageCost = Tiny;
+                if (sc.Slots) o.UseSlots();
+            });
             try
             {
                 q = engine.AddQuery("windows", TimeSpan.FromMilliseconds(100), b =>
@@ -172,11 +183,18 @@ public class WindowEndToEndProperties
             from batch in Gen.Elements(1, 5, 64)
             from parallelism in Gen.Elements(1, 2)
             from slots in Gen.Elements(false, true)
-            select (Window: window, Bound: bound, Left: left, Right: right, Batch: batch, Parallelism: parallelism, Slots: slots)).ToArbitrary(), sc =>
+            from tiny in Gen.Elements(false, true)
+            select (Window: window, Bound: bound, Left: left, Right: right, Batch: batch, Parallelism: parallelism, Slots: slots, TinySlices: tiny)).ToArbitrary(), sc =>
         {
             var pairs = new ConcurrentBag<(int L, int R)>();
             QueryHandle q;
-            var engine = CameoEngine.Create(o => { o.Workers = 2; o.BatchSize = sc.Batch; if (sc.Slots) o.UseSlots(); });
+            var engine = CameoEngine.Create(o =>
+            {
+                o.Workers = 2;
+                o.BatchSize = sc.Batch;
+                if (sc.TinySlices) o.MaxMessageCost = Tiny;
+                if (sc.Slots) o.UseSlots();
+            });
             try
             {
                 q = engine.AddQuery("join", TimeSpan.FromMilliseconds(100), b =>
@@ -195,7 +213,7 @@ public class WindowEndToEndProperties
             }
 
             // Bounded disorder: nothing is late, so every record counts in every window holding it.
-            Step[] steps = [new Batch(0, sc.Left), new Batch(1, sc.Right), new Progress(Watermark.EndOfStream)];
+            Step[] steps = [new Batch(0, sc.Left), new Batch(1, sc.Right), new WatermarkStep(Watermark.EndOfStream)];
             var oracle = WindowOracle.Run(steps, sc.Window);
             Assert.Equal(0, q.Stats.LateEvents);
             Assert.Equal(WindowOracle.JoinPairs(oracle, sc.Left, sc.Right).Select(p => (p.Left, p.Right)).Order(), pairs.Order());

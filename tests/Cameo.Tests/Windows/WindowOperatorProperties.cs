@@ -1,4 +1,5 @@
 using Cameo.Operators;
+using Cameo.Progress;
 using Cameo.Tests.Support;
 using Cameo.Time;
 using FsCheck;
@@ -20,7 +21,7 @@ public class WindowOperatorProperties
             $"window {Window.Size}/{Window.Slide}: " + string.Join(" ", Steps.Select(s => s switch
             {
                 Batch b => $"{(b.Side == 0 ? "L" : "R")}[{string.Join(",", b.Records.Select(e => $"{e.Id}:k{e.Key}@{e.Time - EventGen.Base}"))}]",
-                Progress p => $"wm{(p.Watermark == Watermark.EndOfStream ? "=end" : (p.Watermark - EventGen.Base).ToString())}",
+                WatermarkStep p => $"wm{(p.Watermark == Watermark.EndOfStream ? "=end" : (p.Watermark - EventGen.Base).ToString())}",
                 _ => "?",
             }));
     }
@@ -45,10 +46,10 @@ public class WindowOperatorProperties
             if (rnd.Next(3) == 0)
             {
                 long next = EventGen.Base + rnd.Next(-20, 330) * 10; // often exactly at a window end
-                if (next > watermark) steps.Add(new Progress(watermark = next)); // the host only reports progress
+                if (next > watermark) steps.Add(new WatermarkStep(watermark = next)); // the host only reports progress
             }
         }
-        steps.Add(new Progress(Watermark.EndOfStream));
+        steps.Add(new WatermarkStep(Watermark.EndOfStream));
         return steps;
     }
 
@@ -64,7 +65,7 @@ public class WindowOperatorProperties
                 case Batch b:
                     op.OnRecords([.. b.Records], [.. b.Records.Select(e => e.Time)], output);
                     break;
-                case Progress p:
+                case WatermarkStep p:
                     op.OnWatermark(p.Watermark, output);
                     break;
             }
@@ -115,7 +116,7 @@ public class WindowOperatorProperties
                 {
                     case Batch { Side: 0 } b: op.OnLeft([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
                     case Batch b: op.OnRight([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
-                    case Progress p: op.OnWatermark(p.Watermark, output); break;
+                    case WatermarkStep p: op.OnWatermark(p.Watermark, output); break;
                 }
             }
             var oracle = WindowOracle.Run(sc.Steps, sc.Window);
@@ -125,6 +126,74 @@ public class WindowOperatorProperties
                 .Select(p => (p.Left, p.Right, p.Start, Step: oracle.FiredAt[(sc.Steps.OfType<Batch>().SelectMany(b => b.Records).First(e => e.Id == p.Left).Key, p.Start)]))
                 .Order().ToList();
             var got = output.Items.Select(r => (r.Item.L, r.Item.R, Start: r.Time - sc.Window.Size + 1, r.Step)).Order().ToList();
+            Assert.Equal(want, got);
+            Assert.Equal(oracle.LateCount, op.LateRecords);
+        });
+
+    /// <summary>
+    /// Drives <paramref name="op"/> as a host that cuts firings into slices of <paramref name="slice"/>
+    /// results would: each watermark is applied at once (so lateness is as the steps make it), its
+    /// firing is queued, and one slice of the queued firings runs after each step, oldest first, with
+    /// records of later steps arriving in between. The stream's end drains what is left.
+    /// </summary>
+    private static void DriveSliced<TOut>(Scenario sc, IResumableFiring<TOut> op, Action<Batch> onBatch, IOutput<TOut> output, int slice)
+    {
+        var due = new Queue<long>();
+        void OneSlice()
+        {
+            int budget = slice;
+            while (due.Count > 0 && op.Fire(due.Peek(), output, ref budget)) due.Dequeue();
+        }
+        foreach (var step in sc.Steps)
+        {
+            switch (step)
+            {
+                case Batch b: onBatch(b); break;
+                case WatermarkStep p:
+                    op.Advance(p.Watermark);
+                    due.Enqueue(p.Watermark);
+                    break;
+            }
+            OneSlice();
+        }
+        while (due.Count > 0) OneSlice();
+    }
+
+    [Property(MaxTest = 100)]
+    public Property Aggregates_fired_in_slices_with_records_arriving_between_them_match_the_oracle() =>
+        Prop.ForAll(Scenarios(twoSides: false).ToArbitrary(), Gen.Choose(1, 3).ToArbitrary(), (sc, slice) =>
+        {
+            var late = new List<Ev>();
+            var op = new WindowAggregateOperator<Ev, int, string, string>(sc.Window, e => e.Key,
+                new DelegateAggregate<Ev, string, string>(() => "", (acc, e) => acc.Length == 0 ? $"{e.Id}" : $"{acc},{e.Id}", acc => acc), late.Add);
+            var output = new Collect<WindowResult<int, string>>();
+            DriveSliced(sc, op, b => op.OnRecords([.. b.Records], [.. b.Records.Select(e => e.Time)], output), output, slice);
+            var oracle = WindowOracle.Run(sc.Steps, sc.Window);
+
+            var want = oracle.Windows.Select(w => (w.Key.Key, w.Key.Start, Value: Aggregates.Ids(w.Value.Left), Stamp: w.Key.Start + sc.Window.Size - 1)).Order().ToList();
+            var got = output.Items.Select(r => (r.Item.Key, r.Item.Start, r.Item.Value, Stamp: r.Time)).Order().ToList();
+            Assert.Equal(want, got);
+            Assert.Equal(oracle.Late[0].Select(e => e.Id), late.Select(e => e.Id));
+            // Oldest window first, across slices: results come in window order.
+            Assert.Equal(output.Items.Select(r => r.Item.Start).Order(), output.Items.Select(r => r.Item.Start));
+        });
+
+    [Property(MaxTest = 100)]
+    public Property A_join_fired_in_slices_with_records_arriving_between_them_matches_a_nested_loop() =>
+        Prop.ForAll(Scenarios(twoSides: true).ToArbitrary(), Gen.Choose(1, 3).ToArbitrary(), (sc, slice) =>
+        {
+            var op = new WindowJoinOperator<Ev, Ev, int, (int L, int R)>(sc.Window, e => e.Key, e => e.Key, (l, r) => (l.Id, r.Id));
+            var output = new Collect<(int L, int R)>();
+            DriveSliced(sc, op, b =>
+            {
+                if (b.Side == 0) op.OnLeft([.. b.Records], [.. b.Records.Select(e => e.Time)], output);
+                else op.OnRight([.. b.Records], [.. b.Records.Select(e => e.Time)], output);
+            }, output, slice);
+            var oracle = WindowOracle.Run(sc.Steps, sc.Window);
+            var left = sc.Steps.OfType<Batch>().Where(b => b.Side == 0).SelectMany(b => b.Records);
+            var right = sc.Steps.OfType<Batch>().Where(b => b.Side == 1).SelectMany(b => b.Records);
+            var want = WindowOracle.JoinPairs(oracle, left, right).Order().ToList();
+            var got = output.Items.Select(r => (r.Item.L, r.Item.R, Start: r.Time - sc.Window.Size + 1)).Order().ToList();
             Assert.Equal(want, got);
             Assert.Equal(oracle.LateCount, op.LateRecords);
         });

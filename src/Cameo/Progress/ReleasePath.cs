@@ -1,4 +1,6 @@
-namespace Cameo.Time;
+using Cameo.Time;
+
+namespace Cameo.Progress;
 
 /// <summary>
 /// The windows a record passes through on one path from an operator to a sink, in order.

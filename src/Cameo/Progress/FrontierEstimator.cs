@@ -1,4 +1,6 @@
-namespace Cameo.Time;
+using Cameo.Time;
+
+namespace Cameo.Progress;
 
 /// <summary>
 /// Predicts when, in physical time, an event with a given event time will arrive.
@@ -46,23 +48,4 @@ public interface IFrontierSource
 {
     /// <summary>Expected physical arrival, in ticks, of an event stamped <paramref name="eventTimeMs"/>.</summary>
     long ExpectedArrival(long eventTimeMs);
-}
-
-/// <summary>
-/// A query's forecast over all its sources: an output that needs progress from every source is
-/// released by the latest of them, so the forecast is the maximum (this is how joins take the later
-/// frontier of their inputs).
-/// </summary>
-public sealed class CombinedFrontier(IReadOnlyList<FrontierEstimator> sources) : IFrontierSource
-{
-    public long ExpectedArrival(long eventTimeMs)
-    {
-        long max = long.MinValue;
-        for (int i = 0; i < sources.Count; i++) // by index: foreach over the interface would box an enumerator per message
-        {
-            long e = sources[i].ExpectedArrival(eventTimeMs);
-            if (e > max) max = e;
-        }
-        return max;
-    }
 }

@@ -1,4 +1,4 @@
-namespace Cameo.Time;
+namespace Cameo.Progress;
 
 /// <summary>
 /// Tracks an operator instance's watermark as the minimum over its input channels, the way progress

@@ -1,4 +1,4 @@
-namespace Cameo.Time;
+namespace Cameo.Progress;
 
 /// <summary>Event-time progress: no record with a timestamp at or below the watermark is still expected.</summary>
 public static class Watermark

@@ -87,10 +87,10 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// reading of c. While a round lands more than <paramref name="tolerance"/> from
     /// <paramref name="aim"/>, the next scale is aim / c, with c the mean of the readings so far.
     /// Averaging is the damping: one noisy round moves the estimate by its share only (weighting
-    /// rounds by how close they landed would favour the ones whose noise pushed them toward the aim). A saturated round (the workers could not keep up) gives no
-    /// reading of c; what they did process tells how far over they were, so until a round is below
-    /// saturation the next scale is the processed part of the last times the aim. One round moves
-    /// the scale at most 3x.
+    /// rounds by how close they landed would favour the ones whose noise pushed them toward the
+    /// aim). A saturated round (the workers could not keep up) reads c from what they did process
+    /// instead: a mix demanding D times the machine processes 1/D of its input, so c = 1 / (scale x
+    /// processed). One round moves the scale at most 3x.
     /// </summary>
     /// <param name="readingAt">Runs the mix at a scale and returns what it measured.</param>
     /// <param name="aim">The utilization wanted.</param>
@@ -120,9 +120,9 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// <summary>The next scale to try after <paramref name="rounds"/> (see <see cref="ConvergeAsync"/>).</summary>
     private static double Next(IReadOnlyList<CalibrationRound> rounds, double aim)
     {
-        var below = rounds.Where(r => r.Utilization < Saturated && r.Utilization > 0).ToList();
-        if (below.Count == 0) return rounds[^1].Scale * Math.Clamp(rounds[^1].Processed, 0, 1) * aim;
-        return aim / below.Average(r => r.Utilization / r.Scale);
+        return aim / rounds.Average(r => r.Utilization >= Saturated
+            ? 1 / (r.Scale * Math.Clamp(r.Processed, 0.01, 1))
+            : Math.Max(r.Utilization, 0.01) / r.Scale);
     }
 
     /// <summary>Runs <paramref name="query"/> alone on saturated input; returns the input rate it achieved.</summary>

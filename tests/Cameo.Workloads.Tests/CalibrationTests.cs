@@ -48,6 +48,16 @@ public class CalibrationTests
     }
 
     [Fact]
+    public async Task A_saturated_round_after_a_low_reading_lowers_the_scale_instead_of_repeating_it()
+    {
+        // The first reading is 30 points low, so the second round overshoots into saturation.
+        var (_, rounds) = await Capacity.ConvergeAsync(Linear(0.75, r => r == 0 ? -0.3 : 0), aim: 0.9, initialScale: 1, maxRounds: 4);
+
+        Assert.Equal(1.0, rounds[1].Utilization);
+        Assert.True(rounds[2].Scale < rounds[1].Scale, $"{rounds[1].Scale} then {rounds[2].Scale}");
+    }
+
+    [Fact]
     public async Task Noisy_readings_are_averaged_and_the_estimate_ends_near_the_true_scale()
     {
         // Readings alternately 6 points high and 6 points low: no single round is within 2 points of

@@ -85,10 +85,11 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// The feedback loop of the mix calibration. Below saturation utilization is about proportional
     /// to the offered rate, u = c x scale; each round measures u at a scale, which is one noisy
     /// reading of c. While a round lands more than <paramref name="tolerance"/> from
-    /// <paramref name="aim"/>, the next scale is aim / c, with c the mean of the readings so far.
-    /// Averaging is the damping: one noisy round moves the estimate by its share only (weighting
-    /// rounds by how close they landed would favour the ones whose noise pushed them toward the
-    /// aim). A saturated round (the workers could not keep up) reads c from what they did process
+    /// <paramref name="aim"/>, the next scale is aim / c, with c the mean of the readings so far,
+    /// the n-th round weighing n: averaging is the damping (one noisy round moves the estimate by its
+    /// share only), and later rounds, nearer the aim, count more where c drifts with the rate.
+    /// (Weighting rounds by how close they landed would favour the ones whose noise pushed them
+    /// toward the aim.) A saturated round (the workers could not keep up) reads c from what they did process
     /// instead: a mix demanding D times the machine processes 1/D of its input, so c = 1 / (scale x
     /// processed). One round moves the scale at most 3x.
     /// </summary>
@@ -120,9 +121,17 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// <summary>The next scale to try after <paramref name="rounds"/> (see <see cref="ConvergeAsync"/>).</summary>
     private static double Next(IReadOnlyList<CalibrationRound> rounds, double aim)
     {
-        return aim / rounds.Average(r => r.Utilization >= Saturated
-            ? 1 / (r.Scale * Math.Clamp(r.Processed, 0.01, 1))
-            : Math.Max(r.Utilization, 0.01) / r.Scale);
+        double weighted = 0, weights = 0;
+        for (int i = 0; i < rounds.Count; i++)
+        {
+            var r = rounds[i];
+            double c = r.Utilization >= Saturated
+                ? 1 / (r.Scale * Math.Clamp(r.Processed, 0.01, 1))
+                : Math.Max(r.Utilization, 0.01) / r.Scale;
+            weighted += (i + 1) * c;
+            weights += i + 1;
+        }
+        return aim / (weighted / weights);
     }
 
     /// <summary>Runs <paramref name="query"/> alone on saturated input; returns the input rate it achieved.</summary>

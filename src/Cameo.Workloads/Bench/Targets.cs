@@ -48,14 +48,14 @@ public static class Targets
                 break;
             case "overload":
                 verdicts.Add(EveryQueryOnTarget(summary, cameo, QueryClass.LS, LsAttainment));
-                verdicts.Add(Info(EveryQueryOnTarget(summary, baseline, QueryClass.LS, LsAttainment)));
+                verdicts.Add(EveryQueryOnTarget(summary, baseline, QueryClass.LS, null));
                 long peak = bench.Runs.Count == 0 ? 0 : bench.Runs.Max(r => r.Result.PeakWorkingSetBytes);
                 verdicts.Add(new($"peak working set = {peak / (1024.0 * 1024):0} MiB (target < {MaxOverloadMiB} MiB)", peak > 0 ? peak < MaxOverloadMiB * 1024L * 1024 : null));
                 break;
             case "spike":
                 verdicts.Add(EveryQueryOnTarget(summary, cameo, QueryClass.LS, LsAttainment));
-                verdicts.Add(Info(EveryQueryOnTarget(summary, baseline, QueryClass.LS, LsAttainment)));
-                verdicts.Add(Info(EveryQueryOnTarget(summary, "slots", QueryClass.LS, LsAttainment)));
+                verdicts.Add(EveryQueryOnTarget(summary, baseline, QueryClass.LS, null));
+                verdicts.Add(EveryQueryOnTarget(summary, "slots", QueryClass.LS, null));
                 verdicts.Add(P99Ratio(summary, baseline, QueryClass.LS, SpikeP99Ratio));
                 break;
         }
@@ -72,8 +72,9 @@ public static class Targets
         var verdicts = new List<Verdict> { UtilizationReached(summary, policy) };
         foreach (var cls in summary.Classes)
         {
-            var onTarget = EveryQueryOnTarget(summary, policy, cls, cls == QueryClass.LS ? MultiTenantLsAttainment : LsAttainment);
-            verdicts.Add(cls == QueryClass.LS ? AtLoad(summary, [policy], onTarget) : Info(onTarget));
+            verdicts.Add(cls == QueryClass.LS
+                ? AtLoad(summary, [policy], EveryQueryOnTarget(summary, policy, cls, MultiTenantLsAttainment))
+                : EveryQueryOnTarget(summary, policy, cls, null));
         }
         var inversion = AtLoad(summary, [policy], PriorityInversion(summary, policy));
         verdicts.Add(policy == BenchPolicy.Reference ? inversion : Info(inversion));
@@ -114,18 +115,19 @@ public static class Targets
 
     /// <summary>
     /// "ls-dashboard 98.3% on target under cameo, the worst LS query (target: every LS query >= 99%)".
-    /// A query without outputs is named with n/a and misses the target.
+    /// A query without outputs is named with n/a and misses the target. Without
+    /// <paramref name="attainment"/>, the same numbers are reported beside the targets.
     /// </summary>
-    public static Verdict EveryQueryOnTarget(BenchSummary summary, string policy, QueryClass cls, double attainment)
+    public static Verdict EveryQueryOnTarget(BenchSummary summary, string policy, QueryClass cls, double? attainment)
     {
-        string goal = $"target: every {cls} query >= {Format.Pct(attainment, attainment >= 0.999 ? 1 : 0)}";
+        string goal = attainment is { } min ? $" (target: every {cls} query >= {Format.Pct(min, min >= 0.999 ? 1 : 0)})" : "";
         var row = summary.Find(policy, cls);
-        if (row is null) return new($"{cls} on target under {policy}: not measured ({policy} did not run) ({goal})", null);
+        if (row is null) return new($"{cls} on target under {policy}: not measured ({policy} did not run){goal}", null, attainment is not null);
         var worst = row.WorstOnTarget;
         string text = worst.Median.SlaAttainment is { } a
             ? $"{worst.Query} {Format.Sla(a)} on target under {policy}, the worst {cls} query"
             : $"{worst.Query} n/a under {policy}: no outputs";
-        return new($"{text} ({goal})", row.EveryQueryAtLeast(attainment));
+        return attainment is { } target ? new(text + goal, row.EveryQueryAtLeast(target)) : new(text, null, Target: false);
     }
 
     /// <summary>

@@ -59,8 +59,8 @@ public static class BenchTables
     {
         var table = new Table().RoundedBorder()
             .Title($"{bench.Scenario.Name}: per policy (worst query of each class, by name)")
-            .Caption($"util: median utilization reached (asked {Format.Load(summary.Load)}{(bench.Scenario.Spikes.Count > 0 ? " before spikes" : "")}; yellow: more than {BenchSummary.UtilizationBand * 100:0} points off); inversion: time messages waited behind lower-ranked ones");
-        table.AddColumns("policy", "util", "inversion p99 ms", "inversion max ms");
+            .Caption($"util: median utilization reached{(bench.Scenario.Spikes.Count > 0 ? ", spikes included" : $"; yellow: more than {BenchSummary.UtilizationBand * 100:0} points off the asked load")}; inversion: time messages waited behind lower-ranked ones");
+        table.AddColumns("policy", $"util (asked {Format.Load(summary.Load)})", "inversion p99 ms", "inversion max ms");
         foreach (var cls in summary.Classes)
             table.AddColumns($"worst {cls} on target", $"worst {cls} p99 ms", $"{cls} p99 / {BenchPolicy.Reference}", $"{cls} events/s / {BenchPolicy.Reference}");
         foreach (var c in table.Columns.Skip(1)) c.RightAligned();

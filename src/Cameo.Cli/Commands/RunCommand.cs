@@ -56,10 +56,11 @@ public static class RunCommand
         var scenario = Scenario.MultiTenant();
         AnsiConsole.MarkupLine($"[bold]Cameo[/] demo: {scenario.Queries.Count} tenants on {workers} workers, policy [bold]{contender.Name}[/], load {Format.Load(load)}");
         Capacity capacity;
-        if (!recalibrate && CalibrationCache.TryLoad(scenario, workers, load) is { } kept)
+        bool kept = false;
+        if (!recalibrate && CalibrationCache.TryLoad(scenario, workers, load) is { } cached)
         {
-            capacity = kept.Capacity;
-            AnsiConsole.MarkupLine($"  capacity as calibrated at {kept.MeasuredAt:u} (kept in {Markup.Escape(CalibrationCache.PathFor(scenario.Name, workers, load))}; --recalibrate measures again)");
+            (capacity, kept) = (cached.Capacity, true);
+            AnsiConsole.MarkupLine($"  capacity as calibrated at {cached.MeasuredAt:u} (kept in {Markup.Escape(CalibrationCache.PathFor(scenario.Name, workers, load))}; --recalibrate measures again)");
         }
         else
         {
@@ -106,6 +107,8 @@ public static class RunCommand
         AnsiConsole.Write(Tables.PerQuery(result.Queries.Select(q => (q.Name, q.Class, q.Stats)),
             $"{result.Policy}: utilization {Format.Pct(result.Utilization, 1)} of {result.Workers} workers (asked {Format.Load(load)}){inversion}"));
         AnsiConsole.Write(Tables.Verdicts(Targets.ForPolicy(summary, result.Policy)));
+        if (kept && !policyRow.AtAskedLoad)
+            AnsiConsole.MarkupLine("[yellow]The kept calibration no longer gives the asked load on this machine (what else runs on it changed?): --recalibrate measures it again.[/]");
         AnsiConsole.WriteLine();
         if (output is not null)
         {

@@ -95,9 +95,12 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// the n-th round weighing n: averaging is the damping (one noisy round moves the estimate by its
     /// share only), and later rounds, nearer the aim, count more where c drifts with the rate.
     /// (Weighting rounds by how close they landed would favour the ones whose noise pushed them
-    /// toward the aim.) A saturated round (the workers could not keep up) reads c from what they did process
-    /// instead: a mix demanding D times the machine processes 1/D of its input, so c = 1 / (scale x
-    /// processed). One round moves the scale at most 3x.
+    /// toward the aim.) A saturated round reads c from what the queries did process instead: a mix
+    /// demanding D times the machine processes 1/D of its input, so c = 1 / (scale x processed). A
+    /// round is saturated when the workers were busy all the time, or when the queries read clearly
+    /// less than offered whatever the utilization (a runtime whose bottleneck is not worker time,
+    /// such as Orleans' turn-based grains, falls behind with workers partly idle: raising the scale
+    /// there would only overload it). One round moves the scale at most 3x.
     /// </summary>
     /// <param name="readingAt">Runs the mix at a scale and returns what it measured.</param>
     /// <param name="aim">The utilization wanted.</param>
@@ -124,6 +127,9 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// <summary>Utilization at or above which the workers are taken as saturated.</summary>
     private const double Saturated = 0.98;
 
+    /// <summary>Share of the offered input below which the mix is taken as falling behind.</summary>
+    private const double KeptUp = 0.95;
+
     /// <summary>The next scale to try after <paramref name="rounds"/> (see <see cref="ConvergeAsync"/>).</summary>
     private static double Next(IReadOnlyList<CalibrationRound> rounds, double aim)
     {
@@ -131,7 +137,7 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
         for (int i = 0; i < rounds.Count; i++)
         {
             var r = rounds[i];
-            double c = r.Utilization >= Saturated
+            double c = r.Utilization >= Saturated || r.Processed < KeptUp
                 ? 1 / (r.Scale * Math.Clamp(r.Processed, 0.01, 1))
                 : Math.Max(r.Utilization, 0.01) / r.Scale;
             weighted += (i + 1) * c;

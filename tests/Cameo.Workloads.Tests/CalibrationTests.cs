@@ -58,6 +58,18 @@ public class CalibrationTests
     }
 
     [Fact]
+    public async Task A_mix_that_falls_behind_with_workers_partly_idle_is_not_offered_more()
+    {
+        // A runtime whose bottleneck is not worker time: utilization stays at 50% while the queries
+        // read at most half of what scale 1 offers.
+        var (scale, rounds) = await Capacity.ConvergeAsync(s => Task.FromResult(new MixReading(0.5, Math.Min(1, 0.5 / s))), aim: 0.9, initialScale: 1, maxRounds: 5);
+
+        Assert.Equal(5, rounds.Count);
+        Assert.All(rounds, r => Assert.True(r.Scale <= 1, $"scale {r.Scale}"));
+        Assert.InRange(scale, 0.35, 0.6); // about the aim times what it can process
+    }
+
+    [Fact]
     public async Task Noisy_readings_are_averaged_and_the_estimate_ends_near_the_true_scale()
     {
         // Readings alternately 6 points high and 6 points low: no single round is within 2 points of

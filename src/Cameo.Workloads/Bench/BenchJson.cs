@@ -55,7 +55,7 @@ public sealed record ScenarioJson(
         [.. bench.Scenario.Queries.Select(q => new CapacityJson(q.Name, Math.Round(bench.Capacity.EventsPerSecond[q.Name], 1), Math.Round(bench.Capacity.RateFor(q, bench.Settings.Load), 1)))],
         bench.Capacity.Load,
         Math.Round(bench.Capacity.Scale, 4),
-        [.. bench.Capacity.Rounds.Select(r => new CalibrationRoundJson(Math.Round(r.Scale, 4), Math.Round(r.Utilization, 4)))],
+        [.. bench.Capacity.Rounds.Select(r => new CalibrationRoundJson(Math.Round(r.Scale, 4), Math.Round(r.Utilization, 4), Math.Round(r.Processed, 4)))],
         bench.CalibrationReusedFrom,
         [.. bench.Scenario.Spikes.Select(s => new SpikeJson(s.StartSecond, s.Seconds, s.Factor))],
         [.. bench.Runs.Select(BenchRunJson.From)],
@@ -68,8 +68,8 @@ public sealed record ScenarioJson(
 /// <summary>A query's calibrated capacity in the mix and the rate offered to it in the runs (events/s).</summary>
 public sealed record CapacityJson(string Query, double CapacityEventsPerSecond, double OfferedEventsPerSecond);
 
-/// <summary>One round of the mix calibration.</summary>
-public sealed record CalibrationRoundJson(double Scale, double Utilization);
+/// <summary>One round of the mix calibration: the scale offered, the utilization reached, and the share of the offered input the queries read.</summary>
+public sealed record CalibrationRoundJson(double Scale, double Utilization, double Processed);
 
 /// <summary>A spike: from <paramref name="StartSecond"/> of the measured time, for <paramref name="Seconds"/>, BA input times <paramref name="Factor"/>.</summary>
 public sealed record SpikeJson(double StartSecond, double Seconds, double Factor);

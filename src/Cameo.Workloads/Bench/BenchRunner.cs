@@ -73,9 +73,9 @@ public static class BenchRunner
         return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs, reusedFrom);
     }
 
-    /// <summary>The mix calibration's rounds as "scale 1.00: 84.2%, scale 1.07: 89.1% -> 1.07".</summary>
+    /// <summary>The mix calibration's rounds as "scale 1.00: 100.0% (62% of the input read), scale 0.56: 89.1% -> scale 0.56".</summary>
     public static string Rounds(Capacity capacity) =>
-        string.Join(", ", capacity.Rounds.Select(r => $"scale {r.Scale.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}: {Format.Pct(r.Utilization, 1)}"))
+        string.Join(", ", capacity.Rounds.Select(r => $"scale {r.Scale.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}: {Format.Pct(r.Utilization, 1)}{(r.Processed < 0.995 ? $" ({Format.Pct(r.Processed)} of the input read)" : "")}"))
         + $" -> scale {capacity.Scale.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>The thread pool's minimum as .NET sized it, before any run changed it.</summary>

@@ -1,4 +1,4 @@
-namespace Cameo.Cli.Bench;
+namespace Cameo.Workloads.Bench;
 
 /// <summary>How `cameo bench` measures a scenario.</summary>
 /// <param name="Policies">Contenders, in the order each round runs them.</param>
@@ -9,7 +9,7 @@ namespace Cameo.Cli.Bench;
 /// <param name="Seed">Input seed shared by every run, so all policies see the same trace.</param>
 /// <param name="Workers">Worker threads of the shared pool.</param>
 /// <param name="CalibrationSeconds">How long calibration measures each query alone (after a warm-up of half that).</param>
-/// <param name="OrleansSilos">Run on an in-process Orleans cluster of this many silos; null for the embedded runtime.</param>
+/// <param name="Runtime">Where the contenders run; null for <see cref="BenchRuntime.Embedded"/>.</param>
 public sealed record BenchSettings(
     IReadOnlyList<BenchPolicy> Policies,
     double? Seconds,
@@ -19,14 +19,10 @@ public sealed record BenchSettings(
     int Seed,
     int Workers,
     double CalibrationSeconds,
-    int? OrleansSilos = null)
+    BenchRuntime? Runtime = null)
 {
-    /// <summary>Where the runs run, for reports.</summary>
-    public string RuntimeName => OrleansSilos is { } silos ? $"orleans ({silos} silos)" : "embedded";
-
-    /// <summary>The runtime calibration measures on: the one the runs use, with its plain FIFO order.</summary>
-    public Func<EngineOptions, Runtime.IQueryRuntime>? CalibrationRuntime =>
-        OrleansSilos is { } silos ? Orleans.OrleansRuntime.InProcess(silos, policy: null) : null;
+    /// <summary>Where the contenders run.</summary>
+    public BenchRuntime On => Runtime ?? BenchRuntime.Embedded;
 
     /// <summary>
     /// Measured seconds per run of a scenario without spikes. Short on purpose: the default
@@ -51,15 +47,30 @@ public sealed record BenchSettings(
             : scenario.Name == "single-tenant" ? SingleTenantSeconds
             : DefaultSeconds);
 
+    /// <summary>
+    /// Highest offered load accepted. Above 1 is overload (more input than the machine processes);
+    /// far beyond it a run measures only how fast queues grow, which the overload scenario covers.
+    /// </summary>
+    public const double MaxLoad = 2;
+
     /// <summary>The first problem with these settings, or null.</summary>
     public string? Problem() =>
         Policies.Count == 0 ? "--policies names no policy."
         : Seconds is <= 0 ? "--seconds must be positive."
         : WarmupSeconds < 0 ? "--warmup must not be negative."
-        : Load <= 0 ? "--load must be positive."
+        : Load is <= 0 or > MaxLoad ? $"--load must be above 0 and at most {MaxLoad:0.#} (a fraction of the calibrated capacity; above 1 is overload), not {Load}."
         : Repeat < 1 ? "--repeat must be at least 1."
         : Workers < 1 ? "--workers must be at least 1."
         : CalibrationSeconds <= 0 ? "--calibration-seconds must be positive."
-        : OrleansSilos is < 1 ? "--silos must be at least 1."
         : null;
+
+    /// <summary>The first problem with running <paramref name="scenario"/> with these settings, or null: <see cref="Problem"/>, or runs that end before the scenario's first spike.</summary>
+    public string? ProblemFor(Workloads.Scenario scenario)
+    {
+        if (Problem() is { } problem) return problem;
+        double seconds = SecondsFor(scenario);
+        return scenario.Spikes.Count > 0 && scenario.Spikes.Min(s => s.StartSecond) is var first && seconds <= first
+            ? $"{scenario.Name}: runs of {seconds:0.#} s end before its first spike at {first:0.#} s, so they would measure no spike; use --seconds above {first:0.#} (or omit it: {scenario.Name} then runs until {AfterLastSpikeSeconds:0} s after its last spike)."
+            : null;
+    }
 }

@@ -13,7 +13,10 @@ public sealed class RedisClusterTests(RedisClusterFixture cluster) : IClassFixtu
 
         Assert.Equal(QueryState.Completed, status.State);
         Assert.Equal((10_000 + 6) / 7, status.Outputs); // values 0, 7, 14, ... below 10 000
-        Assert.Contains("9996", status.RecentResults);   // the last multiple of 7
+        // Sinks report their latest results by one-way calls, so the last ten may come from any sink
+        // partition: each must be one of the query's outputs.
+        Assert.NotEmpty(status.RecentResults);
+        Assert.All(status.RecentResults, r => Assert.True(int.Parse(r, System.Globalization.CultureInfo.InvariantCulture) is var v && v % 7 == 0 && v < 10_000, r));
         Assert.Equal(2, status.Placement.Select(p => p[(p.IndexOf(" @ ") + 3)..]).Distinct().Count());
         Assert.Contains(submitted.Key, (await cluster.Client.ListAsync()).Select(s => s.Key));
     }

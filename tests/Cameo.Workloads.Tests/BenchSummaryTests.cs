@@ -1,6 +1,6 @@
 using Cameo.Cli.Bench;
 using Cameo.Metrics;
-using Cameo.Workloads;
+using Cameo.Workloads.Bench;
 
 namespace Cameo.Workloads.Tests;
 

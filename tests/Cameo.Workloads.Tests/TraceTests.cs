@@ -1,4 +1,4 @@
-using Cameo.Cli.Bench;
+using Cameo.Workloads.Bench;
 using Cameo.Workloads;
 
 namespace Cameo.Workloads.Tests;

@@ -1,4 +1,5 @@
 using Cameo.Workloads;
+using Cameo.Workloads.Bench;
 using ScottPlot;
 using ScottPlot.TickGenerators;
 

@@ -1,5 +1,6 @@
 using Cameo.Cli.Reporting;
 using Cameo.Workloads;
+using Cameo.Workloads.Bench;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -12,7 +13,7 @@ public static class BenchTables
     public static Table Calibration(ScenarioBench bench)
     {
         var table = new Table().RoundedBorder()
-            .Title($"{bench.Scenario.Name}: calibration ({(bench.CalibrationReusedFrom is { } from ? $"reused from {from}" : $"{bench.CalibrationTime.TotalSeconds:0.0} s")}), offered load {Pct(bench.Settings.Load)}")
+            .Title($"{bench.Scenario.Name}: calibration ({(bench.CalibrationReusedFrom is { } from ? $"reused from {from}" : $"{bench.CalibrationTime.TotalSeconds:0.0} s")}), offered load {Format.Pct(bench.Settings.Load)}")
             .Caption($"capacity = alone x {Scale(bench.Capacity)}, the mix scale at which the workers would be fully busy (rounds: {string.Join(", ", bench.Capacity.Rounds.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))})");
         table.AddColumns("query", "class", "target ms", "capacity events/s", "offered events/s");
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
@@ -43,7 +44,7 @@ public static class BenchTables
                     cls.ToString(), Markup.Escape(row.Policy),
                     Ms(m.P50Ms), Ms(m.P95Ms), Ms(m.P99Ms),
                     row.P99MinMs is { } lo && row.P99MaxMs is { } hi ? $"{Tables.Ms(lo)}-{Tables.Ms(hi)}" : "-",
-                    Ms(m.MaxMs), Tables.Sla(m.SlaAttainment), $"{m.EventsPerSecond:N0}", $"{Pct(row.Utilization)}",
+                    Ms(m.MaxMs), Tables.Sla(m.SlaAttainment), $"{m.EventsPerSecond:N0}", $"{Format.Pct(row.Utilization)}",
                     Ratio(row, row.P99VsReference, "0.0"), Ratio(row, row.EventsPerSecondVsReference, "0.00"));
             }
         }
@@ -54,9 +55,9 @@ public static class BenchTables
     public static IRenderable Noise(BenchSummary summary)
     {
         string p99 = summary.P99Noise is { } n
-            ? $"p99 of the same policy and class varied by a median {Pct(n.Median)} (at most {Pct(n.Max)}) between rounds"
+            ? $"p99 of the same policy and class varied by a median {Format.Pct(n.Median)} (at most {Format.Pct(n.Max)}) between rounds"
             : "no p99 to compare between rounds";
-        return new Markup($"[grey]Noise: {p99}; throughput by at most {Pct(summary.ThroughputNoise)}.\nUtilization reached: median {Pct(summary.Utilization)} of the workers' time.[/]");
+        return new Markup($"[grey]Noise: {p99}; throughput by at most {Format.Pct(summary.ThroughputNoise)}.\nUtilization reached: median {Format.Pct(summary.Utilization)} of the workers' time.[/]");
     }
 
     /// <summary>One line per target: met (green), missed (red), or a number reported beside one (grey).</summary>
@@ -67,9 +68,6 @@ public static class BenchTables
             false => $"[red]missed[/]  {Markup.Escape(v.Text)}",
             null => $"[grey]info    {Markup.Escape(v.Text)}[/]",
         })));
-
-    /// <summary>A fraction as a percentage without the culture's space: 0.873 -> "87%".</summary>
-    public static string Pct(double fraction, int decimals = 0) => (fraction * 100).ToString(decimals == 0 ? "0" : "0." + new string('0', decimals), System.Globalization.CultureInfo.InvariantCulture) + "%";
 
     private static string Ratio(ClassSummary row, double? ratio, string format) =>
         row.Policy == BenchPolicy.Reference ? "[grey]ref[/]" : ratio is { } r ? r.ToString(format, System.Globalization.CultureInfo.InvariantCulture) + "x" : "-";

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cameo.Cli.Bench;
+using Cameo.Workloads.Bench;
 using Cameo.Cli.Reporting;
 using Cameo.Workloads;
 using Spectre.Console;
@@ -21,7 +22,7 @@ public static class BenchCommand
     {
         var scenario = new Argument<string>("scenario") { Description = $"What to measure: {string.Join(", ", Scenarios)}." };
         scenario.AcceptOnlyFromAmong([.. Scenarios]);
-        var policies = new Option<string?>("--policies") { Description = $"Comma-separated policies to compare: {string.Join(", ", BenchPolicy.Known)} (on Orleans: {string.Join(", ", BenchPolicy.KnownOnOrleans)}). Default: {BenchPolicy.DefaultList} (on Orleans: {BenchPolicy.DefaultOrleansList})." };
+        var policies = new Option<string?>("--policies") { Description = $"Comma-separated policies to compare: {string.Join(", ", BenchPolicy.Known)} (on Orleans: {string.Join(", ", OrleansContenders.Known)}). Default: {BenchPolicy.DefaultList} (on Orleans: {OrleansContenders.DefaultList})." };
         var runtime = new Option<string>("--runtime") { Description = "embedded (the shared worker pool) or orleans (an in-process cluster; see --silos).", DefaultValueFactory = _ => "embedded" };
         runtime.AcceptOnlyFromAmong("embedded", "orleans");
         var silos = new Option<int>("--silos") { Description = "Silos of the in-process Orleans cluster (with --runtime orleans).", DefaultValueFactory = _ => 2 };
@@ -44,8 +45,8 @@ public static class BenchCommand
             try
             {
                 if (orleansSilos is < 1) throw new ArgumentException("--silos must be at least 1.");
-                string list = parse.GetValue(policies) ?? (orleansSilos is null ? BenchPolicy.DefaultList : BenchPolicy.DefaultOrleansList);
-                contenders = BenchPolicy.ParseList(list, orleansSilos);
+                string list = parse.GetValue(policies) ?? (orleansSilos is null ? BenchPolicy.DefaultList : OrleansContenders.DefaultList);
+                contenders = orleansSilos is { } n ? BenchPolicy.ParseList(list, name => OrleansContenders.Parse(name, n)) : BenchPolicy.ParseList(list);
             }
             catch (ArgumentException ex)
             {
@@ -53,7 +54,8 @@ public static class BenchCommand
                 return 2;
             }
             var settings = new BenchSettings(contenders, parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(load),
-                parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration), orleansSilos);
+                parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration),
+                orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null);
             if (settings.Problem() is { } problem)
             {
                 AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
@@ -73,7 +75,7 @@ public static class BenchCommand
         {
             int runs = settings.Repeat * settings.Policies.Count;
             AnsiConsole.MarkupLine($"[bold]cameo bench {scenario.Name}[/]: {string.Join(", ", settings.Policies.Select(p => p.Name))}; " +
-                $"{settings.Repeat} round(s) x {settings.SecondsFor(scenario):0.#} s measured (+{settings.WarmupSeconds:0.#} s warm-up) = {runs} runs on {settings.Workers} workers, {settings.RuntimeName} runtime, seed {settings.Seed}");
+                $"{settings.Repeat} round(s) x {settings.SecondsFor(scenario):0.#} s measured (+{settings.WarmupSeconds:0.#} s warm-up) = {runs} runs on {settings.Workers} workers, {settings.On.Name} runtime, seed {settings.Seed}");
             ScenarioBench bench;
             try
             {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cameo.Cli.Reporting;
 using Cameo.Scheduling;
 using Cameo.Workloads;
+using Cameo.Workloads.Bench;
 using Spectre.Console;
 
 namespace Cameo.Cli.Commands;

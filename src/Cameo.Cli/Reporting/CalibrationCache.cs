@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cameo.Workloads;
+using Cameo.Workloads.Bench;
 
 namespace Cameo.Cli.Reporting;
 

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Cameo.Workloads;
 
-namespace Cameo.Cli.Reporting;
+namespace Cameo.Workloads.Bench;
 
 /// <summary>One query's line in results.json (shared by `cameo run` and `cameo bench`).</summary>
 public sealed record QueryJson(

@@ -1,6 +1,5 @@
-using Cameo.Cli.Reporting;
 
-namespace Cameo.Cli.Bench;
+namespace Cameo.Workloads.Bench;
 
 /// <summary>
 /// One scenario in results.json: the settings, the calibration, every run with every query

@@ -1,4 +1,4 @@
-namespace Cameo.Cli.Bench;
+namespace Cameo.Workloads.Bench;
 
 /// <summary>How `cameo bench` measures a scenario.</summary>
 /// <param name="Policies">Contenders, in the order each round runs them.</param>
@@ -9,7 +9,7 @@ namespace Cameo.Cli.Bench;
 /// <param name="Seed">Input seed shared by every run, so all policies see the same trace.</param>
 /// <param name="Workers">Worker threads of the shared pool.</param>
 /// <param name="CalibrationSeconds">How long calibration measures each query alone (after a warm-up of half that).</param>
-/// <param name="OrleansSilos">Run on an in-process Orleans cluster of this many silos; null for the embedded runtime.</param>
+/// <param name="Runtime">Where the contenders run; null for <see cref="BenchRuntime.Embedded"/>.</param>
 public sealed record BenchSettings(
     IReadOnlyList<BenchPolicy> Policies,
     double? Seconds,
@@ -19,14 +19,10 @@ public sealed record BenchSettings(
     int Seed,
     int Workers,
     double CalibrationSeconds,
-    int? OrleansSilos = null)
+    BenchRuntime? Runtime = null)
 {
-    /// <summary>Where the runs run, for reports.</summary>
-    public string RuntimeName => OrleansSilos is { } silos ? $"orleans ({silos} silos)" : "embedded";
-
-    /// <summary>The runtime calibration measures on: the one the runs use, with its plain FIFO order.</summary>
-    public Func<EngineOptions, Runtime.IQueryRuntime>? CalibrationRuntime =>
-        OrleansSilos is { } silos ? Orleans.OrleansRuntime.InProcess(silos, policy: null) : null;
+    /// <summary>Where the contenders run.</summary>
+    public BenchRuntime On => Runtime ?? BenchRuntime.Embedded;
 
     /// <summary>
     /// Measured seconds per run of a scenario without spikes. Short on purpose: the default
@@ -60,6 +56,5 @@ public sealed record BenchSettings(
         : Repeat < 1 ? "--repeat must be at least 1."
         : Workers < 1 ? "--workers must be at least 1."
         : CalibrationSeconds <= 0 ? "--calibration-seconds must be positive."
-        : OrleansSilos is < 1 ? "--silos must be at least 1."
         : null;
 }

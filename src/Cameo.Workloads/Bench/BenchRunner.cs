@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Cameo.Workloads;
 
-namespace Cameo.Cli.Bench;
+namespace Cameo.Workloads.Bench;
 
 /// <summary>One measured run of a benchmark: which contender, which round, what it measured.</summary>
 public sealed record BenchRun(string Policy, int Repeat, RunResult Result);
@@ -47,7 +46,7 @@ public static class BenchRunner
         else
         {
             log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone at saturation, then the mix, for {settings.CalibrationSeconds:0.#} s or more each");
-            capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, cancellationToken, runtime: settings.CalibrationRuntime).ConfigureAwait(false);
+            capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, cancellationToken, runtime: settings.On.Calibration).ConfigureAwait(false);
         }
         var calibrationTime = reusedFrom is null ? clock.Elapsed : TimeSpan.Zero;
 
@@ -67,7 +66,7 @@ public static class BenchRunner
                 var result = await ScenarioRunner.RunAsync(scenario, capacity, run, cancellationToken: cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 runs.Add(new BenchRun(policy.Name, repeat, result));
-                log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {BenchTables.Pct(result.Utilization)}");
+                log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {Format.Pct(result.Utilization)}");
             }
         }
         return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs, reusedFrom);

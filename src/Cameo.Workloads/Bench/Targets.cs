@@ -1,6 +1,5 @@
-using Cameo.Workloads;
 
-namespace Cameo.Cli.Bench;
+namespace Cameo.Workloads.Bench;
 
 /// <summary>A target of the paper checked against the measurements, stated with the numbers.</summary>
 /// <param name="Text">E.g. "LS p99 fifo/cameo = 7.3x (target >= 4.6x)".</param>
@@ -24,7 +23,7 @@ public static class Targets
     public static IReadOnlyList<Verdict> For(ScenarioBench bench, BenchSummary summary)
     {
         const string cameo = BenchPolicy.Reference;
-        string fifo = BenchPolicy.BaselineFor(bench.Settings.Policies); // unmodified Orleans on Orleans
+        string fifo = bench.Settings.On.Baseline; // unmodified Orleans on Orleans
         var verdicts = new List<Verdict>();
         switch (bench.Scenario.Name)
         {
@@ -69,9 +68,9 @@ public static class Targets
     private static Verdict LsAttainment(BenchSummary summary, string policy, bool withUtilization)
     {
         var row = summary.Find(policy, QueryClass.LS);
-        string goal = withUtilization ? $"target >= {BenchTables.Pct(LsSlaAttainment)} at >= {BenchTables.Pct(MinUtilization)} utilization" : $"target >= {BenchTables.Pct(LsSlaAttainment)}";
+        string goal = withUtilization ? $"target >= {Format.Pct(LsSlaAttainment)} at >= {Format.Pct(MinUtilization)} utilization" : $"target >= {Format.Pct(LsSlaAttainment)}";
         if (row is null) return new($"LS SLA attainment under {policy}: not measured ({policy} did not run) ({goal})", null);
-        string text = $"LS SLA attainment under {policy} = {BenchTables.Pct(row.Median.SlaAttainment, 1)}" + (withUtilization ? $" at {BenchTables.Pct(row.Utilization)} utilization" : "");
+        string text = $"LS SLA attainment under {policy} = {Format.Pct(row.Median.SlaAttainment, 1)}" + (withUtilization ? $" at {Format.Pct(row.Utilization)} utilization" : "");
         bool met = row.Median.SlaAttainment >= LsSlaAttainment && (!withUtilization || row.Utilization >= MinUtilization);
         return new($"{text} ({goal})", met);
     }
@@ -79,18 +78,18 @@ public static class Targets
     private static Verdict BaThroughput(BenchSummary summary, string baseline)
     {
         var row = summary.Find(baseline, QueryClass.BA);
-        string goal = $"target >= {BenchTables.Pct(BaThroughputShare)}";
+        string goal = $"target >= {Format.Pct(BaThroughputShare)}";
         if (row?.EventsPerSecondVsReference is not { } ratio || ratio <= 0) return new($"BA throughput {BenchPolicy.Reference}/{baseline}: not measured ({goal})", null);
         double share = 1 / ratio; // the row holds baseline/cameo
-        return new($"BA throughput {BenchPolicy.Reference}/{baseline} = {BenchTables.Pct(share, 1)} ({goal})", share >= BaThroughputShare);
+        return new($"BA throughput {BenchPolicy.Reference}/{baseline} = {Format.Pct(share, 1)} ({goal})", share >= BaThroughputShare);
     }
 
     private static Verdict Throughput(BenchSummary summary, string baseline, QueryClass cls)
     {
         var row = summary.Find(baseline, cls);
-        string goal = $"the p99 comparison holds at the same throughput: target within {BenchTables.Pct(1 - BaThroughputShare)}";
+        string goal = $"the p99 comparison holds at the same throughput: target within {Format.Pct(1 - BaThroughputShare)}";
         if (row?.EventsPerSecondVsReference is not { } ratio || ratio <= 0) return new($"throughput {BenchPolicy.Reference}/{baseline}: not measured ({goal})", null);
         double share = 1 / ratio;
-        return new($"throughput {BenchPolicy.Reference}/{baseline} = {BenchTables.Pct(share, 1)} ({goal})", Math.Abs(share - 1) <= 1 - BaThroughputShare);
+        return new($"throughput {BenchPolicy.Reference}/{baseline} = {Format.Pct(share, 1)} ({goal})", Math.Abs(share - 1) <= 1 - BaThroughputShare);
     }
 }

@@ -1,6 +1,5 @@
-using Cameo.Workloads;
 
-namespace Cameo.Cli.Bench;
+namespace Cameo.Workloads.Bench;
 
 /// <summary>
 /// One query class in one run. A class's latency is that of its worst query (the highest

@@ -20,6 +20,7 @@ public abstract class InstanceHost
         Index = index;
         Downstream = new DownstreamCosts(queryNodeCount, [.. node.Outputs.Select(e => e.To.Id).Distinct()]);
         Progress = new InputProgress(node.Inputs.Sum(e => e.From.Parallelism));
+        lock (query.Instances) query.Instances.Add(this);
     }
 
     public QueryContext Query { get; }
@@ -54,6 +55,7 @@ public abstract class InstanceHost
     {
         long started = Query.Clock.GetTimestamp();
         int sender = message.Sender; // read before the message is released (and perhaps reused)
+        int records = message.Count;
         try
         {
             long arrival = message.Context.ArrivalTime;
@@ -67,7 +69,7 @@ public abstract class InstanceHost
         {
             message.Release();
         }
-        Cost.Record(Query.Clock.GetElapsedTime(started).Ticks);
+        Cost.Record(Query.Clock.GetElapsedTime(started).Ticks, records);
         if (sender >= 0)
             Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath));
     }

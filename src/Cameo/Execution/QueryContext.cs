@@ -30,6 +30,9 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
         QueryLog.DeadLetter(this, letter, Metrics.DeadLetters.Count);
     }
 
+    /// <summary>The query's operator instances hosted in this process, registered as they are created (lock it to read).</summary>
+    public List<InstanceHost> Instances { get; } = [];
+
     /// <summary>One arrival estimator per source instance, registered as they are created.</summary>
     public List<FrontierEstimator> Estimators { get; } = [];
 

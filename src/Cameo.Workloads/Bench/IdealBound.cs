@@ -59,13 +59,15 @@ public static class IdealBound
         var jobs = new List<JobInfo>();
         var models = new List<TenantModel>();
         long end = Start + (long)((warmupSeconds + seconds) * TimeSpan.TicksPerSecond);
+        // The trace goes on past the measured time, so the last windows close as they did in the run.
+        long traceEnd = end + tenants.Max(t => t.Window.Ticks) + TimeSpan.TicksPerSecond;
         foreach (var tenant in tenants)
         {
             var query = scenario.Queries.First(q => q.Name == tenant.Name);
             var input = new WorkloadInput(ScenarioRunner.ScheduleFor(scenario, query, offered[tenant.Name], warmupSeconds), seed);
             var model = new TenantModel(models.Count, tenant, Costs(tenant, costs.GetValueOrDefault(tenant.Name)));
             models.Add(model);
-            await model.BuildAsync(input, end, replay, jobs).ConfigureAwait(false);
+            await model.BuildAsync(input, traceEnd, replay, jobs).ConfigureAwait(false);
         }
 
         var (completion, busy) = replay.Run(workers);
@@ -76,7 +78,7 @@ public static class IdealBound
         {
             var job = jobs[j];
             long done = completion[j];
-            if (job.Outputs == 0 || done < from || done > end) continue;
+            if (job.Outputs == 0 || done < from || done >= end) continue;
             long target = models[job.Tenant].Target;
             for (long k = 0; k < job.Outputs; k++)
             {
@@ -98,7 +100,7 @@ public static class IdealBound
             IReadOnlyList<(double, double)> cdf = outputs == 0 ? [] : [.. Enumerable.Range(0, 201).Select(i => (h.GetValueAtPercentile(i / 2.0) / 1000.0, i / 200.0))];
             return new QueryResult(m.Tenant.Name, query.Class, query.LatencyTarget.TotalMilliseconds, offered[m.Tenant.Name], stats, cdf);
         }).ToList();
-        double utilization = busy / ((double)workers * (end - Start));
+        double utilization = busy / ((double)workers * (traceEnd - Start));
         return new RunResult(Policy, "replay", workers, utilization, results, 0);
     }
 

@@ -91,8 +91,8 @@ public sealed record RandomTenant(
     /// <summary>The key of a reading's windows.</summary>
     public int KeyOf(in Reading r) => Key switch { MixKey.Sensor => r.Sensor, MixKey.Region => r.Region, _ => 0 };
 
-    /// <summary>Rounds of <see cref="CpuWork.Burn"/> per event (about a nanosecond each).</summary>
-    public int WorkRounds => (int)Math.Round(CpuMicros * 1000);
+    /// <summary>Rounds of <see cref="CpuWork.Burn"/> per event that take <see cref="CpuMicros"/> on this machine.</summary>
+    public int WorkRounds => CpuWork.RoundsFor(CpuMicros);
 
     /// <summary>
     /// The readings' arrival schedule, given the rate the harness offers this query (its mean):
@@ -230,8 +230,11 @@ public static class RandomMix
     }
 
     /// <summary>The scenario of mix <paramref name="seed"/> with <paramref name="tenants"/> tenants.</summary>
-    public static Scenario Generate(int seed, int tenants) =>
-        new(ScenarioName, [.. Tenants(seed, tenants).Select(t => t.ToQuery())], [], DefaultSeconds) { BulkBurstPeriod = null };
+    public static Scenario Generate(int seed, int tenants)
+    {
+        var mix = Tenants(seed, tenants);
+        return new(ScenarioName, [.. mix.Select(t => t.ToQuery())], [], DefaultSeconds) { BulkBurstPeriod = null, Mix = mix };
+    }
 
     /// <summary>Measured seconds of a random-mix run by default: long enough for 2 s windows to close several times.</summary>
     public const double DefaultSeconds = 10;

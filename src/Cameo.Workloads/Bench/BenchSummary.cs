@@ -57,7 +57,7 @@ public sealed class BenchSummary
 {
     public BenchSummary(ScenarioBench bench)
     {
-        Policies = [.. bench.Settings.Policies.Select(p => p.Name).Where(p => bench.Runs.Any(r => r.Policy == p))];
+        Policies = [.. bench.Settings.Policies.Select(p => p.Name).Append(IdealBound.Policy).Where(p => bench.Runs.Any(r => r.Policy == p))];
         Classes = [.. bench.Scenario.Queries.Select(q => q.Class).Distinct().Order()];
         var medians = new List<(string Policy, QueryClass Class, List<ClassMeasure> PerRun, double Utilization)>();
         foreach (var policy in Policies)
@@ -81,7 +81,7 @@ public sealed class BenchSummary
                 Spread(p99s), Spread(throughputs) ?? 0, m.Utilization,
                 Ratio(median.P99Ms, referenceMedian?.P99Ms), Ratio(median.EventsPerSecond, referenceMedian?.EventsPerSecond));
         })];
-        Utilization = Median(bench.Runs.Select(r => r.Result.Utilization));
+        Utilization = Median(bench.Runs.Where(r => r.Policy != IdealBound.Policy).Select(r => r.Result.Utilization));
     }
 
     /// <summary>Policies that ran, in the order given.</summary>

@@ -47,6 +47,22 @@ public static class IdealBound
     private const long MaxLatencyMicros = 3_600_000_000;
 
     /// <summary>
+    /// Replays the random mix <paramref name="scenario"/> as <paramref name="runs"/> ran it: at the
+    /// rates the calibration offered at <paramref name="load"/>, with the operator costs the runs
+    /// profiled, summed over them.
+    /// </summary>
+    public static Task<RunResult> ReplayAsync(Scenario scenario, Capacity capacity, double load, int seed, int workers, double warmupSeconds, double seconds, IEnumerable<RunResult> runs)
+    {
+        var mix = scenario.Mix ?? throw new ArgumentException($"{scenario.Name} is not a random mix.", nameof(scenario));
+        var offered = scenario.Queries.ToDictionary(q => q.Name, q => capacity.RateFor(q, load));
+        var costs = runs.SelectMany(r => r.Queries).Where(q => q.Operators is not null)
+            .GroupBy(q => q.Name)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<OperatorCost>)[.. g.SelectMany(q => q.Operators!).GroupBy(o => o.Node)
+                .Select(n => new OperatorCost(n.Key, n.First().Name, n.First().Instances, n.Sum(o => o.Records), n.Sum(o => o.BusyTicks)))]);
+        return ReplayAsync(scenario, mix, offered, costs, seed, workers, warmupSeconds, seconds);
+    }
+
+    /// <summary>
     /// Replays the mix of <paramref name="tenants"/> as it ran: offered <paramref name="offered"/>
     /// events per second each, with <paramref name="seed"/>, for <paramref name="warmupSeconds"/> +
     /// <paramref name="seconds"/>, on <paramref name="workers"/> workers, with the per-operator

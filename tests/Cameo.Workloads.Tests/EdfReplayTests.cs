@@ -43,6 +43,15 @@ public class EdfReplayTests
     }
 
     [Fact]
+    public void Busy_time_can_be_counted_within_a_window()
+    {
+        var replay = new EdfReplay();
+        replay.Add(0, 10, 1);
+        replay.Add(0, 10, 2);
+        Assert.Equal(8, replay.Run(2, from: 6, to: 100).BusyTicks); // two workers busy from 6 to 10
+    }
+
+    [Fact]
     public void An_idle_gap_is_skipped()
     {
         var replay = new EdfReplay();

@@ -1,3 +1,4 @@
+using Cameo.Dataflow;
 using Cameo.Workloads.Bench;
 
 namespace Cameo.Workloads.Tests;
@@ -14,9 +15,9 @@ public class IdealBoundTests
     /// <summary>Profiled costs as the engine reports them: <paramref name="perRecordMs"/> per source record in the heavy stage, <paramref name="sinkMs"/> per output.</summary>
     private static IReadOnlyList<OperatorCost> Costs(double perRecordMs, double sinkMs = 0) =>
     [
-        new(0, "Source", 1, 1000, 1000),
-        new(1, "Where", 1, 1000, (long)(1000 * perRecordMs * Ms)),
-        new(2, "Sink", 1, 100, (long)(100 * sinkMs * Ms)),
+        new(0, "Source#0", NodeKind.Source, 1, 1000, 1000),
+        new(1, "Where#1", NodeKind.Operator, 1, 1000, (long)(1000 * perRecordMs * Ms)),
+        new(2, "Sink#2", NodeKind.Sink, 1, 100, (long)(100 * sinkMs * Ms)),
     ];
 
     private static Task<RunResult> Replay(RandomTenant[] tenants, double[] rates, IReadOnlyList<OperatorCost>[] costs, int workers = 1, double seconds = 2)

@@ -44,8 +44,11 @@ public sealed class EdfReplay
         _waits[dependent]++;
     }
 
-    /// <summary>Runs every job on <paramref name="workers"/> workers; returns each job's completion time, and the busy time of the workers.</summary>
-    public (long[] Completion, long BusyTicks) Run(int workers)
+    /// <summary>
+    /// Runs every job on <paramref name="workers"/> workers; returns each job's completion time,
+    /// and the workers' busy time between <paramref name="from"/> and <paramref name="to"/> (all of it by default).
+    /// </summary>
+    public (long[] Completion, long BusyTicks) Run(int workers, long from = long.MinValue, long to = long.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         int n = Count;
@@ -77,10 +80,10 @@ public sealed class EdfReplay
             long until = next < n ? _release[order[next]] : long.MaxValue;
             foreach (int id in running) until = Math.Min(until, now + remaining[id]);
             long step = until - now;
+            busy += running.Count * Math.Max(0, Math.Min(until, to) - Math.Max(now, from));
             foreach (int id in running)
             {
                 remaining[id] -= step;
-                busy += step;
                 if (remaining[id] > 0)
                 {
                     ready.Enqueue(id, (_rank[id], id));

@@ -1,3 +1,4 @@
+using Cameo.Dataflow;
 using Cameo.Metrics;
 using Cameo.Operators;
 using Cameo.Scheduling;
@@ -58,7 +59,7 @@ public static class IdealBound
         var costs = runs.SelectMany(r => r.Queries).Where(q => q.Operators is not null)
             .GroupBy(q => q.Name)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<OperatorCost>)[.. g.SelectMany(q => q.Operators!).GroupBy(o => o.Node)
-                .Select(n => new OperatorCost(n.Key, n.First().Name, n.First().Instances, n.Sum(o => o.Records), n.Sum(o => o.BusyTicks)))]);
+                .Select(n => n.First() with { Records = n.Sum(o => o.Records), BusyTicks = n.Sum(o => o.BusyTicks) })]);
         return ReplayAsync(scenario, mix, offered, costs, seed, workers, warmupSeconds, seconds);
     }
 
@@ -86,8 +87,8 @@ public static class IdealBound
             await model.BuildAsync(input, traceEnd, replay, jobs).ConfigureAwait(false);
         }
 
-        var (completion, busy) = replay.Run(workers);
         long from = Start + (long)(warmupSeconds * TimeSpan.TicksPerSecond);
+        var (completion, busy) = replay.Run(workers, from, end);
         var latency = models.Select(_ => new LongHistogram(MaxLatencyMicros, 3)).ToArray();
         var onTarget = new long[models.Count];
         for (int j = 0; j < jobs.Count; j++)
@@ -116,18 +117,18 @@ public static class IdealBound
             IReadOnlyList<(double, double)> cdf = outputs == 0 ? [] : [.. Enumerable.Range(0, 201).Select(i => (h.GetValueAtPercentile(i / 2.0) / 1000.0, i / 200.0))];
             return new QueryResult(m.Tenant.Name, query.Class, query.LatencyTarget.TotalMilliseconds, offered[m.Tenant.Name], stats, cdf);
         }).ToList();
-        double utilization = busy / ((double)workers * (traceEnd - Start));
+        double utilization = busy / ((double)workers * (end - from));
         return new RunResult(Policy, "replay", workers, utilization, results, 0);
     }
 
     /// <summary>Per source record, the ticks of work up to the windowed stage (all of it for a filter); per output, the sink's ticks.</summary>
     private static (double PerRecord, double PerOutput) Costs(RandomTenant tenant, IReadOnlyList<OperatorCost>? operators)
     {
-        double fallback = tenant.CpuMicros * 10;
+        double fallback = tenant.CpuMicros * 10; // a tenant none of whose records were profiled: its nominal CPU per event
         if (operators is null) return (fallback, 0);
-        long sourceRecords = operators.Where(o => o.Name == "Source").Sum(o => o.Records);
-        var sinks = operators.Where(o => o.Name == "Sink").ToList();
-        long work = operators.Where(o => o.Name is not "Source" and not "Sink").Sum(o => o.BusyTicks);
+        long sourceRecords = operators.Where(o => o.Kind == NodeKind.Source).Sum(o => o.Records);
+        var sinks = operators.Where(o => o.Kind == NodeKind.Sink).ToList();
+        long work = operators.Where(o => o.Kind == NodeKind.Operator).Sum(o => o.BusyTicks);
         long sinkBusy = sinks.Sum(s => s.BusyTicks), sinkRecords = sinks.Sum(s => s.Records);
         if (sourceRecords == 0) return (fallback, 0);
         return tenant.Shape == MixShape.Stateless

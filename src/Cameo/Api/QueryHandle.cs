@@ -48,7 +48,7 @@ public sealed class QueryHandle
         InstanceHost[] hosts;
         lock (_context.Instances) hosts = [.. _context.Instances];
         return [.. hosts.GroupBy(h => h.Node.Id).OrderBy(g => g.Key).Select(g => new OperatorCost(
-            g.Key, g.First().Node.Name, g.Count(), g.Sum(h => h.Cost.Records), g.Sum(h => h.Cost.BusyTicks)))];
+            g.Key, g.First().Node.Name, g.First().Node.Kind, g.Count(), g.Sum(h => h.Cost.Records), g.Sum(h => h.Cost.BusyTicks)))];
     }
 
     /// <summary>Stops the query's sources; open windows are flushed and <see cref="Completion"/> follows.</summary>
@@ -59,11 +59,12 @@ public sealed class QueryHandle
 
 /// <summary>One operator's profiled cost: its processing time and the records it processed, over its instances.</summary>
 /// <param name="Node">The operator's index in its query.</param>
-/// <param name="Name">The operator's name (e.g. <c>Where</c>, <c>Average</c>, <c>Join</c>).</param>
+/// <param name="Name">The operator's name and index (e.g. <c>Where#1</c>, <c>Average#2</c>).</param>
+/// <param name="Kind">Source, operator or sink.</param>
 /// <param name="Instances">Parallel instances measured.</param>
 /// <param name="Records">Records the instances processed.</param>
 /// <param name="BusyTicks">Time the instances spent processing, ticks (window firings included).</param>
-public sealed record OperatorCost(int Node, string Name, int Instances, long Records, long BusyTicks)
+public sealed record OperatorCost(int Node, string Name, Dataflow.NodeKind Kind, int Instances, long Records, long BusyTicks)
 {
     /// <summary>Processing time per record, ticks (0 before any record).</summary>
     public double TicksPerRecord => Records == 0 ? 0 : BusyTicks / (double)Records;

@@ -39,8 +39,13 @@ public sealed class FairShare : ISchedulingPolicy, IQueryAwarePolicy
     private QueryShare?[] _queries = [];
     private long _virtualTime;
 
-    /// <param name="idleAfter">How long a query may send nothing and still count as active. Default 50 ms.</param>
-    public FairShare(TimeSpan? idleAfter = null) => IdleAfter = idleAfter ?? TimeSpan.FromMilliseconds(50);
+    /// <param name="idleAfter">
+    /// How long a query may send nothing and still count as active. Default 250 ms: a low-weight
+    /// query whose queued messages are all tagged ahead of the others' can go unserved, and so send
+    /// nothing, for a while, and must not lose its place for it; a returning query gains at most
+    /// this long of the others' progress.
+    /// </param>
+    public FairShare(TimeSpan? idleAfter = null) => IdleAfter = idleAfter ?? TimeSpan.FromMilliseconds(250);
 
     public string Name => "fair-share";
 

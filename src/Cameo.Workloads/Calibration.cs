@@ -4,96 +4,183 @@ using Cameo.Scheduling;
 
 namespace Cameo.Workloads;
 
+/// <summary>What one round of the mix calibration measured.</summary>
+/// <param name="Utilization">Fraction of the workers' time spent processing.</param>
+/// <param name="Processed">Fraction of the offered input the queries read, each weighted by its load share (1 when the workers kept up).</param>
+public readonly record struct MixReading(double Utilization, double Processed);
+
+/// <summary>One round of the mix calibration: the scale offered and the utilization it produced.</summary>
+/// <param name="Scale">Multiplier of the queries' capacities alone.</param>
+/// <param name="Utilization">Fraction of the workers' time spent processing in the round.</param>
+/// <param name="Processed">Fraction of the offered input the queries read (see <see cref="MixReading"/>).</param>
+public sealed record CalibrationRound(double Scale, double Utilization, double Processed = 1);
+
 /// <summary>
 /// How many events per second this machine can process of each query of a scenario. Offered load
 /// is set as a fraction of these numbers, so a scenario at load 0.9 keeps about 90% of the machine
 /// busy on any machine.
 /// </summary>
-/// <param name="EventsPerSecond">Per query: its input rate if it had the whole machine.</param>
-/// <param name="Rounds">How the mix calibration went: the scale found by each round.</param>
-public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecond, IReadOnlyList<double> Rounds)
+/// <param name="EventsPerSecond">Per query: the input rate that would fill the machine with its share of the mix.</param>
+/// <param name="Load">The load the mix was calibrated at (see <see cref="CalibrationLoad"/>).</param>
+/// <param name="Rounds">How the mix calibration went: each round's scale and the utilization it reached.</param>
+/// <param name="Scale">The multiplier of the capacities alone the calibration settled on (see <see cref="ConvergeAsync"/>).</param>
+public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecond, double Load, IReadOnlyList<CalibrationRound> Rounds, double Scale = 1)
 {
+    /// <summary>Highest load the mix is calibrated at: closer to saturation a reading says only "too much". Higher loads are offered in proportion.</summary>
+    public const double MaxCalibratedLoad = 0.95;
+
+    /// <summary>A mix round is accepted when its utilization is this close to the aim (absolute fraction).</summary>
+    public const double Tolerance = 0.02;
+
+    /// <summary>The load a mix asked to run at <paramref name="load"/> is calibrated at.</summary>
+    public static double CalibrationLoad(double load) => Math.Min(load, MaxCalibratedLoad);
+
     /// <summary>
     /// Measures each query alone at saturation (which fixes the queries' relative costs), then
-    /// scales for running them together: the mix is offered at a known fraction of those rates and
-    /// the scale is that fraction divided by the worker utilization it produced, repeated a little
-    /// below the capacity found until two rounds agree within a few percent. Measuring utilization
-    /// below saturation avoids the waves a saturated source reads in, and is what "load" means.
+    /// closes the loop on the mix itself: the mix is offered at the asked load, exactly as a run
+    /// offers it (same bursts, same warm-up), its utilization is measured, and the scale is
+    /// corrected by that feedback (<see cref="ConvergeAsync"/>) until a round lands within
+    /// <see cref="Tolerance"/> of the load. The queries alone read smooth saturated input and do
+    /// not share the workers, so their sum misses the mix's real cost; only the mix at the asked
+    /// load measures it.
     /// </summary>
-    /// <param name="scenario">The queries to measure.</param>
+    /// <param name="scenario">The queries to measure (its spikes are not applied).</param>
     /// <param name="workers">Worker threads, as in the measured runs.</param>
-    /// <param name="measure">How long each measurement lasts at least (after a warm-up of half that); saturated queries are measured until they have read several in-flight windows of input.</param>
+    /// <param name="measure">How long each query alone is measured at least (after a warm-up of half that; saturated queries are measured until they have read several in-flight windows of input); each mix round warms up this long and measures twice this.</param>
     /// <param name="seed">Input seed.</param>
+    /// <param name="load">The load the runs will be offered; the mix is calibrated at <see cref="CalibrationLoad"/> of it.</param>
+    /// <param name="cancellationToken">Stops calibrating.</param>
     /// <param name="maxRounds">Most mix rounds.</param>
-    /// <param name="runtime">The runtime to measure on (null: the embedded one), with FIFO order.</param>
-    public static async Task<Capacity> MeasureAsync(Scenario scenario, int workers, TimeSpan measure, int seed, CancellationToken cancellationToken = default, int maxRounds = 4,
-        Func<EngineOptions, Runtime.IQueryRuntime>? runtime = null)
+    /// <param name="runtime">The runtime to measure on (null: the embedded one).</param>
+    /// <param name="policy">The policy the calibration runs under (default Cameo, whose runs the targets are stated at; on another runtime its own factory decides).</param>
+    public static async Task<Capacity> MeasureAsync(Scenario scenario, int workers, TimeSpan measure, int seed, double load, CancellationToken cancellationToken = default, int maxRounds = 5,
+        Func<EngineOptions, Runtime.IQueryRuntime>? runtime = null, ISchedulingPolicy? policy = null)
     {
+        policy ??= SchedulingPolicies.Cameo;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(load);
         var alone = new Dictionary<string, double>();
         foreach (var query in scenario.Queries)
         {
-            var (rates, _) = await RunAsync([query], _ => 50_000_000, workers, measure, seed, runtime, cancellationToken).ConfigureAwait(false);
-            alone[query.Name] = Math.Max(1, rates[query.Name]);
+            var rates = await RunAloneAsync(query, workers, measure, seed, policy, runtime, cancellationToken).ConfigureAwait(false);
+            alone[query.Name] = Math.Max(1, rates);
         }
 
-        // Probe at 60% of the current estimate, then at 80% of each new one: utilization grows a
-        // little faster than linearly toward saturation, so the last probes sit near the load measured.
-        // At load L the mix should keep the workers busy L x (sum of shares) of the time (shares
-        // normally add up to 1). One short, noisy reading may move the estimate at most 3x.
-        double shares = scenario.Queries.Sum(q => q.LoadShare);
-        double scale = 1.0, probe = 0.6;
-        var rounds = new List<double>();
-        for (int round = 0; round < maxRounds; round++)
+        double at = CalibrationLoad(load);
+        var steady = scenario with { Spikes = [] };
+        var mix = new RunSettings(policy, workers, 2 * measure.TotalSeconds, measure.TotalSeconds, at, seed, Runtime: runtime);
+        // At load L the mix should keep the workers busy L x (sum of shares) of the time (shares normally add up to 1).
+        double aim = Math.Min(1, at * scenario.Queries.Sum(q => q.LoadShare));
+        async Task<MixReading> ReadingAt(double scale)
         {
-            double offered = scale * probe;
-            var (_, utilization) = await RunAsync(scenario.Queries, q => alone[q.Name] * q.LoadShare * offered, workers, measure, seed, runtime, cancellationToken).ConfigureAwait(false);
-            double next = Math.Clamp(offered * shares / Math.Max(utilization, 0.01), scale / 3, scale * 3);
-            rounds.Add(next);
-            bool agreed = Math.Abs(next - scale) / scale < 0.05;
-            scale = next;
-            probe = 0.8;
-            if (agreed && round > 0) break;
+            var capacity = new Capacity(alone.ToDictionary(kv => kv.Key, kv => kv.Value * scale), load, []);
+            var result = await ScenarioRunner.RunAsync(steady, capacity, mix, cancellationToken: cancellationToken).ConfigureAwait(false);
+            double shares = result.Queries.Sum(q => scenario.Queries.First(w => w.Name == q.Name).LoadShare);
+            double processed = result.Queries.Sum(q => scenario.Queries.First(w => w.Name == q.Name).LoadShare * Math.Min(1, q.Stats.InputEventsPerSecond / Math.Max(q.OfferedEventsPerSecond, 1e-9))) / shares;
+            return new MixReading(result.Utilization, processed);
         }
-        return new Capacity(alone.ToDictionary(kv => kv.Key, kv => kv.Value * scale), rounds);
+
+        // The first run of the mix in a process runs code paths the queries alone did not (bursts,
+        // several queries' messages interleaved) cold, and reads busier than its steady state well
+        // past its own warm-up: it warms the process and is not a reading.
+        await ReadingAt(0.5).ConfigureAwait(false);
+        var (found, rounds) = await ConvergeAsync(ReadingAt, aim, initialScale: 1, maxRounds).ConfigureAwait(false);
+        return new Capacity(alone.ToDictionary(kv => kv.Key, kv => kv.Value * found), load, rounds, found);
     }
 
-    /// <summary>Runs <paramref name="queries"/> together at the given input rates; returns the input rate each achieved, and the workers' utilization.</summary>
-    private static async Task<(Dictionary<string, double> Rates, double Utilization)> RunAsync(IReadOnlyList<WorkloadQuery> queries, Func<WorkloadQuery, double> rate, int workers, TimeSpan measure, int seed, Func<EngineOptions, Runtime.IQueryRuntime>? runtime, CancellationToken cancellationToken)
+    /// <summary>
+    /// The feedback loop of the mix calibration. Below saturation utilization is about proportional
+    /// to the offered rate, u = c x scale; each round measures u at a scale, which is one noisy
+    /// reading of c. While a round lands more than <paramref name="tolerance"/> from
+    /// <paramref name="aim"/>, the next scale is aim / c, with c the mean of the readings so far,
+    /// the n-th round weighing n: averaging is the damping (one noisy round moves the estimate by its
+    /// share only), and later rounds, nearer the aim, count more where c drifts with the rate.
+    /// (Weighting rounds by how close they landed would favour the ones whose noise pushed them
+    /// toward the aim.) A saturated round reads c from what the queries did process instead: a mix
+    /// demanding D times the machine processes 1/D of its input, so c = 1 / (scale x processed). A
+    /// round is saturated when the workers were busy all the time, or when the queries read clearly
+    /// less than offered whatever the utilization (a runtime whose bottleneck is not worker time,
+    /// such as Orleans' turn-based grains, falls behind with workers partly idle: raising the scale
+    /// there would only overload it). One round moves the scale at most 3x.
+    /// </summary>
+    /// <param name="readingAt">Runs the mix at a scale and returns what it measured.</param>
+    /// <param name="aim">The utilization wanted.</param>
+    /// <param name="initialScale">The first scale tried.</param>
+    /// <param name="maxRounds">Most rounds (at least one).</param>
+    /// <param name="tolerance">How close a round must land to stop.</param>
+    /// <returns>The scale to use (the last round's if it landed within tolerance, else the estimate from every round) and every round measured.</returns>
+    public static async Task<(double Scale, IReadOnlyList<CalibrationRound> Rounds)> ConvergeAsync(Func<double, Task<MixReading>> readingAt, double aim, double initialScale, int maxRounds, double tolerance = Tolerance)
     {
-        var options = new EngineOptions { Workers = workers, Policy = SchedulingPolicies.Fifo };
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRounds);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(aim);
+        var rounds = new List<CalibrationRound>();
+        double scale = initialScale;
+        for (int round = 0; round < maxRounds; round++)
+        {
+            var reading = await readingAt(scale).ConfigureAwait(false);
+            rounds.Add(new CalibrationRound(scale, reading.Utilization, reading.Processed));
+            if (Math.Abs(reading.Utilization - aim) <= tolerance) return (scale, rounds);
+            scale = Math.Clamp(Next(rounds, aim), scale / 3, scale * 3);
+        }
+        return (scale, rounds);
+    }
+
+    /// <summary>Utilization at or above which the workers are taken as saturated.</summary>
+    private const double Saturated = 0.98;
+
+    /// <summary>Share of the offered input below which the mix is taken as falling behind.</summary>
+    private const double KeptUp = 0.95;
+
+    /// <summary>The next scale to try after <paramref name="rounds"/> (see <see cref="ConvergeAsync"/>).</summary>
+    private static double Next(IReadOnlyList<CalibrationRound> rounds, double aim)
+    {
+        double weighted = 0, weights = 0;
+        for (int i = 0; i < rounds.Count; i++)
+        {
+            var r = rounds[i];
+            double c = r.Utilization >= Saturated || r.Processed < KeptUp
+                ? 1 / (r.Scale * Math.Clamp(r.Processed, 0.01, 1))
+                : Math.Max(r.Utilization, 0.01) / r.Scale;
+            weighted += (i + 1) * c;
+            weights += i + 1;
+        }
+        return aim / (weighted / weights);
+    }
+
+    /// <summary>Runs <paramref name="query"/> alone on saturated input; returns the input rate it achieved.</summary>
+    private static async Task<double> RunAloneAsync(WorkloadQuery query, int workers, TimeSpan measure, int seed, ISchedulingPolicy policy, Func<EngineOptions, Runtime.IQueryRuntime>? runtime, CancellationToken cancellationToken)
+    {
+        const double rate = 50_000_000;
+        var options = new EngineOptions { Workers = workers, Policy = policy };
         if (runtime is not null) options.Runtime = runtime;
         await using var engine = new CameoEngine(options);
-        var handles = queries.Select(q => engine.AddQuery(q.Name, q.LatencyTarget, b => q.Define(b, new WorkloadInput(RateSchedule.Constant(rate(q)), seed)))).ToList();
+        var handle = engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, new WorkloadInput(RateSchedule.Constant(rate), seed)));
         var sinceStart = Stopwatch.StartNew();
         engine.Start();
         // A saturated source reads in waves: it fills its query's whole in-flight window, then waits
         // while the window drains through the stages (a multi-stage query measured alone for 0.3 s
         // read nothing, or a whole wave). So warm up past the first wave and measure at least three,
-        // making the rate off by a fraction of a wave rather than by all of one. A query offered
-        // less than that reads what it was offered (or falls behind, and is then measured longer).
+        // making the rate off by a fraction of a wave rather than by all of one.
         double window = (double)options.MaxInFlightMessages * options.BatchSize;
-        double Needed(WorkloadQuery q, double waves, TimeSpan time) => Math.Min(waves * window, rate(q) * time.TotalSeconds);
         await Task.Delay(measure / 2, cancellationToken).ConfigureAwait(false);
-        await ReadAtLeastAsync(handles, sinceStart, q => Needed(queries.First(x => x.Name == q.Name), 1.5, measure / 2), cancellationToken).ConfigureAwait(false);
+        await ReadAtLeastAsync(handle, sinceStart, 1.5 * window, cancellationToken).ConfigureAwait(false);
         engine.ResetMetrics();
         var measured = Stopwatch.StartNew();
         await Task.Delay(measure, cancellationToken).ConfigureAwait(false);
-        await ReadAtLeastAsync(handles, measured, q => Needed(queries.First(x => x.Name == q.Name), 3, measure), cancellationToken).ConfigureAwait(false);
-        var result = handles.ToDictionary(h => h.Name, h => h.Stats.InputEventsPerSecond);
-        double utilization = engine.Utilization;
+        await ReadAtLeastAsync(handle, measured, 3 * window, cancellationToken).ConfigureAwait(false);
+        double result = handle.Stats.InputEventsPerSecond;
         await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        if (handles.FirstOrDefault(h => h.Failure is not null) is { } failed)
-            throw new InvalidOperationException($"Calibrating {failed.Name} failed: {failed.Failure!.Message}", failed.Failure);
-        return (result, utilization);
+        if (handle.Failure is not null)
+            throw new InvalidOperationException($"Calibrating {handle.Name} failed: {handle.Failure.Message}", handle.Failure);
+        return result;
     }
 
     /// <summary>Longest a warm-up or measurement waits for enough input (a very slow query).</summary>
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
 
-    /// <summary>Waits until each query has read about <paramref name="events"/> since its metrics started at <paramref name="since"/> (at most <see cref="MaxWait"/>).</summary>
-    private static async Task ReadAtLeastAsync(IReadOnlyList<QueryHandle> handles, Stopwatch since, Func<QueryHandle, double> events, CancellationToken cancellationToken)
+    /// <summary>Waits until the query has read about <paramref name="events"/> since its metrics started at <paramref name="since"/> (at most <see cref="MaxWait"/>).</summary>
+    private static async Task ReadAtLeastAsync(QueryHandle handle, Stopwatch since, double events, CancellationToken cancellationToken)
     {
-        while (since.Elapsed < MaxWait && handles.Any(h => h.Stats.InputEventsPerSecond * since.Elapsed.TotalSeconds < events(h)))
+        while (since.Elapsed < MaxWait && handle.Stats.InputEventsPerSecond * since.Elapsed.TotalSeconds < events)
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
     }
 

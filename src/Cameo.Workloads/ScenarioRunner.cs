@@ -36,8 +36,11 @@ public sealed record QueryResult(string Name, QueryClass Class, double LatencyTa
     IReadOnlyList<OperatorCost>? Operators = null);
 
 /// <summary>A measured run: every query's results and how busy the workers were.</summary>
+/// <param name="Utilization">Fraction of the workers' time spent processing while measured.</param>
 /// <param name="PeakWorkingSetBytes">The process's peak working set when the run ended (a process-wide high-water mark).</param>
-public sealed record RunResult(string Policy, string Runtime, int Workers, double Utilization, IReadOnlyList<QueryResult> Queries, long PeakWorkingSetBytes);
+/// <param name="PriorityInversion">How long messages waited behind lower-ranked ones while measured (<see cref="PriorityInversion.None"/> where the runtime does not measure it).</param>
+public sealed record RunResult(string Policy, string Runtime, int Workers, double Utilization, IReadOnlyList<QueryResult> Queries, long PeakWorkingSetBytes,
+    PriorityInversion PriorityInversion = default);
 
 /// <summary>Runs a scenario once under one policy and measures it.</summary>
 public static class ScenarioRunner
@@ -107,6 +110,7 @@ public static class ScenarioRunner
 
         // Measure before stopping: a stop flushes partial windows, which are not results of the run.
         double utilization = engine.Utilization;
+        var inversion = engine.Runtime.PriorityInversion;
         var results = engine.Queries.Select(h =>
         {
             var query = scenario.Queries.First(q => q.Name == h.Name);
@@ -116,6 +120,6 @@ public static class ScenarioRunner
         await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         if (failures.Count > 0) throw new AggregateException($"{failures.Count} query(ies) failed during the run.", failures);
         using var process = System.Diagnostics.Process.GetCurrentProcess();
-        return new RunResult(settings.PolicyName, engine.Runtime.Name, engine.Workers, utilization, results, process.PeakWorkingSet64);
+        return new RunResult(settings.PolicyName, engine.Runtime.Name, engine.Workers, utilization, results, process.PeakWorkingSet64, inversion);
     }
 }

@@ -8,7 +8,7 @@ public class TraceTests
 {
     // Fixed capacities: the trace must not depend on a calibration, only on (capacity, load, seed).
     private static readonly Scenario Spiky = Scenario.MultiTenant() with { Name = "tiny-spike", Spikes = [new Spike(0.3, 0.3, 3.0)] };
-    private static readonly Capacity Fixed = new(Spiky.Queries.ToDictionary(q => q.Name, _ => 40_000.0), []);
+    private static readonly Capacity Fixed = new(Spiky.Queries.ToDictionary(q => q.Name, _ => 40_000.0), Load: 0.5, Rounds: []);
 
     [Fact]
     public async Task Fifo_cameo_and_slots_generate_identical_traces()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Cameo.Cli.Reporting;
 using Cameo.Workloads;
 using Cameo.Workloads.Bench;
@@ -6,15 +7,16 @@ using Spectre.Console.Rendering;
 
 namespace Cameo.Cli.Bench;
 
-/// <summary>What `cameo bench` prints: the calibration, a table per scenario, the noise, the verdicts.</summary>
+/// <summary>What `cameo bench` prints: the calibration, a row per policy and query, a row per policy, the noise, the verdicts.</summary>
 public static class BenchTables
 {
-    /// <summary>Each query's capacity alone and the rate it is offered.</summary>
+    /// <summary>Each query's capacity in the mix and the rate it is offered, with the mix calibration's rounds.</summary>
     public static Table Calibration(ScenarioBench bench)
     {
+        string how = bench.CalibrationReusedFrom is { } from ? $"reused from {from}" : $"{bench.CalibrationTime.TotalSeconds:0.0} s";
         var table = new Table().RoundedBorder()
-            .Title($"{bench.Scenario.Name}: calibration ({(bench.CalibrationReusedFrom is { } from ? $"reused from {from}" : $"{bench.CalibrationTime.TotalSeconds:0.0} s")}), offered load {Format.Pct(bench.Settings.Load)}")
-            .Caption($"capacity = alone x {Scale(bench.Capacity)}, the mix scale at which the workers would be fully busy (rounds: {string.Join(", ", bench.Capacity.Rounds.Select(r => r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)))})");
+            .Title($"{bench.Scenario.Name}: calibration ({how}), offered load {Format.Load(bench.Settings.Load)}")
+            .Caption($"capacity = alone x {Scale(bench.Capacity.Scale)}, found by running the mix at {Format.Pct(bench.Capacity.Load)} load: {Markup.Escape(BenchRunner.Rounds(bench.Capacity))}");
         table.AddColumns("query", "class", "target ms", "capacity events/s", "offered events/s");
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
         foreach (var q in bench.Scenario.Queries)
@@ -62,54 +64,81 @@ public static class BenchTables
         return table;
     }
 
-    private static string Scale(Capacity capacity) =>
-        capacity.Rounds.Count == 0 ? "1" : capacity.Rounds[^1].ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>Per query class and policy: medians over the rounds, the p99 range, and the ratio to Cameo.</summary>
-    public static Table Summary(ScenarioBench bench, BenchSummary summary)
+    /// <summary>Per query and policy: medians over the rounds, the p99 range, and the ratios to Cameo for the same query.</summary>
+    public static Table Queries(ScenarioBench bench, BenchSummary summary)
     {
         var table = new Table().RoundedBorder()
-            .Title($"{bench.Scenario.Name}: medians of {bench.Settings.Repeat} round(s) x {bench.Seconds:0.#} s, {bench.Settings.Workers} workers")
-            .Caption("latency: worst query of the class; SLA: share of the class's outputs on target; events/s: class input");
-        table.AddColumns("class", "policy", "p50 ms", "p95 ms", "p99 ms", "p99 range", "max ms", "SLA", "events/s", "util", $"p99 / {BenchPolicy.Reference}", $"events/s / {BenchPolicy.Reference}");
-        foreach (var c in table.Columns.Skip(2)) c.RightAligned();
-        foreach (var cls in summary.Classes)
+            .Title($"{bench.Scenario.Name}: medians of {bench.Settings.Repeat} round(s) x {bench.Seconds:0.#} s, {bench.Settings.Workers} workers, load {Format.Load(bench.Settings.Load)}")
+            .Caption("per query; SLA: share of the query's outputs on target (n/a: no outputs); events/s: the query's input");
+        table.AddColumns("query", "target ms", "policy", "outputs", "p50 ms", "p95 ms", "p99 ms", "p99 range", "max ms", "SLA", "events/s", $"p99 / {BenchPolicy.Reference}", $"events/s / {BenchPolicy.Reference}");
+        foreach (var c in table.Columns.Skip(3)) c.RightAligned();
+        table.Columns[1].RightAligned();
+        foreach (var query in bench.Scenario.Queries)
         {
-            if (cls != summary.Classes[0]) table.AddEmptyRow();
-            foreach (var row in summary.Rows.Where(r => r.Class == cls))
+            if (query != bench.Scenario.Queries[0]) table.AddEmptyRow();
+            foreach (var row in summary.Queries.Where(r => r.Query == query.Name))
             {
                 var m = row.Median;
                 table.AddRow(
-                    cls.ToString(), Markup.Escape(row.Policy),
-                    Ms(m.P50Ms), Ms(m.P95Ms), Ms(m.P99Ms),
-                    row.P99MinMs is { } lo && row.P99MaxMs is { } hi ? $"{Tables.Ms(lo)}-{Tables.Ms(hi)}" : "-",
-                    Ms(m.MaxMs), Tables.Sla(m.SlaAttainment), $"{m.EventsPerSecond:N0}", $"{Format.Pct(row.Utilization)}",
-                    Ratio(row, row.P99VsReference, "0.0"), Ratio(row, row.EventsPerSecondVsReference, "0.00"));
+                    $"{Markup.Escape(row.Query)} [grey]{row.Class}[/]", $"{row.LatencyTargetMs:0}", Markup.Escape(row.Policy), $"{m.Outputs:N0}",
+                    Tables.Ms(m.P50Ms), Tables.Ms(m.P95Ms), Tables.Ms(m.P99Ms),
+                    row.P99MinMs is { } lo && row.P99MaxMs is { } hi ? $"{Format.Ms(lo)}-{Format.Ms(hi)}" : "[grey]n/a[/]",
+                    Tables.Ms(m.MaxMs), Tables.Sla(m.SlaAttainment), $"{m.EventsPerSecond:N0}",
+                    Ratio(row.Policy, row.P99VsReference), Ratio(row.Policy, row.EventsPerSecondVsReference));
             }
         }
         return table;
     }
 
-    /// <summary>How much the rounds of the same policy disagreed, and the utilization reached.</summary>
-    public static IRenderable Noise(BenchSummary summary)
+    /// <summary>
+    /// Per policy: utilization reached against the asked one, priority inversion, and per class the
+    /// worst query on target and the worst p99, by name, with the ratios to Cameo.
+    /// </summary>
+    public static Table Policies(ScenarioBench bench, BenchSummary summary)
     {
-        string p99 = summary.P99Noise is { } n
-            ? $"p99 of the same policy and class varied by a median {Format.Pct(n.Median)} (at most {Format.Pct(n.Max)}) between rounds"
-            : "no p99 to compare between rounds";
-        return new Markup($"[grey]Noise: {p99}; throughput by at most {Format.Pct(summary.ThroughputNoise)}.\nUtilization reached: median {Format.Pct(summary.Utilization)} of the workers' time.[/]");
+        var table = new Table().RoundedBorder()
+            .Title($"{bench.Scenario.Name}: per policy (worst query of each class, by name)")
+            .Caption($"util: median utilization reached{(bench.Scenario.Spikes.Count > 0 ? ", spikes included" : $"; yellow: more than {BenchSummary.UtilizationBand * 100:0} points off the asked load")}; inversion: time messages waited behind lower-ranked ones");
+        table.AddColumns("policy", $"util (asked {Format.Load(summary.Load)})", "inversion p99 ms", "inversion max ms");
+        foreach (var cls in summary.Classes)
+            table.AddColumns($"worst {cls} on target", $"worst {cls} p99 ms", $"{cls} p99 / {BenchPolicy.Reference}", $"{cls} events/s / {BenchPolicy.Reference}");
+        foreach (var c in table.Columns.Skip(1)) c.RightAligned();
+        foreach (var policy in summary.PolicyRows)
+        {
+            var cells = new List<string>
+            {
+                Markup.Escape(policy.Policy),
+                policy.AtAskedLoad ? Format.Pct(policy.Utilization, 1) : $"[yellow]{Format.Pct(policy.Utilization, 1)}[/]",
+                Tables.Ms(policy.PriorityInversion?.P99Ms), Tables.Ms(policy.PriorityInversion?.MaxMs),
+            };
+            foreach (var cls in summary.Classes)
+            {
+                var row = summary.Find(policy.Policy, cls)!;
+                cells.Add($"{Markup.Escape(row.WorstOnTarget.Query)} {Tables.Sla(row.WorstOnTarget.Median.SlaAttainment)}");
+                cells.Add(row.WorstP99 is { } p ? $"{Markup.Escape(p.Query)} {Format.Ms(p.Median.P99Ms!.Value)}" : "[grey]n/a[/]");
+                cells.Add(Ratio(policy.Policy, row.P99VsReference));
+                cells.Add(Ratio(policy.Policy, row.EventsPerSecondVsReference));
+            }
+            table.AddRow([.. cells]);
+        }
+        return table;
     }
 
-    /// <summary>One line per target: met (green), missed (red), or a number reported beside one (grey).</summary>
-    public static IRenderable Verdicts(IReadOnlyList<Verdict> verdicts) =>
-        new Rows(verdicts.Select(v => (IRenderable)new Markup(v.Met switch
-        {
-            true => $"[green]met[/]     {Markup.Escape(v.Text)}",
-            false => $"[red]missed[/]  {Markup.Escape(v.Text)}",
-            null => $"[grey]info    {Markup.Escape(v.Text)}[/]",
-        })));
+    /// <summary>How much the rounds of the same policy disagreed, and the utilization reached against the asked one.</summary>
+    public static IRenderable Noise(ScenarioBench bench, BenchSummary summary)
+    {
+        string p99 = summary.P99Noise is { } n
+            ? $"p99 of the same policy and query varied by a median {Format.Pct(n.Median)} (at most {Format.Pct(n.Max)}) between rounds"
+            : "no p99 to compare between rounds";
+        string utilization = $"Utilization reached: median {Format.Pct(summary.Utilization, 1)} of the workers' time, asked {Format.Load(summary.Load)}";
+        if (bench.Scenario.Spikes.Count > 0) utilization += " before spikes (spikes add to it)";
+        else if (summary.PolicyRows.Where(p => !p.AtAskedLoad).ToList() is { Count: > 0 } off)
+            utilization += $"; [yellow]off the asked load by more than {BenchSummary.UtilizationBand * 100:0} points under {Markup.Escape(string.Join(", ", off.Select(p => $"{p.Policy} ({Format.Pct(p.Utilization, 1)})")))}[/]";
+        return new Markup($"[grey]Noise: {p99}; throughput by at most {Format.Pct(summary.ThroughputNoise)}.[/]\n{utilization}.");
+    }
 
-    private static string Ratio(ClassSummary row, double? ratio, string format) =>
-        row.Policy == BenchPolicy.Reference ? "[grey]ref[/]" : ratio is { } r ? r.ToString(format, System.Globalization.CultureInfo.InvariantCulture) + "x" : "-";
+    private static string Scale(double scale) => scale.ToString("0.00", CultureInfo.InvariantCulture);
 
-    private static string Ms(double? ms) => ms is { } v ? Tables.Ms(v) : "-";
+    private static string Ratio(string policy, double? ratio) =>
+        policy == BenchPolicy.Reference ? "[grey]ref[/]" : ratio is null ? "[grey]n/a[/]" : Format.Ratio(ratio);
 }

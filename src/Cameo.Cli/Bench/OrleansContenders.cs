@@ -16,9 +16,9 @@ public static class OrleansContenders
     /// <summary>Every name accepted on Orleans.</summary>
     public static IEnumerable<string> Known => SchedulingPolicies.All.Select(p => p.Name).Append(CameoSiloOptions.OrleansDefault);
 
-    /// <summary>An in-process cluster of <paramref name="silos"/> silos, as the harness describes it.</summary>
+    /// <summary>An in-process cluster of <paramref name="silos"/> silos, as the harness describes it; calibration runs it under Cameo, the reference.</summary>
     public static BenchRuntime Runtime(int silos) =>
-        new($"orleans ({silos} silos)", CameoSiloOptions.OrleansDefault, OrleansRuntime.InProcess(silos, policy: null), IsOrleans: true);
+        new($"orleans ({silos} silos)", CameoSiloOptions.OrleansDefault, OrleansRuntime.InProcess(silos, SchedulingPolicies.Cameo), IsOrleans: true);
 
     /// <summary>The contender called <paramref name="name"/> on an in-process cluster of <paramref name="silos"/> silos.</summary>
     /// <exception cref="ArgumentException">The name is unknown on Orleans.</exception>

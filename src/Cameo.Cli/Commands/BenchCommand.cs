@@ -28,10 +28,10 @@ public static class BenchCommand
         var policies = new Option<string?>("--policies") { Description = $"Comma-separated policies to compare: {string.Join(", ", BenchPolicy.Known)} (on Orleans: {string.Join(", ", OrleansContenders.Known)}). Default: {BenchPolicy.DefaultList} (on Orleans: {OrleansContenders.DefaultList})." };
         var runtime = new Option<string>("--runtime") { Description = "embedded (the shared worker pool) or orleans (an in-process cluster; see --silos).", DefaultValueFactory = _ => "embedded" };
         runtime.AcceptOnlyFromAmong("embedded", "orleans");
-        var silos = new Option<int>("--silos") { Description = "Silos of the in-process Orleans cluster (with --runtime orleans).", DefaultValueFactory = _ => 2 };
+        var silos = new Option<int?>("--silos") { Description = "Silos of the in-process Orleans cluster (only with --runtime orleans). Default: 2." };
         var seconds = new Option<double?>("--seconds") { Description = $"Measured seconds per run. Default: {BenchSettings.DefaultSeconds:0} s; single-tenant {BenchSettings.SingleTenantSeconds:0} s (its results come from 5 s windows); spike until {BenchSettings.AfterLastSpikeSeconds:0} s after the last spike." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds each run runs before it is measured.", DefaultValueFactory = _ => 1 };
-        var load = new Option<double>("--load") { Description = "Offered load as a fraction of the calibrated capacity.", DefaultValueFactory = _ => 0.9 };
+        var load = new Option<double>("--load") { Description = $"Offered load as a fraction of the calibrated capacity, at most {BenchSettings.MaxLoad:0.#}; above 1 is overload.", DefaultValueFactory = _ => 0.9 };
         var repeat = new Option<int>("--repeat") { Description = "Rounds; each runs every policy once, in rotated order.", DefaultValueFactory = _ => 3 };
         var seed = new Option<int>("--seed") { Description = "Input seed, shared by every run (random-mix: also the seed of the mix).", DefaultValueFactory = _ => 42 };
         var tenants = new Option<int>("--tenants") { Description = "random-mix: tenants in the generated mix.", DefaultValueFactory = _ => 8 };
@@ -55,9 +55,11 @@ public static class BenchCommand
                 return 2;
             }
             IReadOnlyList<BenchPolicy> contenders;
-            int? orleansSilos = parse.GetValue(runtime) == "orleans" ? parse.GetValue(silos) : null;
+            bool onOrleans = parse.GetValue(runtime) == "orleans";
+            int? orleansSilos = onOrleans ? parse.GetValue(silos) ?? 2 : null;
             try
             {
+                if (!onOrleans && parse.GetValue(silos) is not null) throw new ArgumentException("--silos applies only with --runtime orleans.");
                 if (orleansSilos is < 1) throw new ArgumentException("--silos must be at least 1.");
                 string list = parse.GetValue(policies) ?? (orleansSilos is not null ? OrleansContenders.DefaultList : name == RandomMix.ScenarioName ? RandomMixPolicies : BenchPolicy.DefaultList);
                 contenders = orleansSilos is { } n ? BenchPolicy.ParseList(list, name => OrleansContenders.Parse(name, n)) : BenchPolicy.ParseList(list);
@@ -70,28 +72,35 @@ public static class BenchCommand
             var settings = new BenchSettings(contenders, parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(load),
                 parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration),
                 orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null);
-            if (settings.Problem() is { } problem)
+            var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList()
+                : name == RandomMix.ScenarioName ? [RandomMix.Generate(settings.Seed, parse.GetValue(tenants))]
+                : [Scenario.ByName(name)];
+            // Every scenario is checked before the first calibrates: `all` must not fail after minutes.
+            if (scenarios.Select(settings.ProblemFor).FirstOrDefault(p => p is not null) is { } problem)
             {
                 AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
                 return 2;
             }
-            return await RunAsync(name, settings, parse.GetValue(output), ct, parse.GetValue(tenants));
+            return await RunAsync(scenarios, settings, parse.GetValue(output), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string name, BenchSettings settings, DirectoryInfo? output, CancellationToken ct, int tenants)
+    /// <summary>
+    /// Measures <paramref name="scenarios"/> in order (a later one reuses an earlier one's calibration
+    /// of the same queries), prints their tables and verdicts, and with <paramref name="output"/>
+    /// writes results.json (one scenario object, or an array of them for several) and the plots.
+    /// </summary>
+    /// <returns>The exit code: 0, 1 if a query failed, 130 if cancelled.</returns>
+    public static async Task<int> RunAsync(IReadOnlyList<Scenario> scenarios, BenchSettings settings, DirectoryInfo? output, CancellationToken ct)
     {
-        var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList()
-            : name == RandomMix.ScenarioName ? [RandomMix.Generate(settings.Seed, tenants)]
-            : [Scenario.ByName(name)];
         var results = new List<ScenarioJson>();
         (Capacity, string)? calibrated = null; // spike has the multi-tenant queries: `all` calibrates them once
         foreach (var scenario in scenarios)
         {
             int runs = settings.Repeat * settings.Policies.Count;
             AnsiConsole.MarkupLine($"[bold]cameo bench {scenario.Name}[/]: {string.Join(", ", settings.Policies.Select(p => p.Name))}; " +
-                $"{settings.Repeat} round(s) x {settings.SecondsFor(scenario):0.#} s measured (+{settings.WarmupSeconds:0.#} s warm-up) = {runs} runs on {settings.Workers} workers, {settings.On.Name} runtime, seed {settings.Seed}");
+                $"{settings.Repeat} round(s) x {settings.SecondsFor(scenario):0.#} s measured (+{settings.WarmupSeconds:0.#} s warm-up) = {runs} runs on {settings.Workers} workers at load {Format.Load(settings.Load)}, {settings.On.Name} runtime, seed {settings.Seed}");
             ScenarioBench bench;
             try
             {
@@ -118,11 +127,12 @@ public static class BenchCommand
             results.Add(json);
             if (bench.Scenario.Mix is { } mix) AnsiConsole.Write(BenchTables.Mix(mix));
             AnsiConsole.Write(BenchTables.Calibration(bench));
-            AnsiConsole.Write(BenchTables.Summary(bench, summary));
+            AnsiConsole.Write(BenchTables.Queries(bench, summary));
             if (bench.Scenario.Mix is not null) AnsiConsole.Write(BenchTables.TenantAttainment(bench));
-            AnsiConsole.Write(BenchTables.Noise(summary));
+            AnsiConsole.Write(BenchTables.Policies(bench, summary));
+            AnsiConsole.Write(BenchTables.Noise(bench, summary));
             AnsiConsole.WriteLine();
-            AnsiConsole.Write(BenchTables.Verdicts(json.Targets));
+            AnsiConsole.Write(Tables.Verdicts(json.Targets));
             AnsiConsole.WriteLine();
             if (output is not null)
             {

@@ -1,4 +1,5 @@
 using Cameo.Cli.Bench;
+using Cameo.Cli.Reporting;
 using Cameo.Workloads.Bench;
 using Spectre.Console;
 
@@ -33,7 +34,7 @@ public static class FairShareCommand
         foreach (var q in result.Queries)
             table.AddRow(Markup.Escape(q.Name), $"{q.Weight:0}", $"{q.StartSecond:0.#}", $"{q.EventsPerSecond:N0}", Format.Pct(q.Share, 1), Format.Pct(q.ExpectedShare, 1));
         AnsiConsole.Write(table);
-        AnsiConsole.Write(BenchTables.Verdicts(result.Targets));
+        AnsiConsole.Write(Tables.Verdicts(result.Targets));
         AnsiConsole.WriteLine();
         if (output is not null)
         {

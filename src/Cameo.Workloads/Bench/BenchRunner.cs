@@ -9,7 +9,7 @@ public sealed record BenchRun(string Policy, int Repeat, RunResult Result);
 /// <param name="Scenario">What ran.</param>
 /// <param name="Settings">How it was measured.</param>
 /// <param name="Seconds">Measured seconds per run (the option or the scenario's default).</param>
-/// <param name="Capacity">Calibrated capacity of each query alone.</param>
+/// <param name="Capacity">Calibrated capacity of each query in the mix (see <see cref="Capacity.MeasureAsync"/>).</param>
 /// <param name="CalibrationTime">How long calibration took (zero if it was reused).</param>
 /// <param name="Runs">Every run, in the order they ran.</param>
 /// <param name="CalibrationReusedFrom">The scenario whose calibration of the same queries was reused, if any.</param>
@@ -32,21 +32,22 @@ public static class BenchRunner
     public static async Task<ScenarioBench> RunAsync(Scenario scenario, BenchSettings settings, Action<string>? log = null,
         (Capacity Capacity, string Scenario)? calibrated = null, CancellationToken cancellationToken = default)
     {
-        if (settings.Problem() is { } problem) throw new ArgumentException(problem, nameof(settings));
+        if (settings.ProblemFor(scenario) is { } problem) throw new ArgumentException(problem, nameof(settings));
         double seconds = settings.SecondsFor(scenario);
 
         var clock = Stopwatch.StartNew();
         Capacity capacity;
         string? reusedFrom = null;
-        if (calibrated is { } reuse && scenario.Queries.All(q => reuse.Capacity.EventsPerSecond.ContainsKey(q.Name)))
+        if (calibrated is { } reuse && reuse.Capacity.Load == settings.Load && scenario.Queries.All(q => reuse.Capacity.EventsPerSecond.ContainsKey(q.Name)))
         {
             log?.Invoke($"reusing the calibration of {reuse.Scenario} (same queries)");
             (capacity, reusedFrom) = reuse;
         }
         else
         {
-            log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone at saturation, then the mix, for {settings.CalibrationSeconds:0.#} s or more each");
-            capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, cancellationToken, runtime: settings.On.Calibration).ConfigureAwait(false);
+            log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone at saturation for {settings.CalibrationSeconds:0.#} s or more, then the mix at {Format.Pct(Capacity.CalibrationLoad(settings.Load))} load until it reaches it within {Capacity.Tolerance * 100:0} points");
+            capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, settings.Load, cancellationToken, runtime: settings.On.Calibration).ConfigureAwait(false);
+            log?.Invoke($"mix calibration: {Rounds(capacity)}");
         }
         var calibrationTime = reusedFrom is null ? clock.Elapsed : TimeSpan.Zero;
 
@@ -66,7 +67,7 @@ public static class BenchRunner
                 var result = await ScenarioRunner.RunAsync(scenario, capacity, run, cancellationToken: cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 runs.Add(new BenchRun(policy.Name, repeat, result));
-                log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {Format.Pct(result.Utilization)}");
+                log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {Format.Pct(result.Utilization, 1)} (asked {Format.Load(settings.Load)})");
             }
         }
         if (scenario.Mix is not null && runs.Count > 0)
@@ -77,6 +78,11 @@ public static class BenchRunner
         }
         return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs, reusedFrom);
     }
+
+    /// <summary>The mix calibration's rounds as "scale 1.00: 100.0% (62% of the input read), scale 0.56: 89.1% -> scale 0.56".</summary>
+    public static string Rounds(Capacity capacity) =>
+        string.Join(", ", capacity.Rounds.Select(r => $"scale {r.Scale.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}: {Format.Pct(r.Utilization, 1)}{(r.Processed < 0.995 ? $" ({Format.Pct(r.Processed)} of the input read)" : "")}"))
+        + $" -> scale {capacity.Scale.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>The thread pool's minimum as .NET sized it, before any run changed it.</summary>
     private static readonly int PoolMinimum = MinWorkerThreads();

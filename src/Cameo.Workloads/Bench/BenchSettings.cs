@@ -48,14 +48,30 @@ public sealed record BenchSettings(
             : scenario.Mix is not null ? scenario.DefaultSeconds
             : DefaultSeconds);
 
+    /// <summary>
+    /// Highest offered load accepted. Above 1 is overload (more input than the machine processes);
+    /// far beyond it a run measures only how fast queues grow, which the overload scenario covers.
+    /// </summary>
+    public const double MaxLoad = 2;
+
     /// <summary>The first problem with these settings, or null.</summary>
     public string? Problem() =>
         Policies.Count == 0 ? "--policies names no policy."
         : Seconds is <= 0 ? "--seconds must be positive."
         : WarmupSeconds < 0 ? "--warmup must not be negative."
-        : Load <= 0 ? "--load must be positive."
+        : Load is <= 0 or > MaxLoad ? $"--load must be above 0 and at most {MaxLoad:0.#} (a fraction of the calibrated capacity; above 1 is overload), not {Load}."
         : Repeat < 1 ? "--repeat must be at least 1."
         : Workers < 1 ? "--workers must be at least 1."
         : CalibrationSeconds <= 0 ? "--calibration-seconds must be positive."
         : null;
+
+    /// <summary>The first problem with running <paramref name="scenario"/> with these settings, or null: <see cref="Problem"/>, or runs that end before the scenario's first spike.</summary>
+    public string? ProblemFor(Workloads.Scenario scenario)
+    {
+        if (Problem() is { } problem) return problem;
+        double seconds = SecondsFor(scenario);
+        return scenario.Spikes.Count > 0 && scenario.Spikes.Min(s => s.StartSecond) is var first && seconds <= first
+            ? $"{scenario.Name}: runs of {seconds:0.#} s end before its first spike at {first:0.#} s, so they would measure no spike; use --seconds above {first:0.#} (or omit it: {scenario.Name} then runs until {AfterLastSpikeSeconds:0} s after its last spike)."
+            : null;
+    }
 }

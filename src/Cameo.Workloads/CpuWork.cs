@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Cameo.Workloads;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Cameo.Workloads;
 /// </summary>
 public static class CpuWork
 {
-    /// <summary>Mixes <paramref name="seed"/> <paramref name="rounds"/> times (about a nanosecond a round).</summary>
+    /// <summary>Mixes <paramref name="seed"/> <paramref name="rounds"/> times (a few nanoseconds a round, depending on the machine).</summary>
     public static ulong Burn(ulong seed, int rounds)
     {
         ulong x = seed | 1;
@@ -18,4 +20,24 @@ public static class CpuWork
         }
         return x;
     }
+
+    /// <summary>Rounds of <see cref="Burn"/> this machine runs per microsecond (measured once, the fastest of a few tries).</summary>
+    public static double RoundsPerMicrosecond => LazyRoundsPerMicrosecond.Value;
+
+    /// <summary>Rounds of <see cref="Burn"/> that take about <paramref name="micros"/> microseconds on this machine.</summary>
+    public static int RoundsFor(double micros) => (int)Math.Round(micros * RoundsPerMicrosecond);
+
+    private static readonly Lazy<double> LazyRoundsPerMicrosecond = new(() =>
+    {
+        const int rounds = 1_000_000;
+        Burn(1, rounds); // JIT
+        double best = double.MaxValue;
+        for (int i = 0; i < 5; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            Burn((ulong)i, rounds);
+            best = Math.Min(best, clock.Elapsed.TotalMicroseconds);
+        }
+        return rounds / best;
+    });
 }

@@ -17,6 +17,9 @@ public sealed record Scenario(string Name, IReadOnlyList<WorkloadQuery> Queries,
     /// </summary>
     public TimeSpan? BulkBurstPeriod { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>The generated tenants the queries were made from, for a random mix (see <see cref="RandomMix"/>); null otherwise.</summary>
+    public IReadOnlyList<RandomTenant>? Mix { get; init; }
+
     public static readonly string[] Names = ["single-tenant", "multi-tenant", "spike", "overload"];
 
     /// <summary>

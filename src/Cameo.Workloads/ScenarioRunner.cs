@@ -31,7 +31,9 @@ public sealed record RunSettings(
 }
 
 /// <summary>One query's measurements in a run.</summary>
-public sealed record QueryResult(string Name, QueryClass Class, double LatencyTargetMs, double OfferedEventsPerSecond, QueryStats Stats, IReadOnlyList<(double LatencyMs, double Fraction)> Cdf);
+/// <param name="Operators">Each operator's profiled cost over the whole run (warm-up included), where the runtime measures it in this process.</param>
+public sealed record QueryResult(string Name, QueryClass Class, double LatencyTargetMs, double OfferedEventsPerSecond, QueryStats Stats, IReadOnlyList<(double LatencyMs, double Fraction)> Cdf,
+    IReadOnlyList<OperatorCost>? Operators = null);
 
 /// <summary>A measured run: every query's results and how busy the workers were.</summary>
 /// <param name="Utilization">Fraction of the workers' time spent processing while measured.</param>
@@ -112,7 +114,7 @@ public static class ScenarioRunner
         var results = engine.Queries.Select(h =>
         {
             var query = scenario.Queries.First(q => q.Name == h.Name);
-            return new QueryResult(h.Name, query.Class, query.LatencyTarget.TotalMilliseconds, offered[h.Name], h.Stats, h.Metrics.Cdf());
+            return new QueryResult(h.Name, query.Class, query.LatencyTarget.TotalMilliseconds, offered[h.Name], h.Stats, h.Metrics.Cdf(), h.OperatorCosts());
         }).ToList();
         var failures = engine.Queries.Where(h => h.Failure is not null).Select(h => h.Failure!).ToList();
         await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);

@@ -108,6 +108,41 @@ public static class BenchPlots
     }
 
     /// <summary>
+    /// Each query's input rate over the fair-share run, with its start marked and the period the
+    /// shares are measured over shaded.
+    /// </summary>
+    public static string FairShare(FairShareResult result, string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var plot = new Plot();
+        var measured = plot.Add.HorizontalSpan(result.AllRunningFromSecond, result.Seconds);
+        measured.FillStyle.Color = Colors.Gray.WithAlpha(0.15);
+        measured.LineStyle.Width = 0;
+        measured.LegendText = "shares measured";
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int i = 0; i < result.Queries.Count; i++)
+        {
+            var q = result.Queries[i];
+            var color = palette.GetColor(i);
+            var points = result.Timeline.Where(p => p.Second > q.StartSecond).ToList();
+            if (points.Count > 0)
+            {
+                var line = plot.Add.ScatterLine(points.Select(p => p.Second).ToArray(), points.Select(p => p.EventsPerSecond[i] / 1000).ToArray(), color);
+                line.LineWidth = 2;
+                line.LegendText = $"{q.Name} (weight {q.Weight:0}): {Format.Pct(q.Share, 1)}";
+            }
+            plot.Add.VerticalLine(q.StartSecond, 1, color, LinePattern.Dotted);
+        }
+        plot.Axes.SetLimitsX(0, result.Seconds);
+        plot.Title($"fair-share: throughput of three identical queries weighted {string.Join("/", result.Queries.Select(q => q.Weight))}, {result.Workers} workers");
+        plot.XLabel("second of the run");
+        plot.YLabel("input events/s (thousands)");
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.SavePng(path, Width, Height);
+        return path;
+    }
+
+    /// <summary>
     /// Output-weighted CDF of several queries' latencies, as (latency ms, fraction of outputs at or
     /// below it) steps from 0 to 1, to be drawn as a staircase (few outputs make few, tall steps).
     /// </summary>

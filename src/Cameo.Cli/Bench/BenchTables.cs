@@ -25,6 +25,45 @@ public static class BenchTables
         return table;
     }
 
+    /// <summary>The tenants of a generated mix: what each computes, on what input, toward what target.</summary>
+    public static Table Mix(IReadOnlyList<RandomTenant> mix)
+    {
+        var table = new Table().RoundedBorder().Title("random mix");
+        table.AddColumns("tenant", "class", "target ms", "shape", "window", "CPU us/event", "input", "share", "parallelism");
+        foreach (var t in mix)
+            table.AddRow(Markup.Escape(t.Name), t.Class.ToString(), $"{t.Target.TotalMilliseconds:0}",
+                $"{t.Shape}{(t.Key == MixKey.None ? "" : $" by {t.Key}")}".ToLowerInvariant(),
+                t.Shape == MixShape.Stateless ? "-" : t.Slide == t.Window ? $"{t.Window.TotalMilliseconds:0} ms" : $"{t.Window.TotalMilliseconds:0}/{t.Slide.TotalMilliseconds:0} ms",
+                $"{t.CpuMicros:0.#}",
+                t.Input switch
+                {
+                    MixInput.Bursty => $"bursts every {t.BurstPeriod.TotalMilliseconds:0} ms",
+                    MixInput.Spiky => $"x{t.SpikeFactor:0.#} for {t.SpikeLength.TotalMilliseconds:0} ms every {t.SpikeEvery.TotalSeconds:0.#} s",
+                    _ => "smooth",
+                },
+                Format.Pct(t.LoadShare), $"{t.Parallelism}");
+        return table;
+    }
+
+    /// <summary>Each tenant's SLA attainment under each policy (median over rounds; n/a without outputs), and the mean per policy.</summary>
+    public static Table TenantAttainment(ScenarioBench bench)
+    {
+        var policies = bench.Runs.Select(r => r.Policy).Distinct().ToList();
+        var table = new Table().RoundedBorder().Title($"{bench.Scenario.Name}: SLA attainment per tenant")
+            .Caption($"median over rounds; {IdealBound.Policy}: the same arrivals and profiled costs under preemptive EDF");
+        table.AddColumns(["tenant", "target ms", .. policies]);
+        foreach (var c in table.Columns.Skip(1)) c.RightAligned();
+        foreach (var q in bench.Scenario.Queries)
+            table.AddRow([Markup.Escape(q.Name), $"{q.LatencyTarget.TotalMilliseconds:0}", .. policies.Select(p =>
+            {
+                var runs = bench.Runs.Where(r => r.Policy == p).Select(r => r.Result.Queries.First(x => x.Name == q.Name)).Where(x => x.Stats.Outputs > 0).ToList();
+                return runs.Count == 0 ? "n/a" : Tables.Sla(BenchSummary.Median(runs.Select(x => x.Stats.SlaAttainment)));
+            })]);
+        table.AddEmptyRow();
+        table.AddRow(["[bold]mean[/]", "", .. policies.Select(p => Targets.MeanTenantAttainment(bench, p) is { } m ? Tables.Sla(m) : "n/a")]);
+        return table;
+    }
+
     /// <summary>Per query and policy: medians over the rounds, the p99 range, and the ratios to Cameo for the same query.</summary>
     public static Table Queries(ScenarioBench bench, BenchSummary summary)
     {

@@ -16,7 +16,10 @@ namespace Cameo.Cli.Commands;
 public static class BenchCommand
 {
     /// <summary>Scenario names the command accepts.</summary>
-    public static IReadOnlyList<string> Scenarios { get; } = [.. Scenario.Names, "all"];
+    public static IReadOnlyList<string> Scenarios { get; } = [.. Scenario.Names, "all", RandomMix.ScenarioName, FairShareBench.ScenarioName];
+
+    /// <summary>The line-up of random-mix: Cameo and the policies its verdicts compare it with (the ideal bound is added).</summary>
+    public const string RandomMixPolicies = "cameo,fifo,edf,llf,sjf";
 
     public static Command Create()
     {
@@ -30,16 +33,27 @@ public static class BenchCommand
         var warmup = new Option<double>("--warmup") { Description = "Seconds each run runs before it is measured.", DefaultValueFactory = _ => 1 };
         var load = new Option<double>("--load") { Description = $"Offered load as a fraction of the calibrated capacity, at most {BenchSettings.MaxLoad:0.#}; above 1 is overload.", DefaultValueFactory = _ => 0.9 };
         var repeat = new Option<int>("--repeat") { Description = "Rounds; each runs every policy once, in rotated order.", DefaultValueFactory = _ => 3 };
-        var seed = new Option<int>("--seed") { Description = "Input seed, shared by every run.", DefaultValueFactory = _ => 42 };
+        var seed = new Option<int>("--seed") { Description = "Input seed, shared by every run (random-mix: also the seed of the mix).", DefaultValueFactory = _ => 42 };
+        var tenants = new Option<int>("--tenants") { Description = "random-mix: tenants in the generated mix.", DefaultValueFactory = _ => 8 };
+        var stagger = new Option<double>("--stagger") { Description = "fair-share: seconds between the starts of the three queries.", DefaultValueFactory = _ => FairShareBench.DefaultStaggerSeconds };
         var workers = new Option<int>("--workers") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var calibration = new Option<double>("--calibration-seconds") { Description = "Seconds calibration measures each query alone and each round of the mix (at least; saturated queries are measured longer).", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Write results.json and the PNG plots into DIR." };
         var command = new Command("bench", "Compare Cameo with the baselines (fifo, slots) and other policies on the paper's scenarios.")
         {
-            scenario, policies, runtime, silos, seconds, warmup, load, repeat, seed, workers, calibration, output,
+            scenario, policies, runtime, silos, seconds, warmup, load, repeat, seed, tenants, stagger, workers, calibration, output,
         };
         command.SetAction(async (parse, ct) =>
         {
+            string name = parse.GetValue(scenario)!;
+            if (name == FairShareBench.ScenarioName)
+                return await FairShareCommand.RunAsync(new FairShareSettings(parse.GetValue(workers), parse.GetValue(seconds) ?? FairShareBench.DefaultSeconds, parse.GetValue(stagger), parse.GetValue(seed)),
+                    parse.GetValue(output), ct);
+            if (name == RandomMix.ScenarioName && parse.GetValue(tenants) < 1)
+            {
+                AnsiConsole.MarkupLine("[red]--tenants must be at least 1.[/]");
+                return 2;
+            }
             IReadOnlyList<BenchPolicy> contenders;
             bool onOrleans = parse.GetValue(runtime) == "orleans";
             int? orleansSilos = onOrleans ? parse.GetValue(silos) ?? 2 : null;
@@ -47,7 +61,7 @@ public static class BenchCommand
             {
                 if (!onOrleans && parse.GetValue(silos) is not null) throw new ArgumentException("--silos applies only with --runtime orleans.");
                 if (orleansSilos is < 1) throw new ArgumentException("--silos must be at least 1.");
-                string list = parse.GetValue(policies) ?? (orleansSilos is null ? BenchPolicy.DefaultList : OrleansContenders.DefaultList);
+                string list = parse.GetValue(policies) ?? (orleansSilos is not null ? OrleansContenders.DefaultList : name == RandomMix.ScenarioName ? RandomMixPolicies : BenchPolicy.DefaultList);
                 contenders = orleansSilos is { } n ? BenchPolicy.ParseList(list, name => OrleansContenders.Parse(name, n)) : BenchPolicy.ParseList(list);
             }
             catch (ArgumentException ex)
@@ -58,8 +72,9 @@ public static class BenchCommand
             var settings = new BenchSettings(contenders, parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(load),
                 parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration),
                 orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null);
-            string name = parse.GetValue(scenario)!;
-            var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList() : [Scenario.ByName(name)];
+            var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList()
+                : name == RandomMix.ScenarioName ? [RandomMix.Generate(settings.Seed, parse.GetValue(tenants))]
+                : [Scenario.ByName(name)];
             // Every scenario is checked before the first calibrates: `all` must not fail after minutes.
             if (scenarios.Select(settings.ProblemFor).FirstOrDefault(p => p is not null) is { } problem)
             {
@@ -110,8 +125,10 @@ public static class BenchCommand
             var summary = new BenchSummary(bench);
             var json = ScenarioJson.From(bench, summary);
             results.Add(json);
+            if (bench.Scenario.Mix is { } mix) AnsiConsole.Write(BenchTables.Mix(mix));
             AnsiConsole.Write(BenchTables.Calibration(bench));
             AnsiConsole.Write(BenchTables.Queries(bench, summary));
+            if (bench.Scenario.Mix is not null) AnsiConsole.Write(BenchTables.TenantAttainment(bench));
             AnsiConsole.Write(BenchTables.Policies(bench, summary));
             AnsiConsole.Write(BenchTables.Noise(bench, summary));
             AnsiConsole.WriteLine();

@@ -70,6 +70,12 @@ public static class BenchRunner
                 log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {Format.Pct(result.Utilization, 1)} (asked {Format.Load(settings.Load)})");
             }
         }
+        if (scenario.Mix is not null && runs.Count > 0)
+        {
+            log?.Invoke($"replaying the trace on {settings.Workers} workers under preemptive EDF ({IdealBound.Policy})");
+            var ideal = await IdealBound.ReplayAsync(scenario, capacity, settings.Load, settings.Seed, settings.Workers, settings.WarmupSeconds, seconds, runs.Select(r => r.Result)).ConfigureAwait(false);
+            runs.Add(new BenchRun(IdealBound.Policy, 1, ideal));
+        }
         return new ScenarioBench(scenario, settings, seconds, capacity, calibrationTime, runs, reusedFrom);
     }
 

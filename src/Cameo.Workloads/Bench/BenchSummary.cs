@@ -126,7 +126,7 @@ public sealed class BenchSummary
                 : new PriorityInversion(Median(measured.Select(i => i.P99Ms)), measured.Max(i => i.MaxMs), measured.Sum(i => i.Messages));
             return new PolicySummary(policy, runs.Count, utilization, AskedUtilization, spiky || Math.Abs(utilization - AskedUtilization) <= UtilizationBand, inversion);
         })];
-        Utilization = Median(bench.Runs.Select(r => r.Result.Utilization));
+        Utilization = Median(bench.Runs.Where(r => r.Policy != IdealBound.Policy).Select(r => r.Result.Utilization));
     }
 
     /// <summary>The offered load asked for (above 1: overload).</summary>

@@ -24,6 +24,15 @@ public static class Targets
     public const double MaxPriorityInversionP99Ms = 1;
     public const int MaxOverloadMiB = 512;
 
+    /// <summary>Most percentage points Cameo's mean per-tenant SLA attainment on a random mix may trail the ideal bound.</summary>
+    public const double RandomMixIdealGapPoints = 2;
+
+    /// <summary>Most percentage points Cameo may trail any of fifo, edf, llf and sjf on a random mix.</summary>
+    public const double RandomMixBaselineSlackPoints = 0.5;
+
+    /// <summary>The policies Cameo must not trail on a random mix.</summary>
+    public static readonly string[] RandomMixBaselines = ["fifo", "edf", "llf", "sjf"];
+
     /// <summary>The verdicts for <paramref name="bench"/>'s scenario (none for a scenario without targets).</summary>
     public static IReadOnlyList<Verdict> For(ScenarioBench bench, BenchSummary summary)
     {
@@ -52,6 +61,9 @@ public static class Targets
                 long peak = bench.Runs.Count == 0 ? 0 : bench.Runs.Max(r => r.Result.PeakWorkingSetBytes);
                 verdicts.Add(new($"peak working set = {peak / (1024.0 * 1024):0} MiB (target < {MaxOverloadMiB} MiB)", peak > 0 ? peak < MaxOverloadMiB * 1024L * 1024 : null));
                 break;
+            case RandomMix.ScenarioName:
+                verdicts.AddRange(RandomMixVerdicts(bench));
+                break;
             case "spike":
                 verdicts.Add(EveryQueryOnTarget(summary, cameo, QueryClass.LS, LsAttainment));
                 verdicts.Add(EveryQueryOnTarget(summary, baseline, QueryClass.LS, null));
@@ -60,6 +72,46 @@ public static class Targets
                 break;
         }
         return verdicts;
+    }
+
+    /// <summary>
+    /// Mean over tenants of each tenant's SLA attainment in one run of <paramref name="policy"/>,
+    /// median over its runs (tenants without outputs do not count); null if it did not run.
+    /// </summary>
+    public static double? MeanTenantAttainment(ScenarioBench bench, string policy)
+    {
+        var perRun = bench.Runs.Where(r => r.Policy == policy)
+            .Select(r => r.Result.Queries.Where(q => q.Stats.Outputs > 0).Select(q => q.Stats.SlaAttainment).DefaultIfEmpty(double.NaN).Average())
+            .Where(x => !double.IsNaN(x)).ToList();
+        return perRun.Count == 0 ? null : BenchSummary.Median(perRun);
+    }
+
+    private static IEnumerable<Verdict> RandomMixVerdicts(ScenarioBench bench)
+    {
+        const string cameo = BenchPolicy.Reference;
+        var policies = bench.Runs.Select(r => r.Policy).Distinct().ToList();
+        var means = policies.Select(p => (Policy: p, Mean: MeanTenantAttainment(bench, p))).Where(m => m.Mean is not null).ToList();
+        yield return new("mean per-tenant SLA attainment: " + string.Join(", ", means.Select(m => $"{m.Policy} {Format.Pct(m.Mean!.Value, 1)}")), null);
+        double? ours = MeanTenantAttainment(bench, cameo), ideal = MeanTenantAttainment(bench, IdealBound.Policy);
+        string gapGoal = $"target within {RandomMixIdealGapPoints:0.#} points";
+        yield return ours is { } c && ideal is { } i
+            ? new($"{cameo} {Format.Pct(c, 1)} vs {IdealBound.Policy} {Format.Pct(i, 1)}: {(i - c) * 100:0.0} points below the ideal bound ({gapGoal})", (i - c) * 100 <= RandomMixIdealGapPoints)
+            : new($"{cameo} vs {IdealBound.Policy}: not measured ({gapGoal})", null);
+        var baselines = means.Where(m => RandomMixBaselines.Contains(m.Policy)).ToList();
+        string slackGoal = $"target no more than {RandomMixBaselineSlackPoints:0.0#} point below any of {string.Join(", ", RandomMixBaselines)}";
+        if (ours is { } mine && baselines.Count > 0)
+        {
+            var best = baselines.MaxBy(m => m.Mean!.Value);
+            double behind = (best.Mean!.Value - mine) * 100;
+            yield return new($"{cameo} {Format.Pct(mine, 1)} vs the best baseline, {best.Policy} {Format.Pct(best.Mean.Value, 1)}: {(behind > 0 ? $"{behind:0.0} points below" : $"{-behind:0.0} points above")} ({slackGoal})", behind <= RandomMixBaselineSlackPoints);
+        }
+        else yield return new($"{cameo} vs {string.Join(", ", RandomMixBaselines)}: not measured ({slackGoal})", null);
+        if (bench.Runs.FirstOrDefault(r => r.Policy == cameo) is { } run && run.Result.Queries.Where(q => q.Stats.Outputs > 0).MinBy(q => q.Stats.SlaAttainment) is { } worst)
+        {
+            var idealRun = bench.Runs.FirstOrDefault(r => r.Policy == IdealBound.Policy);
+            string bound = idealRun?.Result.Queries.FirstOrDefault(q => q.Name == worst.Name) is { Stats.Outputs: > 0 } q ? $", {IdealBound.Policy} {Format.Pct(q.Stats.SlaAttainment, 1)}" : "";
+            yield return new($"worst tenant under {cameo}: {worst.Name} {Format.Pct(worst.Stats.SlaAttainment, 1)} on target (p99 {worst.Stats.P99Ms:0.#} ms, target {worst.LatencyTargetMs:0} ms{bound})", null);
+        }
     }
 
     /// <summary>

@@ -76,6 +76,7 @@ public sealed class CameoEngine : IAsyncDisposable
                 Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
                 MaxMessageCostTicks = _options.MaxMessageCost.Ticks,
             };
+            (_options.Policy as IQueryAwarePolicy)?.AddQuery(context.Id, builder.Weight);
             var run = _runtime.Deploy(context, plan, new DeployOptions(_options.BatchSize, _options.MaxInFlightMessages));
             var handle = new QueryHandle(context, run);
             _queries.Add(handle);

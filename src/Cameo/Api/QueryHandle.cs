@@ -39,8 +39,33 @@ public sealed class QueryHandle
     /// <summary>Inputs the sources could not read.</summary>
     public IReadOnlyCollection<DeadLetter> DeadLetters => Metrics.DeadLetters;
 
+    /// <summary>
+    /// Each operator's profiled cost so far, summed over its instances in this process (in node
+    /// order): what a replay of the query's work needs (see the ideal bound of the benchmarks).
+    /// </summary>
+    public IReadOnlyList<OperatorCost> OperatorCosts()
+    {
+        InstanceHost[] hosts;
+        lock (_context.Instances) hosts = [.. _context.Instances];
+        return [.. hosts.GroupBy(h => h.Node.Id).OrderBy(g => g.Key).Select(g => new OperatorCost(
+            g.Key, g.First().Node.Name, g.First().Node.Kind, g.Count(), g.Sum(h => h.Cost.Records), g.Sum(h => h.Cost.BusyTicks)))];
+    }
+
     /// <summary>Stops the query's sources; open windows are flushed and <see cref="Completion"/> follows.</summary>
     public void Stop() => _run.Stop();
 
     public override string ToString() => $"{Name} (target {LatencyTarget.TotalMilliseconds} ms)";
+}
+
+/// <summary>One operator's profiled cost: its processing time and the records it processed, over its instances.</summary>
+/// <param name="Node">The operator's index in its query.</param>
+/// <param name="Name">The operator's name and index (e.g. <c>Where#1</c>, <c>Average#2</c>).</param>
+/// <param name="Kind">Source, operator or sink.</param>
+/// <param name="Instances">Parallel instances measured.</param>
+/// <param name="Records">Records the instances processed.</param>
+/// <param name="BusyTicks">Time the instances spent processing, ticks (window firings included).</param>
+public sealed record OperatorCost(int Node, string Name, Dataflow.NodeKind Kind, int Instances, long Records, long BusyTicks)
+{
+    /// <summary>Processing time per record, ticks (0 before any record).</summary>
+    public double TicksPerRecord => Records == 0 ? 0 : BusyTicks / (double)Records;
 }

@@ -230,7 +230,7 @@ internal sealed class SourceHost<T> : RoutingHost<T>
         Output.EmitBatch(items.AsSpan(0, count), stamps.AsSpan(0, count));
         Output.Flush(SourceProgress.Watermark);
         Query.Metrics.RecordInputs(count);
-        Cost.Record(Query.Clock.GetElapsedTime(started).Ticks);
+        Cost.Record(Query.Clock.GetElapsedTime(started).Ticks, count);
     }
 
     /// <summary>The source is exhausted (or stopped): close every window below and end the outputs.</summary>

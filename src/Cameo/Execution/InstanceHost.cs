@@ -27,6 +27,7 @@ public abstract class InstanceHost
         Downstream = new DownstreamCosts(queryNodeCount, [.. (last ?? node).Outputs.Select(e => e.To.Id).Distinct()]);
         InputChannels = node.Inputs.Sum(e => e.From.Parallelism);
         Progress = new InputProgress(InputChannels);
+        lock (query.Instances) query.Instances.Add(this);
     }
 
     public QueryContext Query { get; }
@@ -82,6 +83,7 @@ public abstract class InstanceHost
     {
         long started = Query.Clock.GetTimestamp();
         int sender = message.Sender; // read before the message is released (and perhaps reused)
+        int records = message.Count;
         try
         {
             long arrival = message.Context.ArrivalTime;
@@ -101,7 +103,7 @@ public abstract class InstanceHost
         {
             message.Release();
         }
-        Cost.Record(Query.Clock.GetElapsedTime(started).Ticks);
+        Cost.Record(Query.Clock.GetElapsedTime(started).Ticks, records);
         if (sender >= 0)
             Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath, Cost.PerRecord));
     }

@@ -38,4 +38,7 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
 
     /// <summary>The query's forecast of event arrivals over all its sources (each source instance registers as it is created).</summary>
     public QueryFrontier Frontier { get; } = new();
+
+    /// <summary>The query's operator instances hosted in this process, registered as they are created (lock it to read).</summary>
+    public List<InstanceHost> Instances { get; } = [];
 }

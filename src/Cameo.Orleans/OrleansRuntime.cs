@@ -6,7 +6,6 @@ using Cameo.Orleans.Grains;
 using Cameo.Orleans.Scheduling;
 using Cameo.Runtime;
 using Cameo.Scheduling;
-using Orleans.Runtime;
 using Orleans.Runtime.Placement;
 
 namespace Cameo.Orleans;

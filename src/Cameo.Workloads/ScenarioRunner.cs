@@ -31,12 +31,22 @@ public sealed record RunSettings(
 }
 
 /// <summary>One query's measurements in a run.</summary>
+/// <param name="Name"></param>
+/// <param name="Class"></param>
+/// <param name="LatencyTargetMs"></param>
+/// <param name="OfferedEventsPerSecond"></param>
+/// <param name="Stats"></param>
+/// <param name="Cdf"></param>
 /// <param name="Operators">Each operator's profiled cost over the whole run (warm-up included), where the runtime measures it in this process.</param>
 public sealed record QueryResult(string Name, QueryClass Class, double LatencyTargetMs, double OfferedEventsPerSecond, QueryStats Stats, IReadOnlyList<(double LatencyMs, double Fraction)> Cdf,
     IReadOnlyList<OperatorCost>? Operators = null);
 
 /// <summary>A measured run: every query's results and how busy the workers were.</summary>
+/// <param name="Policy"></param>
+/// <param name="Runtime"></param>
+/// <param name="Workers"></param>
 /// <param name="Utilization">Fraction of the workers' time spent processing while measured.</param>
+/// <param name="Queries"></param>
 /// <param name="PeakWorkingSetBytes">The process's peak working set when the run ended (a process-wide high-water mark).</param>
 /// <param name="PriorityInversion">How long messages waited behind lower-ranked ones while measured (<see cref="PriorityInversion.None"/> where the runtime does not measure it).</param>
 public sealed record RunResult(string Policy, string Runtime, int Workers, double Utilization, IReadOnlyList<QueryResult> Queries, long PeakWorkingSetBytes,

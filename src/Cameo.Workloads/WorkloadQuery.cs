@@ -1,5 +1,3 @@
-using Cameo.Operators;
-
 namespace Cameo.Workloads;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Cameo.Orleans;
-
 namespace Cameo.Orleans.Tests;
 
 /// <summary>A 2-silo in-process cluster scheduling by Cameo's policy, shared by the tests of one class.</summary>

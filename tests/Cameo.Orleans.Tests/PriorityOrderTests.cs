@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Cameo.Orleans;
 using Xunit.Abstractions;
 
 namespace Cameo.Orleans.Tests;

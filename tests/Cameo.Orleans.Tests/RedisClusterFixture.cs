@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Cameo.Orleans;
 using Cameo.Orleans.Deployment;
 using Microsoft.Extensions.Hosting;
 

@@ -1,5 +1,4 @@
 using Cameo.Workloads.Bench;
-using Cameo.Workloads;
 
 namespace Cameo.Workloads.Tests;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Cameo.Cli.Bench;
-using Cameo.Workloads.Bench;
 using Cameo.Cli.Reporting;
 using Cameo.Workloads;
+using Cameo.Workloads.Bench;
 using Spectre.Console;
 
 namespace Cameo.Cli.Commands;

@@ -1,5 +1,3 @@
-using Cameo.Runtime;
-
 namespace Cameo.Orleans.Deployment;
 
 /// <summary>A record the catalog queries generate: a key, a value and its event time (Unix ms).</summary>

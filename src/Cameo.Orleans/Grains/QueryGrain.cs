@@ -1,6 +1,5 @@
 using Cameo.Orleans.Deployment;
 using Orleans.Runtime.Placement;
-using Orleans.Runtime;
 
 namespace Cameo.Orleans.Grains;
 

@@ -1,6 +1,5 @@
 using Cameo.Orleans.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
-using Orleans.Runtime;
 using Orleans.TestingHost;
 
 namespace Cameo.Orleans;

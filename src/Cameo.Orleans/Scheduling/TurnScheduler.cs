@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Cameo.Metrics;
 using Cameo.Scheduling.Core;
 
 namespace Cameo.Orleans.Scheduling;

@@ -1,6 +1,6 @@
-using Cameo.Messages;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Cameo.Messages;
 using Cameo.Scheduling;
 
 namespace Cameo.Orleans.Wire;
@@ -28,8 +28,12 @@ public sealed class PriorityContextConverter : IConverter<PriorityContext, Prior
 
     public PriorityContextSurrogate ConvertToSurrogate(in PriorityContext c) => new()
     {
-        QueryId = c.QueryId, ArrivalTime = c.ArrivalTime, FrontierTime = c.FrontierTime,
-        LatencyTarget = c.LatencyTarget, OperatorCost = c.OperatorCost, CriticalPathCost = c.CriticalPathCost,
+        QueryId = c.QueryId,
+        ArrivalTime = c.ArrivalTime,
+        FrontierTime = c.FrontierTime,
+        LatencyTarget = c.LatencyTarget,
+        OperatorCost = c.OperatorCost,
+        CriticalPathCost = c.CriticalPathCost,
     };
 }
 
@@ -64,13 +68,23 @@ public struct MessageHeader
 
     public static MessageHeader Of(Message m) => new()
     {
-        Kind = m.Kind, Sender = m.Sender, Channel = m.Channel, Port = m.Port, Watermark = m.Watermark, Context = m.Context,
+        Kind = m.Kind,
+        Sender = m.Sender,
+        Channel = m.Channel,
+        Port = m.Port,
+        Watermark = m.Watermark,
+        Context = m.Context,
     };
 
     /// <summary>A message without records (watermark, end).</summary>
     public readonly Message ToMessage() => new()
     {
-        Kind = Kind, Sender = Sender, Channel = Channel, Port = Port, Watermark = Watermark, Context = Context,
+        Kind = Kind,
+        Sender = Sender,
+        Channel = Channel,
+        Port = Port,
+        Watermark = Watermark,
+        Context = Context,
     };
 }
 
@@ -153,8 +167,12 @@ public sealed class RecordBatch<T> : RecordBatch
         var timestamps = Whole(Timestamps);
         return new Message<T>(items, timestamps, items.Length)
         {
-            Kind = header.Kind, Sender = header.Sender, Channel = header.Channel, Port = header.Port,
-            Watermark = header.Watermark, Context = header.Context,
+            Kind = header.Kind,
+            Sender = header.Sender,
+            Channel = header.Channel,
+            Port = header.Port,
+            Watermark = header.Watermark,
+            Context = header.Context,
         };
     }
 

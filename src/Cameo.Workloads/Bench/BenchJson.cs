@@ -5,17 +5,28 @@ namespace Cameo.Workloads.Bench;
 /// (<see cref="QueryJson"/>, as `cameo run` writes it) and its priority inversion, and the medians,
 /// worst queries, ratios and verdicts derived from them. `cameo bench all` writes an array of these.
 /// </summary>
+/// <param name="Scenario"></param>
+/// <param name="Workers"></param>
 /// <param name="Load">The offered load asked for (a fraction of the calibrated capacity).</param>
 /// <param name="Overload">True when <paramref name="Load"/> is above 1.</param>
 /// <param name="Utilization">Median fraction of worker time spent processing, over every run.</param>
+/// <param name="Seconds"></param>
+/// <param name="WarmupSeconds"></param>
+/// <param name="Repeat"></param>
+/// <param name="Seed"></param>
 /// <param name="Runtime">Where the contenders ran, e.g. "embedded" or "orleans (2 silos)".</param>
+/// <param name="Policies"></param>
+/// <param name="Capacity"></param>
 /// <param name="CalibrationLoad">The load the mix was calibrated at.</param>
 /// <param name="CalibrationScale">The multiplier of the queries' capacities alone the mix calibration settled on.</param>
 /// <param name="CalibrationRounds">Each round of the mix calibration: the scale offered and the utilization reached (see <see cref="Capacity.MeasureAsync"/>).</param>
 /// <param name="CalibrationReusedFrom">The scenario whose calibration of the same queries this one reused (`all` calibrates spike's queries once, with multi-tenant), or null.</param>
+/// <param name="Spikes"></param>
+/// <param name="Runs"></param>
 /// <param name="Policy">Per policy: utilization asked and reached, and priority inversion.</param>
 /// <param name="Summary">Per policy and query class: the worst queries by name and the ratios to Cameo.</param>
 /// <param name="Queries">Per policy and query: medians over the runs and the ratios to Cameo.</param>
+/// <param name="Targets"></param>
 public sealed record ScenarioJson(
     string Scenario,
     int Workers,
@@ -83,6 +94,11 @@ public sealed record BenchRunJson(string Policy, int Repeat, string Runtime, dou
 }
 
 /// <summary>A policy over its runs; see <see cref="PolicySummary"/>.</summary>
+/// <param name="Policy"></param>
+/// <param name="Runs"></param>
+/// <param name="Utilization"></param>
+/// <param name="AskedUtilization"></param>
+/// <param name="AtAskedLoad"></param>
 /// <param name="PriorityInversion">Median p99 and largest max over the runs.</param>
 public sealed record PolicySummaryJson(string Policy, int Runs, double Utilization, double AskedUtilization, bool AtAskedLoad, PriorityInversionJson PriorityInversion)
 {
@@ -91,11 +107,17 @@ public sealed record PolicySummaryJson(string Policy, int Runs, double Utilizati
 }
 
 /// <summary>A policy's query class over its runs, judged by its worst queries; see <see cref="ClassSummary"/>.</summary>
+/// <param name="Policy"></param>
+/// <param name="Class"></param>
+/// <param name="Runs"></param>
 /// <param name="WorstOnTargetQuery">The query least often on target.</param>
 /// <param name="WorstSlaAttainment">Its median SLA attainment; null if it emitted nothing.</param>
 /// <param name="WorstP99Query">The query with the highest median p99; null if none emitted anything.</param>
 /// <param name="WorstP99Ms">That p99.</param>
+/// <param name="EventsPerSecond"></param>
+/// <param name="EventsPerSecondSpread"></param>
 /// <param name="P99VsCameo">Worst p99 / Cameo's worst p99.</param>
+/// <param name="EventsPerSecondVsCameo"></param>
 public sealed record ClassSummaryJson(
     string Policy,
     string Class,

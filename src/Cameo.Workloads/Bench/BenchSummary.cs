@@ -6,8 +6,13 @@ namespace Cameo.Workloads.Bench;
 /// One query's figures in one run, or their medians over runs. A query that emitted nothing has
 /// no latency and no SLA attainment (null), never 0 ms or 100%.
 /// </summary>
+/// <param name="P50Ms"></param>
+/// <param name="P95Ms"></param>
+/// <param name="P99Ms"></param>
+/// <param name="MaxMs"></param>
 /// <param name="SlaAttainment">Fraction of the query's outputs within its target; null without outputs.</param>
 /// <param name="EventsPerSecond">The query's input events per second.</param>
+/// <param name="Outputs"></param>
 public sealed record QueryMeasure(double? P50Ms, double? P95Ms, double? P99Ms, double? MaxMs, double? SlaAttainment, double EventsPerSecond, long Outputs)
 {
     public static QueryMeasure Of(QueryStats s) => s.Outputs == 0
@@ -16,6 +21,11 @@ public sealed record QueryMeasure(double? P50Ms, double? P95Ms, double? P99Ms, d
 }
 
 /// <summary>A policy's results for one query: medians over its runs, their spread, and the ratios to <see cref="BenchPolicy.Reference"/>.</summary>
+/// <param name="Policy"></param>
+/// <param name="Query"></param>
+/// <param name="Class"></param>
+/// <param name="LatencyTargetMs"></param>
+/// <param name="Runs"></param>
 /// <param name="Median">Median of each figure over the runs; the SLA attainment of a run without outputs counts as the lowest.</param>
 /// <param name="P99MinMs">Lowest p99 of the runs.</param>
 /// <param name="P99MaxMs">Highest p99 of the runs.</param>
@@ -41,6 +51,9 @@ public sealed record QuerySummary(
 /// A policy's results for one query class, judged by its worst query: the one least often on
 /// target and the one with the highest p99, by name, so a good average cannot hide a bad tenant.
 /// </summary>
+/// <param name="Policy"></param>
+/// <param name="Class"></param>
+/// <param name="Runs"></param>
 /// <param name="WorstOnTarget">The class's query with the lowest median SLA attainment (one without outputs counts lowest).</param>
 /// <param name="WorstP99">The class's query with the highest median p99, among those that emitted anything; null if none did.</param>
 /// <param name="EventsPerSecond">Median over runs of the class's input events per second.</param>
@@ -63,6 +76,8 @@ public sealed record ClassSummary(
 }
 
 /// <summary>A policy over its runs: the utilization it reached against the one asked, and its priority inversion.</summary>
+/// <param name="Policy"></param>
+/// <param name="Runs"></param>
 /// <param name="Utilization">Median utilization of the workers over the policy's runs.</param>
 /// <param name="AskedUtilization">The utilization the asked load means (the load itself: above 1 it cannot be reached).</param>
 /// <param name="AtAskedLoad">False when the reached utilization is more than <see cref="BenchSummary.UtilizationBand"/> off the asked one; always true for a scenario with spikes (whose load is the base load).</param>

@@ -24,6 +24,9 @@ public sealed record FairShareSettings(int Workers, double Seconds = FairShareBe
 }
 
 /// <summary>One query of the fair-share run: its weight, when it started, and its input rate while all three ran.</summary>
+/// <param name="Name"></param>
+/// <param name="Weight"></param>
+/// <param name="StartSecond"></param>
 /// <param name="EventsPerSecond">Input events per second over the period when all three run.</param>
 /// <param name="Share">Its part of the three queries' events per second in that period.</param>
 /// <param name="ExpectedShare">Its weight's part of the three weights.</param>
@@ -33,7 +36,16 @@ public sealed record FairShareQuery(string Name, double Weight, double StartSeco
 public sealed record FairSharePoint(double Second, IReadOnlyList<double> EventsPerSecond);
 
 /// <summary>results.json of `cameo bench fair-share`.</summary>
+/// <param name="Scenario"></param>
+/// <param name="Policy"></param>
+/// <param name="Workers"></param>
+/// <param name="Seconds"></param>
+/// <param name="StaggerSeconds"></param>
+/// <param name="AllRunningFromSecond"></param>
 /// <param name="Utilization">Worker utilization while all three ran.</param>
+/// <param name="Queries"></param>
+/// <param name="Timeline"></param>
+/// <param name="Targets"></param>
 public sealed record FairShareResult(string Scenario, string Policy, int Workers, double Seconds, double StaggerSeconds, double AllRunningFromSecond, double Utilization,
     IReadOnlyList<FairShareQuery> Queries, IReadOnlyList<FairSharePoint> Timeline, IReadOnlyList<Verdict> Targets);
 

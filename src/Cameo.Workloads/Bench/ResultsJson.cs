@@ -45,9 +45,14 @@ public sealed record PriorityInversionJson(double? P99Ms, double? MaxMs, long Me
 }
 
 /// <summary>results.json of `cameo run`.</summary>
+/// <param name="Policy"></param>
+/// <param name="Runtime"></param>
+/// <param name="Workers"></param>
 /// <param name="Load">The offered load asked for.</param>
 /// <param name="Utilization">The utilization reached.</param>
 /// <param name="AtAskedLoad">False when <paramref name="Utilization"/> is more than 3 points off the asked load.</param>
+/// <param name="PriorityInversion"></param>
+/// <param name="Queries"></param>
 public sealed record RunJson(string Policy, string Runtime, int Workers, double Utilization, double Load, bool AtAskedLoad, PriorityInversionJson PriorityInversion, IReadOnlyList<QueryJson> Queries);
 
 /// <summary>How Cameo writes its JSON reports: camelCase, indented.</summary>

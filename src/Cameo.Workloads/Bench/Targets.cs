@@ -210,7 +210,7 @@ public static class Targets
         return new($"BA throughput {BenchPolicy.Reference}/{baseline} = {Format.Pct(share, 1)} ({goal})", share >= BaThroughputShare);
     }
 
-    /// <summary>"priority inversion under cameo: p99 0.42 ms, max 3.1 ms (target p99 <= 1 ms)"; n/a when the runtime measured no message.</summary>
+    /// <summary>"priority inversion under cameo: p99 0.42 ms, max 3.1 ms (target p99 &lt;= 1 ms)"; n/a when the runtime measured no message.</summary>
     public static Verdict PriorityInversion(BenchSummary summary, string policy)
     {
         string goal = $"target p99 <= {MaxPriorityInversionP99Ms:0.#} ms";

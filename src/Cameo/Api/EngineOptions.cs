@@ -1,7 +1,7 @@
 using Cameo.Runtime;
+using Cameo.Scheduling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Cameo.Scheduling;
 
 namespace Cameo;
 

@@ -1,4 +1,3 @@
-using Cameo.Progress;
 using Cameo.Scheduling;
 
 namespace Cameo.Messages;

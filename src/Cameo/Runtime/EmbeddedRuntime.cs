@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using Cameo.Dataflow;
-using Cameo.Execution;
 using Cameo.Messages;
 using Cameo.Scheduling;
 using Cameo.Scheduling.Core;

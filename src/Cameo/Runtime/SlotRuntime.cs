@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Cameo.Dataflow;
-using Cameo.Execution;
 using Cameo.Messages;
 using Cameo.Scheduling;
 

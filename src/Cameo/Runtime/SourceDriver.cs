@@ -1,5 +1,4 @@
 using Cameo.Execution;
-using Cameo.Operators;
 using Cameo.Time;
 
 namespace Cameo.Runtime;

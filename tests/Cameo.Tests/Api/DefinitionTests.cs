@@ -1,8 +1,7 @@
 using Cameo.Dataflow;
 using Cameo.Operators;
-using Cameo.Time;
-
 using Cameo.Tests.Support;
+using Cameo.Time;
 
 namespace Cameo.Tests.Api;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Xunit.Abstractions;
 using Cameo.Runtime;
 using Cameo.Scheduling;
 using Cameo.Scheduling.Core;
 using Cameo.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Cameo.Tests.Engine;
 

@@ -1,6 +1,6 @@
+using Cameo.Time;
 using FsCheck;
 using FsCheck.Fluent;
-using Cameo.Time;
 
 namespace Cameo.Tests.Support;
 

@@ -43,7 +43,10 @@ public class SlicedFiringTests
         Ev[] events = [new(0, 1, 10, 0), new(1, 2, 20, 0), new(2, 3, 30, 0)];
         host.Process(new Message<Ev>(events, [10, 20, 30], 3)
         {
-            Kind = MessageKind.Data, Sender = 0, Channel = 0, Watermark = 100, // closes [0, 100) with three keys
+            Kind = MessageKind.Data,
+            Sender = 0,
+            Channel = 0,
+            Watermark = 100, // closes [0, 100) with three keys
             Context = new PriorityContext(0, arrival, arrival, 0, 0, 0),
         });
 
@@ -81,7 +84,10 @@ public class SlicedFiringTests
         long arrival = PhysicalTime.Now(TimeProvider.System);
         host.Process(new Message<Ev>([new(0, 1, 10, 0), new(1, 2, 20, 0)], [10, 20], 2)
         {
-            Kind = MessageKind.Data, Sender = 0, Channel = 0, Context = new PriorityContext(0, arrival, arrival, 0, 0, 0),
+            Kind = MessageKind.Data,
+            Sender = 0,
+            Channel = 0,
+            Context = new PriorityContext(0, arrival, arrival, 0, 0, 0),
         });
         host.Process(new Message { Kind = MessageKind.End, Sender = 0, Channel = 0, Watermark = Watermark.EndOfStream, Context = new PriorityContext(0, arrival, arrival, 0, 0, 0) });
 

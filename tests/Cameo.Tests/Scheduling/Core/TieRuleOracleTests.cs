@@ -59,37 +59,37 @@ public class TieRuleOracleTests
                         Enter(item, op.Rank);
                         break;
                     case Kind.Pop:
-                    {
-                        var expected = Best();
-                        Assert.Equal(expected is not null, queue.TryPop(out var popped, out long version));
-                        if (expected is not { } e) break;
-                        Assert.Same(e.Item, popped);
-                        Assert.Equal(e.Item.Version, version);
-                        waiting.Remove(e);
-                        break;
-                    }
+                        {
+                            var expected = Best();
+                            Assert.Equal(expected is not null, queue.TryPop(out var popped, out long version));
+                            if (expected is not { } e) break;
+                            Assert.Same(e.Item, popped);
+                            Assert.Equal(e.Item.Version, version);
+                            waiting.Remove(e);
+                            break;
+                        }
                     case Kind.Exchange when !queued: // a running item yields and takes the most urgent
-                    {
-                        var next = queue.Exchange(item, ++item.Version, op.Rank);
-                        Enter(item, op.Rank);
-                        var expected = Best()!.Value;
-                        Assert.Equal((expected.Item, expected.Item.Version), next);
-                        waiting.Remove(expected);
-                        break;
-                    }
+                        {
+                            var next = queue.Exchange(item, ++item.Version, op.Rank);
+                            Enter(item, op.Rank);
+                            var expected = Best()!.Value;
+                            Assert.Equal((expected.Item, expected.Item.Version), next);
+                            waiting.Remove(expected);
+                            break;
+                        }
                     case Kind.Ask:
-                    {
-                        // Brute force: the running item (rank r, entered before everyone) against every
-                        // waiting entry handicapped by the slack; it keeps its turn if it sorts first,
-                        // and its quantum is not used up.
-                        long elapsed = rule.Quantum + op.Elapsed;
-                        var order = waiting.Select(e => (Rank: e.Rank + slack, Entered: e.Seq + 1, Running: false))
-                            .Append((Rank: op.Rank, Entered: 0L, Running: true))
-                            .OrderBy(e => e.Rank).ThenBy(e => e.Entered).ToList();
-                        bool keeps = order[0].Running && elapsed < rule.Quantum;
-                        Assert.Equal(keeps, rule.KeepsTurn(op.Rank, queue.HeadRank, turnStart: 0, now: elapsed));
-                        break;
-                    }
+                        {
+                            // Brute force: the running item (rank r, entered before everyone) against every
+                            // waiting entry handicapped by the slack; it keeps its turn if it sorts first,
+                            // and its quantum is not used up.
+                            long elapsed = rule.Quantum + op.Elapsed;
+                            var order = waiting.Select(e => (Rank: e.Rank + slack, Entered: e.Seq + 1, Running: false))
+                                .Append((Rank: op.Rank, Entered: 0L, Running: true))
+                                .OrderBy(e => e.Rank).ThenBy(e => e.Entered).ToList();
+                            bool keeps = order[0].Running && elapsed < rule.Quantum;
+                            Assert.Equal(keeps, rule.KeepsTurn(op.Rank, queue.HeadRank, turnStart: 0, now: elapsed));
+                            break;
+                        }
                 }
                 Assert.Equal(Best()?.Rank ?? long.MaxValue, queue.HeadRank);
             }

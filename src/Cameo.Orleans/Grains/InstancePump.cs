@@ -33,6 +33,7 @@ internal sealed class InstancePump(TurnScheduler scheduler, PriorityMailbox mail
     private TurnRequest? _waiting;
     private CoreYield _yield;
     private bool _pumping;
+    private long _lastFinished; // when this instance's previous message ended: no worker could run the next one before
 
     /// <summary>Messages waiting.</summary>
     public int Count => mailbox.Count;
@@ -91,9 +92,9 @@ internal sealed class InstancePump(TurnScheduler scheduler, PriorityMailbox mail
                         long served = mailbox.BestRank;
                         turn.Current = served;
                         var message = mailbox.Dequeue(out long rank, out long enqueuedAt);
-                        inversion.Started(turn.Slot, rank, served, enqueuedAt, now);
+                        inversion.Started(turn.Slot, rank, served, Math.Max(enqueuedAt, _lastFinished), now);
                         instance.Process(message, served);
-                        now = Stopwatch.GetTimestamp();
+                        now = _lastFinished = Stopwatch.GetTimestamp();
                         inversion.Finished(turn.Slot, now);
                         if (!turn.Urgent) _yield.AfterMessage();
                     }

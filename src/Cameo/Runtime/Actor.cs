@@ -25,6 +25,13 @@ internal sealed class Actor(InstanceHost host, QueryRun query) : IReadyItem
     /// <summary>The rank the actor was last queued with.</summary>
     public long QueuedRank;
 
+    /// <summary>
+    /// When the actor's previous message ended (written by the worker running it). A message waits
+    /// for a worker only from then on: before, its own single-threaded instance was busy, and no
+    /// worker could have run it, so that time is queueing, not priority inversion.
+    /// </summary>
+    public long LastFinished;
+
     long IReadyItem.ReadyVersion => Volatile.Read(ref Version);
 
     public override string ToString() => $"{Query.Context.Name}/{Host.Node.Name}[{Host.Partition}]";

@@ -138,9 +138,9 @@ public sealed class EmbeddedRuntime : ActorRuntime
         now = turnStart;
         while (true)
         {
-            _inversion.Started(id, rank, served, enqueuedAt, now);
+            _inversion.Started(id, rank, served, Math.Max(enqueuedAt, actor.LastFinished), now);
             query.Execute(actor, message);
-            now = Stopwatch.GetTimestamp();
+            now = actor.LastFinished = Stopwatch.GetTimestamp();
             _inversion.Finished(id, now);
 
             long version, best;

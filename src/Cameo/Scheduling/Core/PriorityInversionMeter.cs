@@ -4,9 +4,10 @@ using HdrHistogram;
 namespace Cameo.Scheduling.Core;
 
 /// <summary>
-/// Measures priority inversion on a set of workers: for every message, the time between its enqueue
-/// and its start during which at least one worker was running a message ranked lower (a larger
-/// rank) than it, a worker it could have used had messages been preemptible.
+/// Measures priority inversion on a set of workers: for every message, the time between the moment
+/// it could run (enqueued, and its own instance's previous message done) and its start during
+/// which at least one worker was running a message ranked lower (a larger rank) than it, a worker
+/// it could have used had messages been preemptible.
 /// </summary>
 /// <remarks>
 /// <para><b>How.</b> Each worker keeps a ring of its last <see cref="History"/> messages as
@@ -75,7 +76,7 @@ public sealed class PriorityInversionMeter
 
     /// <summary>
     /// Worker <paramref name="worker"/> starts, at <paramref name="now"/>, a message served at
-    /// <paramref name="servedRank"/> that was enqueued at <paramref name="enqueuedAt"/> with rank
+    /// <paramref name="servedRank"/> that could run from <paramref name="enqueuedAt"/> on (its enqueue, or the end of its instance's previous message if later) with rank
     /// <paramref name="rank"/>: records the message's inversion, and marks the worker busy with it.
     /// </summary>
     public void Started(int worker, long rank, long servedRank, long enqueuedAt, long now)

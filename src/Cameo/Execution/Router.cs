@@ -33,6 +33,10 @@ internal sealed class Router<T> : IOutput<T>
         public required Buffer[] Buffers;
         public required long[] LastWatermark;
         public int Forward;                     // target for unpartitioned records
+        public long RateSince = long.MinValue;  // arrival that opened the current rate interval
+        public long RateRecords;                // records sent on the edge since then
+        public double RecordsPerTick;           // records per physical tick each target gets on the edge (from every sender), over the last interval
+        public required double TargetShare;     // of this sender's rate, what each target gets from all senders alike
         public required bool RoundRobin;        // unpartitioned, and parallelisms differ
     }
 
@@ -81,6 +85,9 @@ internal sealed class Router<T> : IOutput<T>
                 LastWatermark = Enumerable.Repeat(Watermark.None, targets.Length).ToArray(),
                 Forward = node.Parallelism == targets.Length ? partition : partition % targets.Length,
                 RoundRobin = e.Partitioner is null && node.Parallelism != targets.Length,
+                // Forward: this sender feeds one target alone. Spread (by key or round-robin): every
+                // sender feeds every target, so a target gets senders / targets of one sender's rate.
+                TargetShare = e.Partitioner is null && node.Parallelism == targets.Length ? 1.0 : (double)node.Parallelism / targets.Length,
             };
         })];
     }
@@ -207,6 +214,7 @@ internal sealed class Router<T> : IOutput<T>
         var message = b.Message!;
         int count = b.Count;
         b = default;
+        MeasureRate(route, count);
         Send(route, t, MessageKind.Data, watermark, frontier, message, count);
     }
 
@@ -217,9 +225,25 @@ internal sealed class Router<T> : IOutput<T>
         Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.RentHeader(), 0);
     }
 
+    /// <summary>Shortest interval of arrivals over which an edge's record rate is measured.</summary>
+    private static readonly long RateIntervalTicks = TimeSpan.FromMilliseconds(100).Ticks;
+
+    /// <summary>Counts <paramref name="records"/> sent on the edge, and renews its rate once per interval of arrivals.</summary>
+    private void MeasureRate(Route route, int records)
+    {
+        if (route.RateSince == long.MinValue) route.RateSince = _arrival;
+        route.RateRecords += records;
+        long span = _arrival - route.RateSince;
+        if (span < RateIntervalTicks) return;
+        route.RecordsPerTick = route.RateRecords / (double)span * route.TargetShare;
+        route.RateRecords = 0;
+        route.RateSince = _arrival;
+    }
+
     private void Send(Route route, int t, MessageKind kind, long watermark, long frontier, Message<T> message, int count)
     {
-        var context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode);
+        var context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode,
+            route.RecordsPerTick * _costs.RecordCostOf(route.TargetNode));
         message.Prepare(kind, _self, route.Channel, route.Port, watermark, context, count);
         _transport!.Send(route.Targets[t], message);
     }

@@ -54,7 +54,41 @@ public static class ContextConverter
         return Math.Max(arrival, best);
     }
 
+    /// <summary>
+    /// The work the target operator must still do, after this message, before the output its
+    /// frontier releases: the records that reach it between the message's arrival and the frontier,
+    /// at the share of the target's time its input takes (<paramref name="inputLoad"/> = records
+    /// per tick x cost per record). Counted only while that input alone leaves the target time to
+    /// spare (load below 1: otherwise no order meets the window, and escalating it would only take
+    /// time from other queries), and never beyond the query's slack (<paramref name="slack"/>), so
+    /// the start deadline stays at or after the frontier.
+    /// </summary>
+    /// <remarks>
+    /// Ahead of a window every message feeding it shares the window's frontier; ranked by its own
+    /// cost alone, each would be due at the last moment, and the window's whole input would be left
+    /// to run right before the deadline whenever other work is as urgent, late by that input's cost.
+    /// Counting what is still to come makes the earlier messages due earlier, so the window's input
+    /// is feasible as a whole.
+    /// </remarks>
+    public static long PendingWork(long arrival, long frontier, double inputLoad, long slack)
+    {
+        long ahead = frontier - arrival;
+        if (ahead <= 0 || slack <= 0 || !(inputLoad > 0) || inputLoad >= 1) return 0;
+        return Math.Min(slack, (long)(ahead * inputLoad));
+    }
+
     /// <summary>The full context of a message bound for operator <paramref name="target"/>.</summary>
-    public static PriorityContext Build(int queryId, long latencyTarget, long arrival, long frontier, DownstreamCosts costs, int target) =>
-        new(queryId, arrival, frontier, latencyTarget, costs.CostOf(target), costs.PathBelow(target));
+    /// <param name="queryId">The query.</param>
+    /// <param name="latencyTarget">The query's target, in ticks.</param>
+    /// <param name="arrival">Physical arrival of the message's earliest event.</param>
+    /// <param name="frontier">The message's frontier.</param>
+    /// <param name="costs">What the sender knows of the costs below it.</param>
+    /// <param name="target">The target operator (node id).</param>
+    /// <param name="inputLoad">Share of the target's time its input on this edge takes (0 if unknown): see <see cref="PendingWork"/>.</param>
+    public static PriorityContext Build(int queryId, long latencyTarget, long arrival, long frontier, DownstreamCosts costs, int target, double inputLoad = 0)
+    {
+        long cost = costs.CostOf(target), path = costs.PathBelow(target);
+        long pending = PendingWork(arrival, frontier, inputLoad, latencyTarget - cost - path);
+        return new(queryId, arrival, frontier, latencyTarget, cost, path + pending);
+    }
 }

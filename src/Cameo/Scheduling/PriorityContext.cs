@@ -12,7 +12,9 @@ namespace Cameo.Scheduling;
 /// window-closing event ahead of a window.</param>
 /// <param name="LatencyTarget">The query's latency target, in ticks.</param>
 /// <param name="OperatorCost">Profiled cost of processing the message at its target operator.</param>
-/// <param name="CriticalPathCost">Profiled cost of the costliest path from the target operator's outputs to a sink.</param>
+/// <param name="CriticalPathCost">Profiled cost of the costliest path from the target operator's outputs to a sink,
+/// plus, ahead of a window, the target's work on the input still to come before the window closes
+/// (see <see cref="ContextConverter.PendingWork"/>).</param>
 public readonly record struct PriorityContext(
     int QueryId,
     long ArrivalTime,

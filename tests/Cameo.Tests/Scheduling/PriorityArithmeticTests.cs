@@ -199,4 +199,27 @@ public class PriorityArithmeticTests
         Assert.True(progress.End(1));
         Assert.True(progress.AllEnded);
     }
+
+    [Fact]
+    public void Ahead_of_a_window_the_input_still_to_come_counts_on_the_critical_path()
+    {
+        // 500 ms to the window's close, the input takes 8% of the target's time: 40 ms of work still to come.
+        long ms = TimeSpan.TicksPerMillisecond;
+        long arrival = 1_000 * ms, frontier = arrival + 500 * ms, target = 50 * ms;
+        Assert.Equal(40 * ms, ContextConverter.PendingWork(arrival, frontier, 0.08, target));
+
+        // The message that arrived first is due 40 ms before one that arrives at the close.
+        var costs = new DownstreamCosts(2, [1]);
+        var first = ContextConverter.Build(0, target, arrival, frontier, costs, 1, inputLoad: 0.08);
+        var last = ContextConverter.Build(0, target, frontier, frontier, costs, 1, inputLoad: 0.08);
+        Assert.Equal(last.StartDeadline - 40 * ms, first.StartDeadline);
+
+        // Nothing is pending on an immediate path, without a measured load, or when the input alone
+        // saturates the target (no order meets that window); never more than the query's slack.
+        Assert.Equal(0, ContextConverter.PendingWork(arrival, arrival, 0.08, target));
+        Assert.Equal(0, ContextConverter.PendingWork(arrival, frontier, 0, target));
+        Assert.Equal(0, ContextConverter.PendingWork(arrival, frontier, 1.5, target));
+        Assert.Equal(target, ContextConverter.PendingWork(arrival, frontier, 0.5, target));
+        Assert.True(ContextConverter.Build(0, target, arrival, frontier, costs, 1, inputLoad: 0.5).StartDeadline >= frontier);
+    }
 }

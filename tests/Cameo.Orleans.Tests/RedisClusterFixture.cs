@@ -105,7 +105,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
     /// <summary>The redis-server binary; .ci/run installs it (tests never change the machine).</summary>
     private static string FindRedis() =>
-        Which("redis-server") ?? throw new InvalidOperationException("redis-server is not installed: .ci/run installs it (`apt-get install -y redis-server`).");
+        Which("redis-server") ?? throw new InvalidOperationException("redis-server is not installed: .ci/run installs the Debian package redis-server and starts it on 127.0.0.1:6379.");
 
     private static string? Which(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)

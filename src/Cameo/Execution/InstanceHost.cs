@@ -91,7 +91,7 @@ public abstract class InstanceHost
             if (kind == MessageKind.Data)
             {
                 OnData(message);
-                Cost.RecordRecords(Query.Clock.GetElapsedTime(started).Ticks, message.Count);
+                Cost.RecordRecords(Query.Clock.GetElapsedTime(started).Ticks, records);
             }
             else if (kind == MessageKind.Resume) OnResume();
             if (message.Watermark != Watermark.None && Progress.Advance(message.Channel, message.Watermark, arrival))

@@ -4,6 +4,7 @@ using Cameo.Messages;
 using Cameo.Operators;
 using Cameo.Progress;
 using Cameo.Scheduling;
+using Cameo.Time;
 
 namespace Cameo.Execution;
 
@@ -243,7 +244,7 @@ internal sealed class Router<T> : IOutput<T>
     private void Send(Route route, int t, MessageKind kind, long watermark, long frontier, Message<T> message, int count)
     {
         var context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode,
-            route.RecordsPerTick * _costs.RecordCostOf(route.TargetNode));
+            route.RecordsPerTick * _costs.RecordCostOf(route.TargetNode), PhysicalTime.Now(_query.Clock));
         message.Prepare(kind, _self, route.Channel, route.Port, watermark, context, count);
         _transport!.Send(route.Targets[t], message);
     }

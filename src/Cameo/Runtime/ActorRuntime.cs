@@ -93,6 +93,11 @@ public abstract class ActorRuntime : IQueryRuntime, IActorScheduler
 
     void IActorScheduler.Enqueue(Actor actor, Message message, long rank) => Enqueue(actor, message, rank);
 
+    bool IActorScheduler.RunsSources => RunsSources;
+
+    /// <inheritdoc cref="IActorScheduler.RunsSources"/>
+    private protected virtual bool RunsSources => false;
+
     /// <inheritdoc cref="IActorScheduler.Enqueue"/>
     private protected abstract void Enqueue(Actor actor, Message message, long rank);
 

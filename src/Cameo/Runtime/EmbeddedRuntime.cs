@@ -39,6 +39,9 @@ public sealed class EmbeddedRuntime : ActorRuntime
 
     private protected override PriorityInversionMeter Inversion => _inversion;
 
+    /// <summary>Sources read on the workers, in deadline order with everything else (<see cref="SourceTurns"/>).</summary>
+    private protected override bool RunsSources => true;
+
     private protected override long BusyTicks
     {
         get

@@ -27,7 +27,7 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
         int batchSize = options.BatchSize;
         _completion = new QueryCompletion(context.Name, plan.SinkInstances);
         Hosts = HostFactory.CreateAll(context, plan, batchSize, _completion.SinkEnded);
-        Actors = [.. Hosts.Select(h => h.Node.Kind == NodeKind.Source ? null : new Actor(h, this))];
+        Actors = [.. Hosts.Select(h => h.Node.Kind == NodeKind.Source && !runtime.RunsSources ? null : new Actor(h, this))];
         foreach (var host in Hosts) host.Bind(this);
     }
 
@@ -35,7 +35,10 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
     public PhysicalPlan Plan { get; }
     public InstanceHost[] Hosts { get; }
 
-    /// <summary>Scheduled actors, by instance index; null for sources (driven by <see cref="SourceDriver"/>).</summary>
+    /// <summary>
+    /// Scheduled actors, by instance index. A source's actor runs its <see cref="SourceDriver"/>'s
+    /// steps (<see cref="SourceTurns"/>); null for sources where the runtime leaves them to the thread pool.
+    /// </summary>
     public Actor?[] Actors { get; }
 
     public CreditGate Gate { get; }
@@ -71,6 +74,11 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
     /// <summary>Processes one message of <paramref name="actor"/> (or drops it if the query has failed) and returns its credit.</summary>
     public void Execute(Actor actor, Message message)
     {
+        if (message is SourceTurns.Step step)
+        {
+            step.Run(); // a source's own step holds no credit; it runs even after a failure, to see that and end
+            return;
+        }
         if (Failed) message.Release();
         else
         {
@@ -86,10 +94,12 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
         Gate.Done();
     }
 
-    /// <summary>Starts a driver for each source instance.</summary>
+    /// <summary>Starts a driver for each source instance, on its actor's turns where the runtime runs sources.</summary>
     public void StartSources()
     {
-        foreach (var host in Hosts) _ = SourceDriver.Start(host, this);
+        for (int i = 0; i < Hosts.Length; i++)
+            if (Hosts[i].Node.Kind == NodeKind.Source)
+                _ = SourceDriver.Start(Hosts[i], this, Actors[i] is { } actor ? new SourceTurns(actor, _runtime) : null);
     }
 
     /// <summary>Marks the query failed: its sources stop, its queued messages are dropped, and <see cref="Completion"/> faults. Other queries are untouched.</summary>
@@ -107,6 +117,9 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
 internal interface IActorScheduler
 {
     ISchedulingPolicy Policy { get; }
+
+    /// <summary>True if sources' drivers run as turns of their actors (<see cref="SourceTurns"/>); false to leave them to the thread pool.</summary>
+    bool RunsSources { get; }
 
     /// <summary>Puts <paramref name="message"/>, ranked <paramref name="rank"/>, in <paramref name="actor"/>'s mailbox and makes sure it will run.</summary>
     void Enqueue(Actor actor, Message message, long rank);

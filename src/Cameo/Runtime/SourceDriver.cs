@@ -29,20 +29,29 @@ public interface ISourceRun
 }
 
 /// <summary>
-/// Reads one source instance in a loop on the thread pool (not on a worker: reading may wait on
-/// I/O or on the clock), and hands each batch to its host. Waits for credit before each read, so a
-/// query that falls behind stops reading instead of piling up messages. When stopped, it ends the
-/// stream so that windows flush. Every runtime drives its sources with it.
+/// Reads one source instance in a loop and hands each batch to its host. Waits for credit before
+/// each read, so a query that falls behind stops reading instead of piling up messages. When
+/// stopped, it ends the stream so that windows flush. Every runtime drives its sources with it;
+/// the task scheduler it is started on runs its steps (between them it waits on the clock, on
+/// credit or on I/O without holding a thread): the embedded runtime's workers
+/// (<see cref="SourceTurns"/>), or the thread pool.
 /// </summary>
 public static class SourceDriver
 {
     /// <summary>Starts driving <paramref name="host"/> if it is a source instance; null (nothing started) for any other instance.</summary>
     /// <returns>Completes when the source has ended (or failed, which <paramref name="run"/> was told).</returns>
-    public static Task? Start(InstanceHost host, ISourceRun run) => host.Node.Accept(new SourceStarter(run))?.Invoke(host);
+    /// <param name="host">The instance.</param>
+    /// <param name="run">What the driver needs of the runtime.</param>
+    /// <param name="scheduler">Runs the driver's steps; the thread pool if null.</param>
+    public static Task? Start(InstanceHost host, ISourceRun run, TaskScheduler? scheduler = null) =>
+        host.Node.Accept(new SourceStarter(run)) is { } drive
+            ? Task.Factory.StartNew(() => drive(host), CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler ?? TaskScheduler.Default).Unwrap()
+            : null;
 
+    // The awaits below keep the scheduler the driver was started on (no ConfigureAwait(false)):
+    // that is what runs each step of the loop.
     internal static async Task RunAsync<T>(SourceHost<T> host, ISourceRun query)
     {
-        await Task.Yield();
         var clock = query.Context.Clock;
         var token = query.StoppingToken;
         var items = new T[query.BatchSize];
@@ -50,11 +59,17 @@ public static class SourceDriver
         try
         {
             await using var reader = host.OpenReader();
+            // A step (from one resumption to the next) is bounded like a message's cost: with a
+            // backlog and credit to spare, reads and credits complete at once, and a source catching
+            // up would otherwise hold its thread (on the embedded runtime, a worker) until its
+            // credit runs out.
+            long stepBound = query.Context.MaxMessageCostTicks;
+            long stepStart = clock.GetTimestamp();
             while (!token.IsCancellationRequested)
             {
-                await query.WaitForCreditAsync(token).ConfigureAwait(false);
+                await query.WaitForCreditAsync(token);
                 long now = PhysicalTime.Now(clock);
-                var read = await reader.ReadAsync(items, arrivals, now, token).ConfigureAwait(false);
+                var read = await reader.ReadAsync(items, arrivals, now, token);
                 if (read.Count > 0) host.Ingest(items, reader.StampsArrival ? arrivals : null, read.Count, now);
                 if (read.Completed) break;
                 if (read.Count == 0)
@@ -63,7 +78,13 @@ public static class SourceDriver
                     // whose next event is due in microseconds would spin a core away from the workers.
                     // Events due meanwhile are read on the next tick, stamped with their due times.
                     long wait = Math.Max(read.NotBefore - now, TimeSpan.TicksPerMillisecond);
-                    await Pacer.DelayAsync(TimeSpan.FromTicks(wait), clock, token).ConfigureAwait(false);
+                    await Pacer.DelayAsync(TimeSpan.FromTicks(wait), clock, token);
+                    stepStart = clock.GetTimestamp();
+                }
+                else if (clock.GetElapsedTime(stepStart).Ticks >= stepBound)
+                {
+                    await Task.Yield();
+                    stepStart = clock.GetTimestamp();
                 }
             }
         }

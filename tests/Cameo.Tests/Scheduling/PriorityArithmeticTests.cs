@@ -206,7 +206,7 @@ public class PriorityArithmeticTests
         // 500 ms to the window's close, the input takes 8% of the target's time: 40 ms of work still to come.
         long ms = TimeSpan.TicksPerMillisecond;
         long arrival = 1_000 * ms, frontier = arrival + 500 * ms, target = 50 * ms;
-        Assert.Equal(40 * ms, ContextConverter.PendingWork(arrival, frontier, 0.08, target));
+        Assert.Equal(40 * ms, ContextConverter.PendingWork(arrival, frontier, 0.08));
 
         // The message that arrived first is due 40 ms before one that arrives at the close.
         var costs = new DownstreamCosts(2, [1]);
@@ -215,11 +215,39 @@ public class PriorityArithmeticTests
         Assert.Equal(last.StartDeadline - 40 * ms, first.StartDeadline);
 
         // Nothing is pending on an immediate path, without a measured load, or when the input alone
-        // saturates the target (no order meets that window); never more than the query's slack.
-        Assert.Equal(0, ContextConverter.PendingWork(arrival, arrival, 0.08, target));
-        Assert.Equal(0, ContextConverter.PendingWork(arrival, frontier, 0, target));
-        Assert.Equal(0, ContextConverter.PendingWork(arrival, frontier, 1.5, target));
-        Assert.Equal(target, ContextConverter.PendingWork(arrival, frontier, 0.5, target));
-        Assert.True(ContextConverter.Build(0, target, arrival, frontier, costs, 1, inputLoad: 0.5).StartDeadline >= frontier);
+        // saturates the target (no order meets that window).
+        Assert.Equal(0, ContextConverter.PendingWork(arrival, arrival, 0.08));
+        Assert.Equal(0, ContextConverter.PendingWork(arrival, frontier, 0));
+        Assert.Equal(0, ContextConverter.PendingWork(arrival, frontier, 1.5));
+
+        // Input that costs more than the whole target (250 ms of work for 50 ms) is due before the
+        // window closes, yet never before the message is sent.
+        Assert.Equal(250 * ms, ContextConverter.PendingWork(arrival, frontier, 0.5));
+        var heavy = ContextConverter.Build(0, target, arrival, frontier, costs, 1, inputLoad: 0.5);
+        Assert.True(heavy.StartDeadline < frontier);
+        Assert.True(heavy.StartDeadline > arrival);
+    }
+    [Fact]
+    public void Input_sent_after_its_windows_close_has_nothing_pending_and_is_not_escalated_past_fresh_work()
+    {
+        // A bulk query catching up: input that arrived 3 s ago, whose window was due to close 1 s ago,
+        // is sent now. Nothing of that window's input is still to come.
+        long ms = TimeSpan.TicksPerMillisecond;
+        long now = 100_000 * ms, arrival = now - 3_000 * ms, frontier = now - 1_000 * ms;
+        long bulkTarget = 2_000 * ms, tightTarget = 20 * ms;
+        var costs = new DownstreamCosts(2, [1]);
+        var backlog = ContextConverter.Build(0, bulkTarget, arrival, frontier, costs, 1, inputLoad: 0.5, sentAt: now);
+        Assert.Equal(0, backlog.CriticalPathCost - costs.PathBelow(1));
+
+        // Past its start deadline, the overload rule re-ranks it from now with its own target: behind a
+        // tight query's message that arrives now, not ahead of it.
+        var fresh = ContextConverter.Build(1, tightTarget, now, now, costs, 1, sentAt: now);
+        var cameo = SchedulingPolicies.Cameo;
+        Assert.True(cameo.Rank(backlog, now) > cameo.Rank(fresh, now));
+
+        // Sent before the close, the same message counts the input still to come from the moment it is sent.
+        long early = frontier - 400 * ms;
+        var ahead = ContextConverter.Build(0, bulkTarget, arrival, frontier, costs, 1, inputLoad: 0.5, sentAt: early);
+        Assert.Equal(200 * ms, ahead.CriticalPathCost - costs.PathBelow(1));
     }
 }

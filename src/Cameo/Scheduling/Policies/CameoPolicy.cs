@@ -23,6 +23,7 @@ public sealed class CameoPolicy : ISchedulingPolicy
     public long Rank(in PriorityContext context, long enqueuedAt)
     {
         long deadline = context.StartDeadline;
-        return deadline >= enqueuedAt ? deadline : enqueuedAt + (deadline - context.FrontierTime);
+        // Never ahead of now: the work still to come before a window's close can exceed the target.
+        return deadline >= enqueuedAt ? deadline : enqueuedAt + Math.Max(0, deadline - context.FrontierTime);
     }
 }

@@ -36,11 +36,11 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     public static double CalibrationLoad(double load) => Math.Min(load, MaxCalibratedLoad);
 
     /// <summary>
-    /// Measures each query alone at saturation (which fixes the queries' relative costs), then
+    /// Measures each query alone (which fixes the queries' relative costs; see <see cref="RunAloneAsync"/>), then
     /// closes the loop on the mix itself: the mix is offered at the asked load, exactly as a run
     /// offers it (same bursts, same warm-up), its utilization is measured, and the scale is
     /// corrected by that feedback (<see cref="ConvergeAsync"/>) until a round lands within
-    /// <see cref="Tolerance"/> of the load. The queries alone read smooth saturated input and do
+    /// <see cref="Tolerance"/> of the load. The queries alone read smooth input and do
     /// not share the workers, so their sum misses the mix's real cost; only the mix at the asked
     /// load measures it.
     /// </summary>
@@ -146,10 +146,41 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
         return aim / (weighted / weights);
     }
 
-    /// <summary>Runs <paramref name="query"/> alone on saturated input; returns the input rate it achieved.</summary>
+    /// <summary>
+    /// The input rate at which <paramref name="query"/> alone would keep the workers busy all the
+    /// time, in the units its input is offered in (the rate of its main source; a join's other
+    /// source follows at its own ratio).
+    /// </summary>
+    /// <remarks>
+    /// A run on saturated input gives a first estimate. It counts every source's records, and at
+    /// saturation the sources of one query no longer keep their ratio: a join's cheap side reads far
+    /// ahead of its expensive side. So the capacity is read from paced runs, where every source keeps
+    /// its ratio, below saturation, where utilization is about proportional to the rate: capacity =
+    /// rate / utilization.
+    /// </remarks>
     private static async Task<double> RunAloneAsync(WorkloadQuery query, int workers, TimeSpan measure, int seed, ISchedulingPolicy policy, Func<EngineOptions, Runtime.IQueryRuntime>? runtime, CancellationToken cancellationToken)
     {
-        const double rate = 50_000_000;
+        var saturated = await RunAloneAtAsync(query, SaturatingRate, workers, measure, seed, policy, runtime, cancellationToken).ConfigureAwait(false);
+        double rate = saturated.EventsPerSecond / 2;
+        for (int attempt = 0; attempt < 4 && rate >= 1; attempt++)
+        {
+            var paced = await RunAloneAtAsync(query, rate, workers, measure, seed, policy, runtime, cancellationToken).ConfigureAwait(false);
+            if (paced.Utilization is > 0.05 and < PacedUtilizationBound) return rate / paced.Utilization;
+            // Saturated (a rate counted in the wrong units), or too light to read: try a third of it, or thrice.
+            rate = paced.Utilization >= PacedUtilizationBound ? rate / 3 : rate * 3;
+        }
+        return saturated.EventsPerSecond;
+    }
+
+    /// <summary>An input rate no query keeps up with: every source reads as fast as its query lets it.</summary>
+    private const double SaturatingRate = 50_000_000;
+
+    /// <summary>Above this utilization a paced run may be saturated, and its rate says only "too much".</summary>
+    private const double PacedUtilizationBound = 0.85;
+
+    /// <summary>Runs <paramref name="query"/> alone at <paramref name="rate"/>; returns the input rate it read (every source) and the workers' utilization.</summary>
+    private static async Task<(double EventsPerSecond, double Utilization)> RunAloneAtAsync(WorkloadQuery query, double rate, int workers, TimeSpan measure, int seed, ISchedulingPolicy policy, Func<EngineOptions, Runtime.IQueryRuntime>? runtime, CancellationToken cancellationToken)
+    {
         var options = new EngineOptions { Workers = workers, Policy = policy };
         if (runtime is not null) options.Runtime = runtime;
         await using var engine = new CameoEngine(options);
@@ -160,18 +191,19 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
         // while the window drains through the stages (a multi-stage query measured alone for 0.3 s
         // read nothing, or a whole wave). So warm up past the first wave and measure at least three,
         // making the rate off by a fraction of a wave rather than by all of one.
+        bool saturating = rate >= SaturatingRate;
         double window = (double)options.MaxInFlightMessages * options.BatchSize;
         await Task.Delay(measure / 2, cancellationToken).ConfigureAwait(false);
-        await ReadAtLeastAsync(handle, sinceStart, 1.5 * window, cancellationToken).ConfigureAwait(false);
+        if (saturating) await ReadAtLeastAsync(handle, sinceStart, 1.5 * window, cancellationToken).ConfigureAwait(false);
         engine.ResetMetrics();
         var measured = Stopwatch.StartNew();
         await Task.Delay(measure, cancellationToken).ConfigureAwait(false);
-        await ReadAtLeastAsync(handle, measured, 3 * window, cancellationToken).ConfigureAwait(false);
-        double result = handle.Stats.InputEventsPerSecond;
+        if (saturating) await ReadAtLeastAsync(handle, measured, 3 * window, cancellationToken).ConfigureAwait(false);
+        double read = handle.Stats.InputEventsPerSecond, utilization = engine.Utilization;
         await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         if (handle.Failure is not null)
             throw new InvalidOperationException($"Calibrating {handle.Name} failed: {handle.Failure.Message}", handle.Failure);
-        return result;
+        return (read, utilization);
     }
 
     /// <summary>Longest a warm-up or measurement waits for enough input (a very slow query).</summary>

@@ -64,7 +64,7 @@ public static class RunCommand
         }
         else
         {
-            capacity = await AnsiConsole.Status().StartAsync($"Calibrating: each query alone at saturation, then the mix at {Format.Pct(Capacity.CalibrationLoad(load))} load...", _ =>
+            capacity = await AnsiConsole.Status().StartAsync($"Calibrating: each query alone (saturated, then paced), then the mix at {Format.Pct(Capacity.CalibrationLoad(load))} load...", _ =>
                 Capacity.MeasureAsync(scenario, workers, TimeSpan.FromSeconds(benchSettings.CalibrationSeconds), seed, load, ct));
             CalibrationCache.Save(scenario, workers, capacity);
         }

@@ -53,6 +53,8 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
 
     private string Name => _spec.Instances[_host!.Index];
 
+    private CameoSilo Silo => silo;
+
     public Task<string> Start(QuerySpec spec, int index)
     {
         if (_host is not null) throw new InvalidOperationException($"Instance {this.GetPrimaryKeyString()} was started twice.");
@@ -228,6 +230,12 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     private IInstanceGrain Instance(int index) =>
         _instances[index] ??= grains.GetGrain<IInstanceGrain>($"{_spec.Key}/{index}");
 
+    /// <summary>A turn held while a source hands a batch over.</summary>
+    private sealed class Turn(TurnScheduler scheduler, TurnRequest request) : IDisposable
+    {
+        public void Dispose() => scheduler.Release(request);
+    }
+
     /// <summary>What the shared source driver needs from a source instance grain.</summary>
     private sealed class SourceRun(InstanceGrain grain) : ISourceRun
     {
@@ -236,6 +244,22 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
         public CancellationToken StoppingToken => grain._stopping.Token;
         public bool Failed => grain._over;
         public ValueTask WaitForCreditAsync(CancellationToken cancellationToken) => grain._acks.Credits.WaitAsync(cancellationToken);
+
+        /// <summary>
+        /// Ingestion takes one of the silo's turns, ranked like a message whose records arrive now, so
+        /// that a bulk source catching up does not take the cores from more urgent grains, and a tight
+        /// query's records are handed over ahead of bulk work.
+        /// </summary>
+        public async ValueTask<IDisposable?> EnterIngestAsync(CancellationToken cancellationToken)
+        {
+            if (grain.Silo.Scheduler is not { } scheduler || grain._host is not { } host) return null;
+            var query = Context;
+            long now = PhysicalTime.Now(query.Clock);
+            var context = ContextConverter.Build(query.Id, query.LatencyTargetTicks, now, now, host.Downstream, host.Node.Id);
+            var turn = scheduler.Request(grain.Silo.Options.Policy!.Rank(context, now), host.Cost.PerMessage);
+            await turn.Granted; // on the thread pool, where the driver runs (see Run)
+            return new Turn(scheduler, turn);
+        }
 
         public void Fail(Exception error, InstanceHost? where)
         {

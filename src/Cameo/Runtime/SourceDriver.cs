@@ -26,6 +26,14 @@ public interface ISourceRun
 
     /// <summary>The source threw: fail the query.</summary>
     void Fail(Exception error, InstanceHost? where);
+
+    /// <summary>
+    /// Waits until the runtime lets the source hand a batch of records that arrived now to its query,
+    /// in deadline order with the rest of the runtime's work; the batch is handed over before the
+    /// result is disposed. By default at once: the embedded runtime runs every step of the driver
+    /// as a turn of its own (<see cref="SourceTurns"/>); a silo grants one of its turns.
+    /// </summary>
+    ValueTask<IDisposable?> EnterIngestAsync(CancellationToken cancellationToken) => default;
 }
 
 /// <summary>
@@ -70,7 +78,10 @@ public static class SourceDriver
                 await query.WaitForCreditAsync(token);
                 long now = PhysicalTime.Now(clock);
                 var read = await reader.ReadAsync(items, arrivals, now, token);
-                if (read.Count > 0) host.Ingest(items, reader.StampsArrival ? arrivals : null, read.Count, now);
+                if (read.Count > 0)
+                {
+                    using (await query.EnterIngestAsync(token)) host.Ingest(items, reader.StampsArrival ? arrivals : null, read.Count, now);
+                }
                 if (read.Completed) break;
                 if (read.Count == 0)
                 {

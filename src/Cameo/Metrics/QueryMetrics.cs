@@ -141,6 +141,16 @@ public sealed class QueryMetrics
         _second.Reset();
     }
 
+    /// <summary>The kept seconds and the current one, at most the seconds asked for. Under the lock.</summary>
+    private List<LatencyPoint> Timeline()
+    {
+        var points = new List<LatencyPoint>(_timeline.Count + 1);
+        bool current = _second.TotalCount > 0 && _timelineSeconds > 0;
+        points.AddRange(current && _timeline.Count == _timelineSeconds ? _timeline.Skip(1) : _timeline);
+        if (current) points.Add(Summary(_secondAt, _second));
+        return points;
+    }
+
     private static LatencyPoint Summary(long second, LongHistogram h) =>
         new(second, h.GetValueAtPercentile(50) / 1000.0, h.GetValueAtPercentile(99) / 1000.0, h.GetMaxValue() / 1000.0, h.TotalCount);
 
@@ -181,7 +191,7 @@ public sealed class QueryMetrics
                 _outputs / seconds,
                 Interlocked.Read(ref _late),
                 DeadLetterCount,
-                _second.TotalCount == 0 ? [.. _timeline] : [.. _timeline, Summary(_secondAt, _second)]);
+                Timeline());
         }
     }
 

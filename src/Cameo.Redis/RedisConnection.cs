@@ -33,11 +33,47 @@ internal sealed class RedisConnection(string configuration, IConnectionMultiplex
 {
     private readonly bool _owned = shared is null;
     private IConnectionMultiplexer? _connection = shared;
+    private Task<IDatabase>? _connecting;
 
     /// <summary>The server, as errors name it.</summary>
     public string Endpoint => _owned ? configuration : _connection?.Configuration ?? configuration;
 
-    public IDatabase Database { get; private set; } = null!;
+    /// <summary>The database, once connected (null before).</summary>
+    public IDatabase? Database { get; private set; }
+
+    /// <summary>
+    /// Connects once, whoever asks first (a reader's read and a checkpoint's acknowledgement may
+    /// race); commands fail at once while the link is down and are retried by <see cref="RunAsync{TResult}"/>.
+    /// </summary>
+    private async Task<IDatabase> ConnectAsync()
+    {
+        var connecting = _connecting;
+        if (connecting is null)
+        {
+            var mine = new TaskCompletionSource<IDatabase>(TaskCreationOptions.RunContinuationsAsynchronously);
+            connecting = Interlocked.CompareExchange(ref _connecting, mine.Task, null) ?? mine.Task;
+            if (connecting == mine.Task)
+            {
+                try
+                {
+                    if (_connection is null)
+                    {
+                        var options = ConfigurationOptions.Parse(configuration);
+                        options.AbortOnConnectFail = false;
+                        options.BacklogPolicy = BacklogPolicy.FailFast;
+                        _connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+                    }
+                    mine.SetResult(Database = _connection.GetDatabase());
+                }
+                catch (Exception ex)
+                {
+                    _connecting = null; // the next attempt connects afresh
+                    mine.SetException(ex);
+                }
+            }
+        }
+        return await connecting.ConfigureAwait(false);
+    }
 
     /// <summary>Runs <paramref name="operation"/>, connecting first if needed; retries connection failures and timeouts, then fails naming the stream and the server.</summary>
     public async Task<TResult> RunAsync<TResult>(string what, Func<IDatabase, Task<TResult>> operation, CancellationToken cancellationToken)
@@ -48,15 +84,8 @@ internal sealed class RedisConnection(string configuration, IConnectionMultiplex
         {
             try
             {
-                if (_connection is null)
-                {
-                    var options = ConfigurationOptions.Parse(configuration);
-                    options.AbortOnConnectFail = false;
-                    options.BacklogPolicy = BacklogPolicy.FailFast; // a command fails while the link is down, and is retried here with backoff
-                    _connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
-                }
-                Database ??= _connection.GetDatabase();
-                return await operation(Database).ConfigureAwait(false);
+                var db = Database ?? await ConnectAsync().ConfigureAwait(false);
+                return await operation(db).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsTransient(ex) && attempt < retry.MaxAttempts)
             {
@@ -80,6 +109,11 @@ internal sealed class RedisConnection(string configuration, IConnectionMultiplex
     public async ValueTask DisposeAsync()
     {
         if (_owned && _connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
-        if (_owned) { _connection = null; Database = null!; }
+        if (_owned)
+        {
+            _connection = null;
+            Database = null;
+            _connecting = null;
+        }
     }
 }

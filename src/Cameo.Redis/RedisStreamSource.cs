@@ -206,7 +206,7 @@ internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReade
                 inFlight = null; // a retry reads afresh
                 return read;
             }, cancellationToken).ConfigureAwait(false);
-            if (entries.Length > 0) _prefetch = ReadNew(_redis.Database);
+            if (entries.Length > 0 && _redis.Database is { } db) _prefetch = ReadNew(db);
         }
         if (_options.Acknowledge == RedisAcknowledgement.OnRead && entries.Length > 0)
         {

@@ -88,6 +88,46 @@ public sealed class RedisStreamSourceTests(RedisServer redis)
         Assert.Equal(0, (await redis.Db.StreamPendingAsync(input, "cameo")).PendingMessageCount);
     }
 
+    [Fact]
+    public async Task A_deserializer_reads_the_entry_and_may_take_event_time_from_its_id_and_one_that_throws_dead_letters_the_entry()
+    {
+        string input = RedisServer.NewKey("custom");
+        var ids = new List<RedisValue>();
+        foreach (var (sensor, value) in new[] { ("a", "1.5"), ("b", "oops"), ("c", "2.5") })
+            ids.Add(await redis.Db.StreamAddAsync(input, [new NameValueEntry("sensor", sensor), new NameValueEntry("value", value)]));
+        var results = new ConcurrentBag<Reading>();
+
+        await using var engine = CameoEngine.Create(o => o.Workers = 2);
+        var q = engine.AddQuery("custom", TimeSpan.FromMilliseconds(100), b => b
+            .From(Source.RedisStream<Reading>(RedisServer.Endpoint, input, o =>
+            {
+                o.StopWhenEmpty = true;
+                o.Deserialize = e => new Reading(0, e["sensor"].ToString(), double.Parse(e["value"].ToString(), System.Globalization.CultureInfo.InvariantCulture), RedisStreams.TimeOf(e.Id));
+            }))
+            .WithEventTime(r => r.TimeMs, TimeSpan.FromSeconds(1))
+            .To(results.Add));
+        await engine.RunAsync().WaitAsync(Run);
+
+        Assert.Equal([("a", 1.5, RedisStreams.TimeOf(ids[0])), ("c", 2.5, RedisStreams.TimeOf(ids[2]))], results.OrderBy(r => r.Sensor).Select(r => (r.Sensor, r.Value, r.TimeMs)));
+        Assert.Equal(long.Parse(ids[0].ToString().Split('-')[0], System.Globalization.CultureInfo.InvariantCulture), RedisStreams.TimeOf(ids[0]));
+        var letter = Assert.Single(q.DeadLetters);
+        Assert.Equal(ids[1].ToString(), letter.Position);
+        Assert.Equal("sensor=b value=oops", letter.Input);
+    }
+
+    [Fact]
+    public async Task Acknowledging_on_read_leaves_nothing_pending()
+    {
+        string input = RedisServer.NewKey("on-read");
+        await AddAsync(input, Readings(30));
+        var reader = Source.RedisStream<Reading>(RedisServer.Endpoint, input, o => { o.StopWhenEmpty = true; o.Acknowledge = RedisAcknowledgement.OnRead; })
+            .Open(0, 1, new SourceContext(_ => { }));
+        Assert.Equal(30, (await ReadAsync(reader, int.MaxValue)).Count);
+        var (pending, delivered) = await GroupAsync(input);
+        Assert.Equal((0L, 30L), (pending, delivered));
+        await reader.DisposeAsync();
+    }
+
     /// <summary>Reads from <paramref name="reader"/> until at least <paramref name="atLeast"/> records came (or the stream ended).</summary>
     private static async Task<List<Reading>> ReadAsync(SourceReader<Reading> reader, int atLeast)
     {

@@ -149,16 +149,24 @@ internal sealed class RedisStreamWriter<T>(RedisConnection redis, string stream,
         redis.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
-    /// <summary>The query failed: results not covered by a completed checkpoint are dropped (its replay writes them); sent batches are let finish.</summary>
+    /// <summary>
+    /// The query failed: results no completed checkpoint covers are dropped (its replay writes them);
+    /// batches already sent finish in the background (without holding up the thread that fails the
+    /// query through their retries), then the connection closes.
+    /// </summary>
     public override void Abort(Exception error)
     {
         _open = [];
-        while (_inFlight.TryDequeue(out var sent))
-        {
-            try { sent.GetAwaiter().GetResult(); }
-            catch (Exception) { /* the query has failed already; this batch is not written */ }
-        }
-        redis.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        var sent = _inFlight.ToArray();
+        _inFlight.Clear();
+        _ = CloseAfterAsync(sent);
+    }
+
+    private async Task CloseAfterAsync(Task[] sent)
+    {
+        try { await Task.WhenAll(sent).ConfigureAwait(false); }
+        catch (Exception) { /* the query has failed already; such a batch is not written */ }
+        await redis.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -59,4 +59,24 @@ public sealed class RedisStreamSinkTests(RedisServer redis)
         var last = await redis.Db.StreamRangeAsync(output, "-", "+", count: 1, StackExchange.Redis.Order.Descending);
         Assert.Equal("999", last.Single()["data"].ToString());
     }
+
+    [Fact]
+    public async Task A_server_that_cannot_be_reached_fails_the_query_after_the_sinks_retries_naming_stream_and_server()
+    {
+        string output = RedisServer.NewKey("unreachable");
+        await using var relay = new TcpRelay();
+        relay.Cut();
+        await using var engine = CameoEngine.Create(o => o.Workers = 2);
+        engine.AddQuery("sink-gone", TimeSpan.FromMilliseconds(100), b => b
+            .From(Source.From(Readings(100)))
+            .To(Sink.RedisStream<Reading>(relay.Endpoint, output, o =>
+                o.Retry = new RedisRetryOptions { MaxAttempts = 2, FirstDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(20) })));
+
+        var error = await Assert.ThrowsAsync<AggregateException>(() => engine.RunAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        var failure = Assert.IsType<Runtime.QueryFailedException>(Assert.Single(error.InnerExceptions));
+        Assert.Equal("Sink#1", failure.Operator);
+        var cause = Assert.IsType<RedisStreamException>(failure.InnerException);
+        Assert.Contains($"'{output}' at {relay.Endpoint}", cause.Message);
+        Assert.Equal(0, await redis.Db.StreamLengthAsync(output));
+    }
 }

@@ -70,7 +70,7 @@ public sealed class CameoEngine : IAsyncDisposable
             var builder = new QueryBuilder(name);
             define(builder);
             var plan = new PhysicalPlan(builder.Graph, _options.OperatorChaining);
-            var metrics = new QueryMetrics(name, latencyTarget, _options.Clock);
+            var metrics = new QueryMetrics(name, latencyTarget, _options.Clock, _options.DeadLetterSamples);
             var context = new QueryContext(_queries.Count, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics)
             {
                 Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
@@ -90,12 +90,17 @@ public sealed class CameoEngine : IAsyncDisposable
     /// <summary>
     /// Starts, and completes when every query has completed (finite sources) or failed, or when
     /// <paramref name="cancellationToken"/> fires: then sources stop and what is in flight drains.
-    /// A failed query does not fault this task; read <see cref="QueryHandle.Completion"/>.
     /// </summary>
+    /// <exception cref="AggregateException">
+    /// One or more queries failed (or did not drain after the cancellation): one
+    /// <see cref="QueryFailedException"/> per failed query, naming it and where it failed. The other
+    /// queries ran to their end.
+    /// </exception>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
         Start();
-        var all = Task.WhenAll(Queries.Select(q => q.Completion.ContinueWith(_ => { }, TaskScheduler.Default)));
+        var queries = Queries;
+        var all = Task.WhenAll(queries.Select(q => q.Completion.ContinueWith(_ => { }, TaskScheduler.Default)));
         try
         {
             await all.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -104,6 +109,10 @@ public sealed class CameoEngine : IAsyncDisposable
         {
             await StopAsync().ConfigureAwait(false);
         }
+        var failures = queries.Select(q => q.Failure).OfType<Exception>().ToList();
+        if (failures.Count > 0)
+            throw new AggregateException(
+                $"{failures.Count} of {queries.Count} queries failed: {string.Join("; ", failures.Select(f => f.Message))}", failures);
     }
 
     /// <summary>Stops every query's sources and waits up to <paramref name="drain"/> for what is in flight.</summary>

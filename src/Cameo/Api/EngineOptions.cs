@@ -41,6 +41,12 @@ public sealed class EngineOptions
     /// </summary>
     public bool OperatorChaining { get; set; } = true;
 
+    /// <summary>
+    /// Most dead letters (inputs a source could not read) kept per query as samples, the latest
+    /// ones; all are counted and logged (rate-limited). Default 1000.
+    /// </summary>
+    public int DeadLetterSamples { get; set; } = Metrics.QueryMetrics.DefaultDeadLetterSamples;
+
     /// <summary>Most messages one query may have queued before its sources wait (backpressure).</summary>
     public int MaxInFlightMessages { get; set; } = 256;
 
@@ -68,6 +74,7 @@ public sealed class EngineOptions
         if (Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "At least one worker is needed.");
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Batches hold at least one record.");
         if (MaxMessageCost <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxMessageCost), MaxMessageCost, "A message must be allowed to cost some time.");
+        if (DeadLetterSamples < 0) throw new ArgumentOutOfRangeException(nameof(DeadLetterSamples), DeadLetterSamples, "The samples kept cannot be negative.");
         if (MaxInFlightMessages < 1) throw new ArgumentOutOfRangeException(nameof(MaxInFlightMessages), MaxInFlightMessages, "At least one message must be allowed in flight.");
         ArgumentNullException.ThrowIfNull(Policy);
         ArgumentNullException.ThrowIfNull(Clock);

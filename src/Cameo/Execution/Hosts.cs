@@ -166,16 +166,34 @@ internal sealed class BinaryHost<TLeft, TRight, TOut>(QueryContext query, Binary
     protected override void OnWatermark(long watermark) => op.OnWatermark(watermark, Output);
 }
 
+/// <summary>A sink instance, as a runtime sees it when its query fails.</summary>
+internal interface ISinkInstance
+{
+    /// <summary>Closes the sink's writer with <paramref name="error"/> unless it has ended; later results are dropped. Thread-safe.</summary>
+    void Abort(Exception error);
+}
+
 /// <summary>Hosts a sink instance and measures each output's latency as it is emitted.</summary>
+/// <remarks>
+/// The writer is closed exactly once: by the end of the input, or by <see cref="Abort"/> from
+/// whichever thread fails the query. A lock (uncontended but for that moment) keeps an abort from
+/// closing the writer while a worker writes to it.
+/// </remarks>
 internal sealed class SinkHost<T>(QueryContext query, SinkNode<T> node, int partition, int index, int nodeCount, Action onEnded)
-    : InstanceHost(query, node, partition, index, nodeCount)
+    : InstanceHost(query, node, partition, index, nodeCount), ISinkInstance
 {
     private readonly SinkWriter<T> _writer = node.Sink.Open(partition);
+    private readonly Lock _lock = new();
+    private bool _closed;
 
     protected override void OnData(Message message)
     {
         var batch = (Message<T>)message;
-        _writer.Write(batch.ItemSpan, batch.TimestampSpan);
+        lock (_lock)
+        {
+            if (_closed) return;
+            _writer.Write(batch.ItemSpan, batch.TimestampSpan);
+        }
         Query.Metrics.RecordOutputs(batch.Count, message.Context.ArrivalTime, PhysicalTime.Now(Query.Clock));
     }
 
@@ -183,8 +201,23 @@ internal sealed class SinkHost<T>(QueryContext query, SinkNode<T> node, int part
 
     protected override void OnEnd(long arrival)
     {
-        _writer.Complete();
+        lock (_lock)
+        {
+            if (_closed) return;
+            _closed = true;
+            _writer.Complete();
+        }
         onEnded();
+    }
+
+    public void Abort(Exception error)
+    {
+        lock (_lock)
+        {
+            if (_closed) return;
+            _closed = true;
+            _writer.Abort(error);
+        }
     }
 }
 
@@ -210,7 +243,7 @@ internal sealed class SourceHost<T> : RoutingHost<T>
 
     /// <summary>Opens a reader of this instance's share of the source.</summary>
     public SourceReader<T> OpenReader() =>
-        _node.Source.Open(Partition, Node.Parallelism, new SourceContext(Query.ReportDeadLetter));
+        _node.Source.Open(Partition, Node.Parallelism, new SourceContext(Query.ReportDeadLetter, Query.RunsEndActions ? Query.OnEnded : null));
 
     /// <summary>Routes <paramref name="count"/> records read from the source.</summary>
     /// <param name="items">The records.</param>

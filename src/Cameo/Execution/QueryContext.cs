@@ -32,8 +32,44 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
     /// <summary>Keeps an input a source could not read (in the metrics, and in the log).</summary>
     public void ReportDeadLetter(Operators.DeadLetter letter)
     {
-        Metrics.RecordDeadLetter(letter);
-        QueryLog.DeadLetter(this, letter, Metrics.DeadLetters.Count);
+        long count = Metrics.RecordDeadLetter(letter);
+        QueryLog.DeadLetter(this, letter, count);
+    }
+
+    private List<Func<bool, ValueTask>>? _endActions;
+
+    /// <summary>
+    /// True if the runtime running the query calls <see cref="RunEndActionsAsync"/> when it ends,
+    /// so that sources may register actions with <see cref="OnEnded"/>.
+    /// </summary>
+    public bool RunsEndActions { get; set; }
+
+    /// <summary>Registers an action to run when the query ends (see <see cref="Operators.SourceContext.OnQueryEnded"/>).</summary>
+    public void OnEnded(Func<bool, ValueTask> action)
+    {
+        lock (Instances) (_endActions ??= []).Add(action);
+    }
+
+    /// <summary>Runs the registered end actions once each, in order; the first error is thrown after all ran.</summary>
+    /// <param name="completed">True if every sink saw the end of its input; false if the query failed or was abandoned.</param>
+    public async Task RunEndActionsAsync(bool completed)
+    {
+        List<Func<bool, ValueTask>>? actions;
+        lock (Instances) (actions, _endActions) = (_endActions, null);
+        if (actions is null) return;
+        Exception? first = null;
+        foreach (var action in actions)
+        {
+            try
+            {
+                await action(completed).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                first ??= ex;
+            }
+        }
+        if (first is not null) throw first;
     }
 
     /// <summary>The query's forecast of event arrivals over all its sources (each source instance registers as it is created).</summary>

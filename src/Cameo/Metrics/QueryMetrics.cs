@@ -28,24 +28,55 @@ public sealed class QueryMetrics
     private readonly KeyValuePair<string, object?> _tag;
     private readonly long _targetTicks;
     private LongHistogram _latency = NewHistogram();
-    private readonly List<(long Second, LongHistogram Histogram)> _timeline = [];
+    // The timeline: one summary per second with outputs, the most recent ones only; the current
+    // second is measured in one histogram reused from second to second.
+    private readonly Queue<LatencyPoint> _timeline = new();
+    private readonly LongHistogram _second = NewHistogram();
+    private long _secondAt = -1;
+    private readonly int _timelineSeconds;
     private long _startTicks;
-    private long _inputs, _outputs, _withinTarget, _late;
+    private long _inputs, _outputs, _withinTarget, _late, _deadLetterCount;
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
+    private readonly int _deadLetterSamples;
 
-    public QueryMetrics(string query, TimeSpan latencyTarget, TimeProvider clock)
+    /// <summary>Most characters of a dead letter's input kept in its sample; longer inputs are cut.</summary>
+    public const int MaxDeadLetterInputLength = 1024;
+
+    /// <summary>Default of the samples of dead letters kept per query.</summary>
+    public const int DefaultDeadLetterSamples = 1000;
+
+    /// <summary>Default of the seconds of latency timeline kept per query (one hour).</summary>
+    public const int DefaultTimelineSeconds = 3600;
+
+    /// <param name="query">The query's name.</param>
+    /// <param name="latencyTarget">The query's latency target.</param>
+    /// <param name="clock">Where time is read.</param>
+    /// <param name="deadLetterSamples">Most dead letters kept (the latest); all are counted.</param>
+    /// <param name="timelineSeconds">Most seconds of latency timeline kept (the latest).</param>
+    public QueryMetrics(string query, TimeSpan latencyTarget, TimeProvider clock, int deadLetterSamples = DefaultDeadLetterSamples, int timelineSeconds = DefaultTimelineSeconds)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(deadLetterSamples);
+        ArgumentOutOfRangeException.ThrowIfNegative(timelineSeconds);
         Query = query;
         _clock = clock;
         _targetTicks = latencyTarget.Ticks;
         _tag = new("query", query);
         _startTicks = PhysicalTime.Now(clock);
+        _deadLetterSamples = deadLetterSamples;
+        _timelineSeconds = timelineSeconds;
     }
 
     public string Query { get; }
 
-    /// <summary>Inputs no source could read, with line and reason.</summary>
+    /// <summary>
+    /// The latest inputs no source could read, with where and why: at most the samples asked for
+    /// (default <see cref="DefaultDeadLetterSamples"/>), each input cut at
+    /// <see cref="MaxDeadLetterInputLength"/> characters. <see cref="DeadLetterCount"/> counts them all.
+    /// </summary>
     public IReadOnlyCollection<DeadLetter> DeadLetters => _deadLetters;
+
+    /// <summary>Every input no source could read since the start, whether its sample is kept or not.</summary>
+    public long DeadLetterCount => Interlocked.Read(ref _deadLetterCount);
 
     /// <summary>Records <paramref name="count"/> input events read at the sources.</summary>
     public void RecordInputs(int count)
@@ -64,13 +95,12 @@ public sealed class QueryMetrics
         lock (_lock)
         {
             _latency.RecordValueWithCount(micros, count);
-            var bucket = _timeline.Count > 0 && _timeline[^1].Second == second ? _timeline[^1].Histogram : null;
-            if (bucket is null && second >= 0)
+            if (second > _secondAt)
             {
-                bucket = NewHistogram();
-                _timeline.Add((second, bucket));
+                CloseSecond();
+                _secondAt = second;
             }
-            bucket?.RecordValueWithCount(micros, count);
+            if (second >= 0) _second.RecordValueWithCount(micros, count); // an output a sink timed just before the turn of the second counts in the new one
             _outputs += count;
             if (latencyTicks <= _targetTicks) _withinTarget += count;
         }
@@ -85,11 +115,44 @@ public sealed class QueryMetrics
         LateCounter.Add(count, _tag);
     }
 
-    public void RecordDeadLetter(DeadLetter letter)
+    /// <summary>Counts <paramref name="letter"/> and keeps it (its input cut if long) among the latest samples.</summary>
+    /// <returns>The query's dead letters so far, this one included.</returns>
+    public long RecordDeadLetter(DeadLetter letter)
     {
-        _deadLetters.Enqueue(letter);
+        long count = Interlocked.Increment(ref _deadLetterCount);
         DeadLetterCounter.Add(1, _tag);
+        if (_deadLetterSamples == 0) return count;
+        if (letter.Input.Length > MaxDeadLetterInputLength)
+            letter = letter with { Input = string.Concat(letter.Input.AsSpan(0, MaxDeadLetterInputLength), $"... ({letter.Input.Length} characters)") };
+        _deadLetters.Enqueue(letter);
+        while (_deadLetters.Count > _deadLetterSamples) _deadLetters.TryDequeue(out _);
+        return count;
     }
+
+    /// <summary>Ends the current second of the timeline: its summary joins the kept ones (the oldest leaves when full). Under the lock.</summary>
+    private void CloseSecond()
+    {
+        if (_second.TotalCount == 0) return;
+        if (_timelineSeconds > 0)
+        {
+            _timeline.Enqueue(Summary(_secondAt, _second));
+            while (_timeline.Count > _timelineSeconds) _timeline.Dequeue();
+        }
+        _second.Reset();
+    }
+
+    /// <summary>The kept seconds and the current one, at most the seconds asked for. Under the lock.</summary>
+    private List<LatencyPoint> Timeline()
+    {
+        var points = new List<LatencyPoint>(_timeline.Count + 1);
+        bool current = _second.TotalCount > 0 && _timelineSeconds > 0;
+        points.AddRange(current && _timeline.Count == _timelineSeconds ? _timeline.Skip(1) : _timeline);
+        if (current) points.Add(Summary(_secondAt, _second));
+        return points;
+    }
+
+    private static LatencyPoint Summary(long second, LongHistogram h) =>
+        new(second, h.GetValueAtPercentile(50) / 1000.0, h.GetValueAtPercentile(99) / 1000.0, h.GetMaxValue() / 1000.0, h.TotalCount);
 
     /// <summary>Forgets everything measured so far (used to drop a warm-up period).</summary>
     public void Reset()
@@ -98,6 +161,8 @@ public sealed class QueryMetrics
         {
             _latency = NewHistogram();
             _timeline.Clear();
+            _second.Reset();
+            _secondAt = -1;
             _outputs = 0;
             _withinTarget = 0;
             Interlocked.Exchange(ref _inputs, 0);
@@ -125,8 +190,8 @@ public sealed class QueryMetrics
                 Interlocked.Read(ref _inputs) / seconds,
                 _outputs / seconds,
                 Interlocked.Read(ref _late),
-                _deadLetters.Count,
-                [.. _timeline.Select(t => new LatencyPoint(t.Second, t.Histogram.GetValueAtPercentile(50) / 1000.0, t.Histogram.GetValueAtPercentile(99) / 1000.0, t.Histogram.GetMaxValue() / 1000.0, t.Histogram.TotalCount))]);
+                DeadLetterCount,
+                Timeline());
         }
     }
 
@@ -162,7 +227,7 @@ public sealed record QueryStats(
     double InputEventsPerSecond,
     double OutputsPerSecond,
     long LateEvents,
-    int DeadLetters,
+    long DeadLetters,
     IReadOnlyList<LatencyPoint> Timeline);
 
 /// <summary>Latency of the outputs emitted during one second of the run.</summary>

@@ -19,6 +19,12 @@ public abstract class SinkWriter<T>
 
     /// <summary>The query has ended; flush and close.</summary>
     public virtual void Complete() { }
+
+    /// <summary>
+    /// The query failed, or did not drain in time: no more results will come. Close without
+    /// waiting for them; by default what was written is flushed (<see cref="Complete"/>).
+    /// </summary>
+    public virtual void Abort(Exception error) => Complete();
 }
 
 /// <summary>Calls a delegate for each result.</summary>
@@ -37,7 +43,7 @@ public sealed class CallbackSink<T>(Action<T> action) : Sink<T>
     }
 }
 
-/// <summary>Writes results to a channel, and completes it when the query ends.</summary>
+/// <summary>Writes results to a channel, and completes it when the query ends (with the query's error if it fails).</summary>
 public sealed class ChannelSink<T>(ChannelWriter<T> writer) : Sink<T>
 {
     private int _open;
@@ -63,10 +69,13 @@ public sealed class ChannelSink<T>(ChannelWriter<T> writer) : Sink<T>
         {
             if (Interlocked.Decrement(ref owner._open) == 0) writer.TryComplete();
         }
+
+        /// <summary>Completes the channel with the error at once: its reader sees the failure instead of waiting for the other instances.</summary>
+        public override void Abort(Exception error) => writer.TryComplete(error);
     }
 }
 
-/// <summary>Appends results to a JSON-lines file, one JSON object per line.</summary>
+/// <summary>Appends results to a JSON-lines file, one JSON object per line; flushed and closed when the query ends, fails or is abandoned.</summary>
 public sealed class JsonLinesSink<T>(string path, JsonSerializerOptions? options) : Sink<T>
 {
     public override string Description => $"JSON-lines file '{path}'";

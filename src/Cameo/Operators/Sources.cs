@@ -15,19 +15,41 @@ public abstract class Source<T>
     public abstract SourceReader<T> Open(int instance, int parallelism, SourceContext context);
 }
 
-/// <summary>What a source may report besides records.</summary>
-public sealed class SourceContext(Action<DeadLetter> deadLetter)
+/// <summary>What a source may report besides records, and what it may learn of its query's end.</summary>
+/// <param name="deadLetter">Keeps an input the source could not read.</param>
+/// <param name="onQueryEnded">
+/// Registers an action the runtime runs once the query has ended (true: every sink saw the end of
+/// its input; false: it failed or was abandoned); null if the runtime does not run such actions.
+/// </param>
+public sealed class SourceContext(Action<DeadLetter> deadLetter, Action<Func<bool, ValueTask>>? onQueryEnded = null)
 {
     /// <summary>Keeps an input that could not be turned into a record, so that nothing is lost silently.</summary>
     public void DeadLetter(DeadLetter letter) => deadLetter(letter);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> once the query has ended, before its completion is reported:
+    /// with true when every sink has processed everything the sources read (a broker may then be
+    /// told the records are done), with false when the query failed or did not drain.
+    /// </summary>
+    /// <returns>False, and nothing registered, if the runtime running the source does not run such actions.</returns>
+    public bool OnQueryEnded(Func<bool, ValueTask> action)
+    {
+        if (onQueryEnded is null) return false;
+        onQueryEnded(action);
+        return true;
+    }
 }
 
 /// <summary>An input a source could not read, with where it was and why.</summary>
 /// <param name="Source">The source's description.</param>
 /// <param name="LineNumber">1-based line (or record) number.</param>
-/// <param name="Input">The raw input.</param>
+/// <param name="Input">The raw input (the query's metrics keep at most <see cref="Metrics.QueryMetrics.MaxDeadLetterInputLength"/> characters of it).</param>
 /// <param name="Error">Why it was rejected.</param>
-public sealed record DeadLetter(string Source, long LineNumber, string Input, string Error);
+public sealed record DeadLetter(string Source, long LineNumber, string Input, string Error)
+{
+    /// <summary>Where the input is in its source, for sources that name positions (a broker's entry id); null otherwise.</summary>
+    public string? Position { get; init; }
+}
 
 /// <summary>The outcome of one read.</summary>
 /// <param name="Count">Records written into the buffers.</param>

@@ -55,4 +55,10 @@ public interface IDeployedQuery
 
     /// <summary>Stops the sources; windows flush and <see cref="Completion"/> follows.</summary>
     void Stop();
+
+    /// <summary>
+    /// Gives the query up (it did not drain in time): fails it with <paramref name="reason"/> and
+    /// aborts its sinks, so that nothing waits for it. Runtimes that cannot do so ignore it.
+    /// </summary>
+    void Abort(Exception reason) { }
 }

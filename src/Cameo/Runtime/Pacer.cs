@@ -16,7 +16,7 @@ namespace Cameo.Runtime;
 internal sealed class Pacer
 {
     private static readonly Pacer Shared = new();
-    private readonly PriorityQueue<TaskCompletionSource, long> _waiters = new();
+    private readonly PriorityQueue<Waiter, long> _waiters = new();
     private readonly object _lock = new();
     private Thread? _thread;
 
@@ -26,9 +26,10 @@ internal sealed class Pacer
 
     private Task Wait(TimeSpan delay, CancellationToken cancellationToken)
     {
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        var waiter = new Waiter();
         if (cancellationToken.CanBeCanceled)
-            cancellationToken.Register(static w => ((TaskCompletionSource)w!).TrySetCanceled(), waiter);
+            waiter.Registration = cancellationToken.UnsafeRegister(static w => ((Waiter)w!).TrySetCanceled(), waiter);
         long due = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
         lock (_lock)
         {
@@ -48,7 +49,7 @@ internal sealed class Pacer
 
     private void Run()
     {
-        var due = new List<TaskCompletionSource>();
+        var due = new List<Waiter>();
         while (true)
         {
             lock (_lock)
@@ -61,9 +62,19 @@ internal sealed class Pacer
                     due.Add(waiter);
                 }
             }
-            foreach (var waiter in due) waiter.TrySetResult();
+            foreach (var waiter in due)
+            {
+                waiter.TrySetResult();
+                waiter.Registration.Dispose(); // a long-lived token must not keep every past wait registered
+            }
             due.Clear();
             Thread.Sleep(1);
         }
+    }
+
+    /// <summary>A wait, and its registration on the waiter's cancellation token (disposed when the wait is due).</summary>
+    private sealed class Waiter() : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public CancellationTokenRegistration Registration;
     }
 }

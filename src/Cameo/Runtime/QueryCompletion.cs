@@ -7,11 +7,17 @@ namespace Cameo.Runtime;
 /// </summary>
 /// <param name="query">The query's name, for the failure's message.</param>
 /// <param name="sinks">Sink instances that must end before the query is complete.</param>
-public sealed class QueryCompletion(string query, int sinks)
+/// <param name="ending">
+/// Runs once when the query ends, before <see cref="Task"/> completes: with true when every sink
+/// ended, false when the query failed (see <see cref="Execution.QueryContext.RunEndActionsAsync"/>).
+/// If it throws, a query that had completed fails with its error.
+/// </param>
+public sealed class QueryCompletion(string query, int sinks, Func<bool, Task>? ending = null)
 {
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private QueryFailedException? _failure;
     private int _sinksLeft = sinks;
+    private int _ended;
 
     /// <summary>Completes when the query has; faults with <see cref="Failure"/> when it fails.</summary>
     public Task Task => _done.Task;
@@ -25,11 +31,11 @@ public sealed class QueryCompletion(string query, int sinks)
     /// <summary>A sink instance saw the end of its input; the last one completes the query.</summary>
     public void SinkEnded()
     {
-        if (Interlocked.Decrement(ref _sinksLeft) == 0) _done.TrySetResult();
+        if (Interlocked.Decrement(ref _sinksLeft) == 0) End(null);
     }
 
     /// <summary>The query is over without failure, whatever its sinks (it never started, or its runtime says so).</summary>
-    public void Complete() => _done.TrySetResult();
+    public void Complete() => End(null);
 
     /// <summary>Fails the query at <paramref name="where"/> (an operator's name, or null for its runtime).</summary>
     /// <returns>True if this is the query's first failure: the caller should stop what still runs.</returns>
@@ -37,8 +43,40 @@ public sealed class QueryCompletion(string query, int sinks)
     {
         var failure = new QueryFailedException(query, where, error);
         if (Interlocked.CompareExchange(ref _failure, failure, null) is not null) return false;
-        _done.TrySetException(failure);
+        End(failure);
         return true;
+    }
+
+    /// <summary>Runs the ending once (the first of completion and failure), then settles <see cref="Task"/>.</summary>
+    private void End(QueryFailedException? failure)
+    {
+        if (Interlocked.Exchange(ref _ended, 1) != 0) return;
+        if (ending is null) Settle(failure);
+        else _ = EndAsync(failure);
+    }
+
+    private async Task EndAsync(QueryFailedException? failure)
+    {
+        try
+        {
+            await ending!(failure is null).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (failure is null)
+        {
+            failure = new QueryFailedException(query, null, ex);
+            Interlocked.CompareExchange(ref _failure, failure, null);
+        }
+        catch (Exception)
+        {
+            // the query had failed already: that failure is the cause
+        }
+        Settle(Failure ?? failure);
+    }
+
+    private void Settle(QueryFailedException? failure)
+    {
+        if (failure is null) _done.TrySetResult();
+        else _done.TrySetException(failure);
     }
 }
 

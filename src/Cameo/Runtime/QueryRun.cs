@@ -25,7 +25,8 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
         Gate = new CreditGate(options.MaxInFlightMessages);
         BatchSize = options.BatchSize;
         int batchSize = options.BatchSize;
-        _completion = new QueryCompletion(context.Name, plan.SinkInstances);
+        context.RunsEndActions = true;
+        _completion = new QueryCompletion(context.Name, plan.SinkInstances, context.RunEndActionsAsync);
         Hosts = HostFactory.CreateAll(context, plan, batchSize, _completion.SinkEnded);
         Actors = [.. Hosts.Select(h => h.Node.Kind == NodeKind.Source && !runtime.RunsSources ? null : new Actor(h, this))];
         foreach (var host in Hosts) host.Bind(this);
@@ -102,7 +103,11 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
                 _ = SourceDriver.Start(Hosts[i], this, Actors[i] is { } actor ? new SourceTurns(actor, _runtime) : null);
     }
 
-    /// <summary>Marks the query failed: its sources stop, its queued messages are dropped, and <see cref="Completion"/> faults. Other queries are untouched.</summary>
+    /// <summary>
+    /// Marks the query failed: its sources stop, its queued messages are dropped, its sinks are
+    /// aborted with the failure (a channel completes with it, a file is flushed and closed), and
+    /// <see cref="Completion"/> faults. Other queries are untouched.
+    /// </summary>
     public void Fail(Exception error, InstanceHost? where)
     {
         string? failedIn = where?.OperatorOf(error);
@@ -110,7 +115,12 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
         Execution.QueryLog.QueryFailed(Context.Logger, error, Context.Name, failedIn ?? "its runtime");
         Stopping.Cancel();
         Gate.Open();
+        var failure = _completion.Failure!;
+        foreach (var host in Hosts) (host as ISinkInstance)?.Abort(failure);
     }
+
+    /// <inheritdoc/>
+    public void Abort(Exception reason) => Fail(reason, null);
 }
 
 /// <summary>What a runtime offers the actors of its queries.</summary>

@@ -46,8 +46,10 @@ public sealed class RuntimeLifecycle<TQuery>(Action<TQuery> launch) where TQuery
 
     /// <summary>
     /// Stops every query's sources, then waits until they have all completed (or failed), for at
-    /// most <paramref name="drain"/>; queries of a runtime that never started are not waited for,
-    /// since nothing would process them. Returns the queries, for the runtime to stop its own threads.
+    /// most <paramref name="drain"/>, and aborts the queries still running then (they fail with a
+    /// <see cref="TimeoutException"/>, their sinks are aborted); queries of a runtime that never
+    /// started are not waited for, since nothing would process them. Returns the queries, for the
+    /// runtime to stop its own threads.
     /// </summary>
     public async Task<IReadOnlyList<TQuery>> StopAsync(TimeSpan drain)
     {
@@ -62,6 +64,9 @@ public sealed class RuntimeLifecycle<TQuery>(Action<TQuery> launch) where TQuery
         {
             var ended = Task.WhenAll(queries.Select(q => q.Completion));
             await Task.WhenAny(ended, Task.Delay(drain)).ConfigureAwait(false);
+            foreach (var q in queries)
+                if (!q.Completion.IsCompleted)
+                    q.Abort(new TimeoutException($"The query did not drain within {drain.TotalSeconds:0.###} s of being stopped; its sinks were closed without the rest."));
         }
         return queries;
     }

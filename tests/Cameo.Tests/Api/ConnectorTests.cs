@@ -53,7 +53,9 @@ public sealed class ConnectorTests : IDisposable
         string path = Path.Combine(_dir, "absent.jsonl");
         await using var engine = CameoEngine.Create(o => o.Workers = 1);
         var q = engine.AddQuery("absent", TimeSpan.FromMilliseconds(100), b => b.From(Source.JsonLines<Item>(path)).To(_ => { }));
-        await engine.RunAsync().WaitAsync(Within.Run);
+        var run = await Assert.ThrowsAsync<AggregateException>(() => engine.RunAsync().WaitAsync(Within.Run)); // a failed query fails the run too
+        Assert.Same(q.Failure, Assert.Single(run.InnerExceptions));
+        Assert.Contains("'absent'", run.Message);
         var error = await Assert.ThrowsAsync<QueryFailedException>(() => q.Completion);
         Assert.Contains(path, error.Message);
         Assert.IsType<FileNotFoundException>(error.InnerException);

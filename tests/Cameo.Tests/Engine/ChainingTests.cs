@@ -84,7 +84,7 @@ public class ChainingTests
             .Where(x => Check(2, x) >= 0)
             .Select(x => Check(3, x))
             .To(_ => { }));
-        await engine.RunAsync().WaitAsync(Within.Run);
+        await Assert.ThrowsAsync<AggregateException>(() => engine.RunAsync().WaitAsync(Within.Run));
 
         var error = await Assert.ThrowsAsync<QueryFailedException>(() => q.Completion);
         Assert.Equal(expected, error.Operator);

@@ -33,7 +33,10 @@ public class FailureIsolationTests
             .Where(x => x % 3 == 0)
             .To(good.Add));
 
-        await engine.RunAsync().WaitAsync(Within.Run); // a failed query does not fault the engine's run
+        // The run faults once every query has ended, naming the failed one; the other ran to its end.
+        var run = await Assert.ThrowsAsync<AggregateException>(() => engine.RunAsync().WaitAsync(Within.Run));
+        Assert.Same(bad.Failure, Assert.Single(run.InnerExceptions));
+        Assert.StartsWith("1 of 2 queries failed: Query 'bad' failed in Select#1", run.Message);
 
         var error = await Assert.ThrowsAsync<QueryFailedException>(() => bad.Completion);
         Assert.Same(error, bad.Failure);
@@ -62,7 +65,7 @@ public class FailureIsolationTests
         var broken = engine.AddQuery("broken", TimeSpan.FromMilliseconds(50), b => b.From(Source.From(BreaksAfter(10))).To(_ => { }));
         int fine = 0;
         var other = engine.AddQuery("fine", TimeSpan.FromMilliseconds(50), b => b.From(Source.From(Enumerable.Range(0, 1000))).To(_ => Interlocked.Increment(ref fine)));
-        await engine.RunAsync().WaitAsync(Within.Run);
+        await Assert.ThrowsAsync<AggregateException>(() => engine.RunAsync().WaitAsync(Within.Run));
 
         var error = await Assert.ThrowsAsync<QueryFailedException>(() => broken.Completion);
         Assert.Equal(("broken", "Source#0"), (error.Query, error.Operator));

@@ -139,4 +139,43 @@ public class MetricsTests
         Assert.Equal(666, Interlocked.Read(ref outputs));
         Assert.Equal(666, q.Stats.Outputs);
     }
+
+    [Fact]
+    public void Dead_letters_are_all_counted_and_the_latest_kept_as_samples_with_long_inputs_cut()
+    {
+        var metrics = new QueryMetrics("q", TimeSpan.FromSeconds(1), new FakeTimeProvider(Start), deadLetterSamples: 10);
+        for (int i = 1; i <= 25; i++) metrics.RecordDeadLetter(new Operators.DeadLetter("src", i, new string('x', i == 25 ? 100_000 : 3), "bad"));
+
+        Assert.Equal(25, metrics.DeadLetterCount);
+        Assert.Equal(25, metrics.Snapshot().DeadLetters);
+        Assert.Equal(Enumerable.Range(16, 10).Select(i => (long)i), metrics.DeadLetters.Select(d => d.LineNumber));
+        var longest = metrics.DeadLetters.Last().Input;
+        Assert.StartsWith(new string('x', QueryMetrics.MaxDeadLetterInputLength), longest);
+        Assert.EndsWith("(100000 characters)", longest);
+        Assert.True(longest.Length < QueryMetrics.MaxDeadLetterInputLength + 40);
+    }
+
+    [Fact]
+    public void The_latency_timeline_keeps_a_bounded_number_of_seconds_and_allocates_no_histogram_per_second()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var metrics = new QueryMetrics("q", TimeSpan.FromSeconds(1), clock, timelineSeconds: 5);
+        long arrival = PhysicalTime.Now(clock);
+        metrics.RecordOutputs(1, arrival, PhysicalTime.Now(clock)); // warm
+        clock.Advance(TimeSpan.FromSeconds(1));
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        for (int s = 1; s < 200; s++)
+        {
+            metrics.RecordOutputs(2, PhysicalTime.Now(clock) - TimeSpan.TicksPerMillisecond * s, PhysicalTime.Now(clock));
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        // A histogram of the timeline's range is about 180 KB: one per second would be some 35 MB here.
+        Assert.True(allocated < 1024 * 1024, $"{allocated} bytes allocated for 199 seconds of timeline");
+
+        var timeline = metrics.Snapshot().Timeline;
+        Assert.Equal(Enumerable.Range(195, 5).Select(s => (long)s), timeline.Select(p => p.Second));
+        Assert.All(timeline, p => Assert.Equal(2, p.Outputs));
+        Assert.Equal(199.0, timeline[^1].MaxMs, precision: 0);
+    }
 }

@@ -57,7 +57,8 @@ public class YsbQueryTests
             YsbQuery.DefineJson(b, Source.From(lines), campaigns, Sink.Call<WindowResult<int, long>>(_ => { })));
         var healthy = engine.AddQuery("good", TimeSpan.FromSeconds(1), b =>
             YsbQuery.Define(b, trace.ReplayEvents(3_000), campaigns, Sink.Call<WindowResult<int, long>>(r => good += r.Value)));
-        await engine.RunAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var run = await Assert.ThrowsAsync<AggregateException>(() => engine.RunAsync().WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Same(broken.Failure, Assert.Single(run.InnerExceptions));
 
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => broken.Completion);
         Assert.Contains("ad_id must be a UUID", failure.ToString());

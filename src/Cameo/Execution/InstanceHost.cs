@@ -14,6 +14,9 @@ namespace Cameo.Execution;
 /// </summary>
 public abstract class InstanceHost
 {
+    /// <summary>Messages processed since the last traced one (see <see cref="StartTrace"/>).</summary>
+    private int _untraced;
+
     /// <param name="query">The query's shared context.</param>
     /// <param name="node">The operator the instance runs (the first of its chain).</param>
     /// <param name="partition">Which of the node's parallel instances this is.</param>
@@ -117,8 +120,6 @@ public abstract class InstanceHost
             Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath, Cost.PerRecord));
         trace?.Dispose();
     }
-
-    private int _untraced;
 
     /// <summary>
     /// A span for one message in <see cref="QueryContext.MessageTraceInterval"/> of this instance

@@ -1,12 +1,17 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Cameo.Cli.Commands;
 using Spectre.Console;
 
 // Redirected output (CI logs, files) gets full-width tables instead of an 80-column wrap.
 if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
 
-var root = new RootCommand("Cameo: deadline-aware stream processing for many tenants on shared machines.")
+// Named `cameo` however it was started (as a .NET tool it runs as `dotnet Cameo.Cli.dll`, and a
+// RootCommand would take its name from that file).
+var root = new Command("cameo", "Cameo: deadline-aware stream processing for many tenants on shared machines.")
 {
+    new HelpOption(),
+    new VersionOption(),
     RunCommand.Create(),
     BenchCommand.Create(),
     SiloCommand.Create(),

@@ -1,6 +1,7 @@
 using Cameo.Orleans.Scheduling;
 using Cameo.Scheduling;
 using Cameo.Scheduling.Core;
+using Microsoft.Extensions.Configuration;
 
 namespace Cameo.Orleans;
 
@@ -11,6 +12,8 @@ public sealed class CameoSiloOptions
     /// Which message runs first. Null: <c>orleans-default</c>, plain Orleans order (each grain
     /// processes its batches as Orleans delivers them, no turn scheduler): the paper's baseline.
     /// </summary>
+    /// <remarks>Configuration sets it by name, with the key <c>Policy</c> (see <see cref="PolicyName"/>).</remarks>
+    [ConfigurationKeyName("PolicyInstance")]
     public ISchedulingPolicy? Policy { get; set; } = SchedulingPolicies.Cameo;
 
     /// <summary>Turns of the silo's <see cref="TurnScheduler"/>: grains processing at once. Default: one per core.</summary>
@@ -59,8 +62,36 @@ public sealed class CameoSiloOptions
     /// <summary>Called as each message starts processing (tracing, and tests of processing order). Must be cheap and thread-safe.</summary>
     public Action<ProcessedMessage>? OnProcessed { get; set; }
 
-    /// <summary>The policy's name for reports: <c>orleans-default</c> when <see cref="Policy"/> is null.</summary>
-    public string PolicyName => Policy?.Name ?? OrleansDefault;
+    /// <summary>
+    /// The policy's name: <c>orleans-default</c> when <see cref="Policy"/> is null. Setting it sets
+    /// <see cref="Policy"/> (<see cref="ParsePolicy"/>); configuration binds it from the key <c>Policy</c>.
+    /// </summary>
+    [ConfigurationKeyName("Policy")]
+    public string PolicyName
+    {
+        get => Policy?.Name ?? OrleansDefault;
+        set => Policy = ParsePolicy(value);
+    }
+
+    /// <summary>
+    /// Raises the process's thread-pool minimum (a process-wide setting) to turns + extra turns + 4
+    /// per core when a silo with a policy starts: Orleans delivers messages on the thread pool, and
+    /// with every core held by a turn, delivery to an urgent grain would otherwise wait for the pool
+    /// to inject a thread. Off by default, since the host owns its thread pool; <c>cameo silo</c> and
+    /// the benchmarks turn it on.
+    /// </summary>
+    public bool RaiseThreadPoolMinimum { get; set; }
+
+    /// <summary>What keeps these options from running a silo, one sentence each; empty if nothing does.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Turns < 1) problems.Add($"{nameof(Turns)} must be at least 1 (was {Turns}).");
+        if (UrgentTurns < 0) problems.Add($"{nameof(UrgentTurns)} must not be negative (was {UrgentTurns}).");
+        if (Quantum <= TimeSpan.Zero) problems.Add($"{nameof(Quantum)} must be positive (was {Quantum}).");
+        if (UrgentCost < TimeSpan.Zero) problems.Add($"{nameof(UrgentCost)} must not be negative (was {UrgentCost}).");
+        return problems;
+    }
 
     public const string OrleansDefault = "orleans-default";
 
@@ -93,19 +124,20 @@ public sealed class CameoSilo
     {
         Options = options;
         Scheduler = options.Policy is null ? null : options.SharedScheduler ?? options.CreateScheduler();
-        ConfigureThreadPool(options);
+        if (options.RaiseThreadPoolMinimum) ConfigureThreadPool(options);
     }
 
     /// <summary>The thread pool's minimum threads as .NET set them, before any silo changed them.</summary>
     private static readonly (int Workers, int Io) PoolDefaults = MinThreads();
 
     /// <summary>
-    /// Orleans runs grain turns and its own message delivery on the .NET thread pool. The turn
-    /// scheduler keeps CPU-bound turns to one per core; without spare pool threads, messages for an
-    /// urgent grain would wait behind those turns for the pool to inject a thread. Spare threads
-    /// for delivery add no CPU-bound concurrency, since turns stay capped. Under
-    /// <c>orleans-default</c> the pool is left as .NET sizes it: that is unmodified Orleans (the
-    /// setting is process-wide, so it is put back in case a Cameo silo ran in this process before).
+    /// When asked (<see cref="CameoSiloOptions.RaiseThreadPoolMinimum"/>): Orleans runs grain turns
+    /// and its own message delivery on the .NET thread pool. The turn scheduler keeps CPU-bound turns
+    /// to one per core; without spare pool threads, messages for an urgent grain would wait behind
+    /// those turns for the pool to inject a thread. Spare threads for delivery add no CPU-bound
+    /// concurrency, since turns stay capped. Under <c>orleans-default</c> the pool is left as .NET
+    /// sizes it: that is unmodified Orleans (the setting is process-wide, so it is put back in case a
+    /// Cameo silo ran in this process before).
     /// </summary>
     private static void ConfigureThreadPool(CameoSiloOptions options)
     {

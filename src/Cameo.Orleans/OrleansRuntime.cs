@@ -5,7 +5,6 @@ using Cameo.Orleans.Deployment;
 using Cameo.Orleans.Grains;
 using Cameo.Orleans.Scheduling;
 using Cameo.Runtime;
-using Cameo.Scheduling;
 using Orleans.Runtime.Placement;
 
 namespace Cameo.Orleans;
@@ -13,7 +12,8 @@ namespace Cameo.Orleans;
 /// <summary>
 /// Runs a <see cref="CameoEngine"/>'s queries on an Orleans cluster whose silos share this process
 /// (each instance a grain, see <see cref="InstanceGrain"/>), so the very same query definitions run
-/// embedded or distributed: <c>EngineOptions.Runtime = OrleansRuntime.InProcess(2, SchedulingPolicies.Cameo)</c>.
+/// embedded or distributed: <c>EngineOptions.Runtime = OrleansRuntime.InProcess(2, SchedulingPolicies.Cameo)</c>
+/// (package Cameo.Testing, which starts the silos in this process).
 /// </summary>
 /// <remarks>
 /// Query definitions hold lambdas, so the silos find a query's plan in this process's
@@ -50,22 +50,6 @@ public sealed class OrleansRuntime : IQueryRuntime
         _scheduler = scheduler;
         ResetUtilization();
     }
-
-    /// <summary>
-    /// A runtime factory for <see cref="EngineOptions.Runtime"/>: starts <paramref name="silos"/> silos in
-    /// this process, scheduling by <paramref name="policy"/> (null: plain Orleans order, <c>orleans-default</c>).
-    /// The silos share one turn scheduler, as they share the cores (see <see cref="InProcessCluster.StartAsync"/>).
-    /// </summary>
-    public static Func<EngineOptions, IQueryRuntime> InProcess(int silos, ISchedulingPolicy? policy, Action<CameoSiloOptions>? configure = null) => _ =>
-    {
-        var cluster = InProcessCluster.StartAsync(silos, o =>
-        {
-            o.Policy = policy;
-            configure?.Invoke(o);
-        }).GetAwaiter().GetResult();
-        var scheduler = cluster.CameoSilo(cluster.Silos[0]).Scheduler; // shared by the silos of the process
-        return new OrleansRuntime(cluster.Client, scheduler?.Turns ?? Environment.ProcessorCount, cluster.Silos[0], cluster, scheduler);
-    };
 
     public string Name => "orleans";
 

@@ -1,5 +1,6 @@
 using Cameo.Orleans;
 using Cameo.Scheduling;
+using Cameo.Testing;
 using Cameo.Workloads.Bench;
 
 namespace Cameo.Cli.Bench;

@@ -45,6 +45,7 @@ public static class ClusterHosting
             silo.AddCameo(o =>
             {
                 o.Policy = policy;
+                o.RaiseThreadPoolMinimum = true; // a `cameo silo` process: its thread pool is the silo's to size
                 if (settings.Turns is { } turns) o.Turns = turns;
             });
         });

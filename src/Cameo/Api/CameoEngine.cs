@@ -28,8 +28,9 @@ public sealed class CameoEngine : IAsyncDisposable
     public CameoEngine(EngineOptions? options = null)
     {
         _options = options ?? new EngineOptions();
-        _options.Validate();
+        _options.ThrowIfInvalid();
         _runtime = _options.Runtime(_options);
+        Telemetry = CameoTelemetry.For(_options.MeterFactory);
     }
 
     /// <summary>An engine configured by <paramref name="configure"/>.</summary>
@@ -41,6 +42,9 @@ public sealed class CameoEngine : IAsyncDisposable
     }
 
     public ISchedulingPolicy Policy => _options.Policy;
+
+    /// <summary>The instruments the engine's queries publish on (see <see cref="EngineOptions.MeterFactory"/>).</summary>
+    public CameoTelemetry Telemetry { get; }
 
     public int Workers => _runtime.Workers;
 
@@ -70,16 +74,18 @@ public sealed class CameoEngine : IAsyncDisposable
             var builder = new QueryBuilder(name);
             define(builder);
             var plan = new PhysicalPlan(builder.Graph, _options.OperatorChaining);
-            var metrics = new QueryMetrics(name, latencyTarget, _options.Clock, _options.DeadLetterSamples);
+            var metrics = new QueryMetrics(name, latencyTarget, _options.Clock, _options.DeadLetterSamples, telemetry: Telemetry);
             var context = new QueryContext(_queries.Count, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics)
             {
                 Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
                 MaxMessageCostTicks = _options.MaxMessageCost.Ticks,
+                MessageTraceInterval = _options.MessageTraceInterval,
             };
             (_options.Policy as IQueryAwarePolicy)?.AddQuery(context.Id, builder.Weight);
             var run = _runtime.Deploy(context, plan, new DeployOptions(_options.BatchSize, _options.MaxInFlightMessages));
             var handle = new QueryHandle(context, run);
             _queries.Add(handle);
+            Telemetry.Track(handle);
             return handle;
         }
     }
@@ -115,8 +121,8 @@ public sealed class CameoEngine : IAsyncDisposable
                 $"{failures.Count} of {queries.Count} queries failed: {string.Join("; ", failures.Select(f => f.Message))}", failures);
     }
 
-    /// <summary>Stops every query's sources and waits up to <paramref name="drain"/> for what is in flight.</summary>
-    public Task StopAsync(TimeSpan? drain = null) => _runtime.StopAsync(drain ?? TimeSpan.FromSeconds(10));
+    /// <summary>Stops every query's sources and waits up to <paramref name="drain"/> (default <see cref="EngineOptions.DrainTimeout"/>) for what is in flight.</summary>
+    public Task StopAsync(TimeSpan? drain = null) => _runtime.StopAsync(drain ?? _options.DrainTimeout);
 
     /// <summary>Restarts measurements of every query and of utilization (to drop a warm-up).</summary>
     public void ResetMetrics()
@@ -125,5 +131,9 @@ public sealed class CameoEngine : IAsyncDisposable
         _runtime.ResetUtilization();
     }
 
-    public ValueTask DisposeAsync() => _runtime.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        foreach (var q in Queries) Telemetry.Untrack(q);
+        return _runtime.DisposeAsync();
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Cameo.Runtime;
 using Cameo.Scheduling;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,26 @@ public sealed class EngineOptions
 
     /// <summary>Where queries log failures and dead letters (category <c>Cameo.Query</c>).</summary>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// Where the engine's <c>Cameo</c> meter comes from (see <see cref="Metrics.CameoTelemetry"/>):
+    /// the host's factory (Cameo.Hosting sets it from dependency injection), or null for the meter
+    /// every engine of the process shares.
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
+    /// Traces one message in this many of each operator instance while a listener (such as an
+    /// OpenTelemetry tracer) samples the <c>Cameo</c> activity source: a span per traced message.
+    /// Default 1000.
+    /// </summary>
+    public int MessageTraceInterval { get; set; } = 1000;
+
+    /// <summary>
+    /// How long <see cref="CameoEngine.StopAsync"/> (and a cancelled <see cref="CameoEngine.RunAsync"/>)
+    /// waits, by default, for what is in flight once the sources stopped. Default 10 s.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Most records per message.</summary>
     public int BatchSize { get; set; } = Execution.HostFactory.DefaultBatchSize;
@@ -69,14 +90,29 @@ public sealed class EngineOptions
         return this;
     }
 
-    internal void Validate()
+    /// <summary>What keeps these options from running an engine, one sentence each naming the option; empty if nothing does.</summary>
+    public IReadOnlyList<string> Problems()
     {
-        if (Workers < 1) throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "At least one worker is needed.");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Batches hold at least one record.");
-        if (MaxMessageCost <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxMessageCost), MaxMessageCost, "A message must be allowed to cost some time.");
-        if (DeadLetterSamples < 0) throw new ArgumentOutOfRangeException(nameof(DeadLetterSamples), DeadLetterSamples, "The samples kept cannot be negative.");
-        if (MaxInFlightMessages < 1) throw new ArgumentOutOfRangeException(nameof(MaxInFlightMessages), MaxInFlightMessages, "At least one message must be allowed in flight.");
-        ArgumentNullException.ThrowIfNull(Policy);
-        ArgumentNullException.ThrowIfNull(Clock);
+        var problems = new List<string>();
+        if (Workers < 1) problems.Add($"{nameof(Workers)} must be at least 1 (was {Workers}).");
+        if (BatchSize < 1) problems.Add($"{nameof(BatchSize)} must be at least 1: a message holds at least one record (was {BatchSize}).");
+        if (MaxMessageCost <= TimeSpan.Zero) problems.Add($"{nameof(MaxMessageCost)} must be positive (was {MaxMessageCost}).");
+        if (Quantum <= TimeSpan.Zero) problems.Add($"{nameof(Quantum)} must be positive (was {Quantum}).");
+        if (DeadLetterSamples < 0) problems.Add($"{nameof(DeadLetterSamples)} must not be negative (was {DeadLetterSamples}).");
+        if (MaxInFlightMessages < 1) problems.Add($"{nameof(MaxInFlightMessages)} must be at least 1: a query needs a message in flight to make progress (was {MaxInFlightMessages}).");
+        if (MessageTraceInterval < 1) problems.Add($"{nameof(MessageTraceInterval)} must be at least 1 (was {MessageTraceInterval}).");
+        if (DrainTimeout < TimeSpan.Zero) problems.Add($"{nameof(DrainTimeout)} must not be negative (was {DrainTimeout}).");
+        if (Policy is null) problems.Add($"{nameof(Policy)} must be set.");
+        if (Clock is null) problems.Add($"{nameof(Clock)} must be set.");
+        if (LoggerFactory is null) problems.Add($"{nameof(LoggerFactory)} must be set.");
+        if (Runtime is null) problems.Add($"{nameof(Runtime)} must be set.");
+        return problems;
+    }
+
+    /// <exception cref="ArgumentOutOfRangeException">The options cannot run an engine; the message lists every <see cref="Problems"/>.</exception>
+    internal void ThrowIfInvalid()
+    {
+        var problems = Problems();
+        if (problems.Count > 0) throw new ArgumentOutOfRangeException(null, $"Invalid {nameof(EngineOptions)}: {string.Join(" ", problems)}");
     }
 }

@@ -36,6 +36,30 @@ public sealed class QueryHandle
     /// <summary>A snapshot of <see cref="Metrics"/>.</summary>
     public QueryStats Stats => Metrics.Snapshot();
 
+    /// <summary>Messages waiting at the query's operator instances, where the runtime reports it (the embedded and slot runtimes do).</summary>
+    public int? QueuedMessages => _run.QueuedMessages;
+
+    /// <summary>Messages the query has in flight (sent, not yet processed): the credits of its <see cref="EngineOptions.MaxInFlightMessages"/> in use, where the runtime reports it.</summary>
+    public int? CreditsInUse => _run.CreditsInUse;
+
+    /// <summary>
+    /// How far the event-time watermark of the query's sinks (hosted in this process) trails the
+    /// current time; null before the first watermark and after the end of the input.
+    /// </summary>
+    public TimeSpan? WatermarkLag
+    {
+        get
+        {
+            long min = long.MaxValue;
+            lock (_context.Instances)
+                foreach (var host in _context.Instances)
+                    if (host.Node.Kind == Dataflow.NodeKind.Sink) min = Math.Min(min, host.Progress.Current);
+            if (min is Progress.Watermark.None or Progress.Watermark.EndOfStream) return null;
+            long nowMs = Time.PhysicalTime.ToEventTime(Time.PhysicalTime.Now(_context.Clock));
+            return TimeSpan.FromMilliseconds(Math.Max(0, nowMs - min));
+        }
+    }
+
     /// <summary>Inputs the sources could not read.</summary>
     public IReadOnlyCollection<DeadLetter> DeadLetters => Metrics.DeadLetters;
 

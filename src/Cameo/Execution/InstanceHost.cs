@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Cameo.Dataflow;
 using Cameo.Messages;
+using Cameo.Metrics;
 using Cameo.Progress;
 using Cameo.Scheduling;
 
@@ -12,6 +14,9 @@ namespace Cameo.Execution;
 /// </summary>
 public abstract class InstanceHost
 {
+    /// <summary>Messages processed since the last traced one (see <see cref="StartTrace"/>).</summary>
+    private int _untraced;
+
     /// <param name="query">The query's shared context.</param>
     /// <param name="node">The operator the instance runs (the first of its chain).</param>
     /// <param name="partition">Which of the node's parallel instances this is.</param>
@@ -81,6 +86,7 @@ public abstract class InstanceHost
     /// </summary>
     public void Process(Message message)
     {
+        var trace = CameoTelemetry.ActivitySource.HasListeners() ? StartTrace(message) : null;
         long started = Query.Clock.GetTimestamp();
         int sender = message.Sender; // read before the message is released (and perhaps reused)
         int records = message.Count;
@@ -99,6 +105,12 @@ public abstract class InstanceHost
             if (kind == MessageKind.End && Progress.End(message.Channel)) OnEnd(arrival);
             else AfterMessage(arrival);
         }
+        catch (Exception ex) when (trace is not null)
+        {
+            trace.SetStatus(ActivityStatusCode.Error, ex.Message);
+            trace.Dispose();
+            throw;
+        }
         finally
         {
             message.Release();
@@ -106,6 +118,28 @@ public abstract class InstanceHost
         Cost.Record(Query.Clock.GetElapsedTime(started).Ticks, records);
         if (sender >= 0)
             Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath, Cost.PerRecord));
+        trace?.Dispose();
+    }
+
+    /// <summary>
+    /// A span for one message in <see cref="QueryContext.MessageTraceInterval"/> of this instance
+    /// (instances process one message at a time, so the count needs no synchronization), if a
+    /// listener samples it; null for the others.
+    /// </summary>
+    private Activity? StartTrace(Message message)
+    {
+        if (++_untraced < Query.MessageTraceInterval) return null;
+        _untraced = 0;
+        var activity = CameoTelemetry.ActivitySource.StartActivity("cameo.message");
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("query", Query.Name);
+            activity.SetTag("operator", Node.Name);
+            activity.SetTag("instance", Partition);
+            activity.SetTag("records", message.Count);
+            activity.SetTag("kind", message.Kind.ToString());
+        }
+        return activity;
     }
 
     /// <summary>Handles the records of a data message.</summary>

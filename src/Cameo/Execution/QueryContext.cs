@@ -25,6 +25,9 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
     /// </summary>
     public long MaxMessageCostTicks { get; init; } = HostFactory.DefaultMaxMessageCost.Ticks;
 
+    /// <summary>Each instance traces one message in this many while the <c>Cameo</c> activity source has listeners (see <see cref="EngineOptions.MessageTraceInterval"/>).</summary>
+    public int MessageTraceInterval { get; init; } = 1000;
+
     /// <summary>Where the query reports failures and dead letters.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
     public QueryMetrics Metrics { get; } = metrics;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using Cameo.Operators;
 using Cameo.Time;
 using HdrHistogram;
@@ -12,19 +11,13 @@ namespace Cameo.Metrics;
 /// </summary>
 public sealed class QueryMetrics
 {
-    /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> Cameo publishes on.</summary>
-    public const string MeterName = "Cameo";
-
-    private static readonly Meter Meter = new(MeterName);
-    private static readonly Counter<long> InputCounter = Meter.CreateCounter<long>("cameo.input.events", "{event}", "Events read by sources.");
-    private static readonly Counter<long> OutputCounter = Meter.CreateCounter<long>("cameo.outputs", "{record}", "Records delivered to sinks.");
-    private static readonly Counter<long> LateCounter = Meter.CreateCounter<long>("cameo.late.events", "{event}", "Events that arrived after their windows closed.");
-    private static readonly Counter<long> DeadLetterCounter = Meter.CreateCounter<long>("cameo.dead.letters", "{record}", "Inputs a source could not read.");
-    private static readonly Histogram<double> LatencyHistogram = Meter.CreateHistogram<double>("cameo.latency", "ms", "Output latency: emission minus frontier arrival.");
+    /// <summary>The name of the <see cref="System.Diagnostics.Metrics.Meter"/> Cameo publishes on (see <see cref="CameoTelemetry"/>).</summary>
+    public const string MeterName = CameoTelemetry.Name;
 
     private const long HighestMicros = 3_600_000_000; // one hour
     private readonly object _lock = new();
     private readonly TimeProvider _clock;
+    private readonly CameoTelemetry _telemetry;
     private readonly KeyValuePair<string, object?> _tag;
     private readonly long _targetTicks;
     private LongHistogram _latency = NewHistogram();
@@ -48,16 +41,18 @@ public sealed class QueryMetrics
     /// <summary>Default of the seconds of latency timeline kept per query (one hour).</summary>
     public const int DefaultTimelineSeconds = 3600;
 
-    /// <param name="query">The query's name.</param>
+    /// <param name="query">The query's name (the <c>query</c> tag of every measurement).</param>
     /// <param name="latencyTarget">The query's latency target.</param>
     /// <param name="clock">Where time is read.</param>
     /// <param name="deadLetterSamples">Most dead letters kept (the latest); all are counted.</param>
     /// <param name="timelineSeconds">Most seconds of latency timeline kept (the latest).</param>
-    public QueryMetrics(string query, TimeSpan latencyTarget, TimeProvider clock, int deadLetterSamples = DefaultDeadLetterSamples, int timelineSeconds = DefaultTimelineSeconds)
+    /// <param name="telemetry">The instruments to publish on; default <see cref="CameoTelemetry.Shared"/>.</param>
+    public QueryMetrics(string query, TimeSpan latencyTarget, TimeProvider clock, int deadLetterSamples = DefaultDeadLetterSamples, int timelineSeconds = DefaultTimelineSeconds, CameoTelemetry? telemetry = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(deadLetterSamples);
         ArgumentOutOfRangeException.ThrowIfNegative(timelineSeconds);
         Query = query;
+        _telemetry = telemetry ?? CameoTelemetry.Shared;
         _clock = clock;
         _targetTicks = latencyTarget.Ticks;
         _tag = new("query", query);
@@ -67,6 +62,9 @@ public sealed class QueryMetrics
     }
 
     public string Query { get; }
+
+    /// <summary>The instruments this query publishes on.</summary>
+    public CameoTelemetry Telemetry => _telemetry;
 
     /// <summary>
     /// The latest inputs no source could read, with where and why: at most the samples asked for
@@ -82,7 +80,7 @@ public sealed class QueryMetrics
     public void RecordInputs(int count)
     {
         Interlocked.Add(ref _inputs, count);
-        InputCounter.Add(count, _tag);
+        _telemetry.Inputs.Add(count, _tag);
     }
 
     /// <summary>Records <paramref name="count"/> outputs emitted at <paramref name="now"/> whose frontier event arrived at <paramref name="frontierArrival"/>.</summary>
@@ -104,15 +102,36 @@ public sealed class QueryMetrics
             _outputs += count;
             if (latencyTicks <= _targetTicks) _withinTarget += count;
         }
-        OutputCounter.Add(count, _tag);
-        LatencyHistogram.Record(PhysicalTime.ToMilliseconds(latencyTicks), _tag);
+        Publish(count, latencyTicks);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="count"/> outputs of one latency: the latency and the slack once per
+    /// output (the outputs of one message share the event that released them), and the misses.
+    /// </summary>
+    private void Publish(int count, long latencyTicks)
+    {
+        var t = _telemetry;
+        t.Outputs.Add(count, _tag);
+        bool missed = latencyTicks > _targetTicks;
+        if (missed) t.Misses.Add(count, _tag);
+        if (t.Latency.Enabled)
+        {
+            double seconds = latencyTicks / (double)TimeSpan.TicksPerSecond;
+            for (int i = 0; i < count; i++) t.Latency.Record(seconds, _tag);
+        }
+        if (t.Slack.Enabled)
+        {
+            double slack = (_targetTicks - latencyTicks) / (double)TimeSpan.TicksPerSecond;
+            for (int i = 0; i < count; i++) t.Slack.Record(slack, _tag);
+        }
     }
 
     public void RecordLate(long count)
     {
         if (count <= 0) return;
         Interlocked.Add(ref _late, count);
-        LateCounter.Add(count, _tag);
+        _telemetry.Late.Add(count, _tag);
     }
 
     /// <summary>Counts <paramref name="letter"/> and keeps it (its input cut if long) among the latest samples.</summary>
@@ -120,7 +139,7 @@ public sealed class QueryMetrics
     public long RecordDeadLetter(DeadLetter letter)
     {
         long count = Interlocked.Increment(ref _deadLetterCount);
-        DeadLetterCounter.Add(1, _tag);
+        _telemetry.DeadLetters.Add(1, _tag);
         if (_deadLetterSamples == 0) return count;
         if (letter.Input.Length > MaxDeadLetterInputLength)
             letter = letter with { Input = string.Concat(letter.Input.AsSpan(0, MaxDeadLetterInputLength), $"... ({letter.Input.Length} characters)") };

@@ -53,6 +53,12 @@ public interface IDeployedQuery
 
     Exception? Failure { get; }
 
+    /// <summary>Messages waiting at the query's instances, or null where the runtime does not know.</summary>
+    int? QueuedMessages => null;
+
+    /// <summary>Messages in flight (sent, not yet processed), or null where the runtime does not know.</summary>
+    int? CreditsInUse => null;
+
     /// <summary>Stops the sources; windows flush and <see cref="Completion"/> follows.</summary>
     void Stop();
 

@@ -61,6 +61,19 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
 
     public Exception? Failure => _completion.Failure;
 
+    /// <summary>Messages in the actors' mailboxes (read without their locks: a gauge, not an invariant).</summary>
+    public int? QueuedMessages
+    {
+        get
+        {
+            int queued = 0;
+            foreach (var actor in Actors) if (actor is not null) queued += actor.Mailbox.Count;
+            return queued;
+        }
+    }
+
+    public int? CreditsInUse => Gate.InFlight;
+
     public void Send(int target, Message message)
     {
         var actor = Actors[target]!;

@@ -5,7 +5,9 @@ namespace Cameo.Scheduling;
 /// so that every runtime (the embedded worker pool, each Orleans silo) can apply it the same way.
 /// A policy that needs per-query state (a proportional share) also implements
 /// <see cref="IQueryAwarePolicy"/> and keeps that state lock-free.
+/// Configuration binds a policy by its name (<see cref="SchedulingPolicyConverter"/>).
 /// </summary>
+[System.ComponentModel.TypeConverter(typeof(SchedulingPolicyConverter))]
 public interface ISchedulingPolicy
 {
     /// <summary>The name used on the command line and in reports.</summary>

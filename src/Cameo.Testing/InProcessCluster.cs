@@ -1,8 +1,11 @@
+using Cameo.Orleans;
 using Cameo.Orleans.Scheduling;
+using Cameo.Runtime;
+using Cameo.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
-namespace Cameo.Orleans;
+namespace Cameo.Testing;
 
 /// <summary>
 /// A cluster of several silos in this process (Orleans' in-process test cluster: real silos,
@@ -34,6 +37,7 @@ public sealed class InProcessCluster : IAsyncDisposable
         builder.Options.ConfigureFileLogging = false; // else every run leaves log files in the working directory
         builder.ConfigureSilo((_, silo) => silo.AddCameo(o =>
         {
+            o.RaiseThreadPoolMinimum = true; // a benchmark or test process: its thread pool is Cameo's to size
             configure?.Invoke(o);
             if (o.Policy is not null) lock (gate) o.SharedScheduler ??= shared ??= o.CreateScheduler();
         }));
@@ -50,4 +54,27 @@ public sealed class InProcessCluster : IAsyncDisposable
     public Task KillAsync(SiloAddress silo) => Cluster.KillSiloAsync(Cluster.Silos.Single(s => s.SiloAddress.Equals(silo)));
 
     public ValueTask DisposeAsync() => Cluster.DisposeAsync();
+}
+
+/// <summary>Runs a <see cref="CameoEngine"/>'s queries on silos started in this process.</summary>
+public static class InProcessRuntime
+{
+    extension(OrleansRuntime)
+    {
+        /// <summary>
+        /// A runtime factory for <see cref="EngineOptions.Runtime"/>: starts <paramref name="silos"/> silos in
+        /// this process, scheduling by <paramref name="policy"/> (null: plain Orleans order, <c>orleans-default</c>).
+        /// The silos share one turn scheduler, as they share the cores (see <see cref="InProcessCluster.StartAsync"/>).
+        /// </summary>
+        public static Func<EngineOptions, IQueryRuntime> InProcess(int silos, ISchedulingPolicy? policy, Action<CameoSiloOptions>? configure = null) => _ =>
+        {
+            var cluster = InProcessCluster.StartAsync(silos, o =>
+            {
+                o.Policy = policy;
+                configure?.Invoke(o);
+            }).GetAwaiter().GetResult();
+            var scheduler = cluster.CameoSilo(cluster.Silos[0]).Scheduler; // shared by the silos of the process
+            return new OrleansRuntime(cluster.Client, scheduler?.Turns ?? Environment.ProcessorCount, cluster.Silos[0], cluster, scheduler);
+        };
+    }
 }

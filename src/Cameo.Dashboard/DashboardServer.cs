@@ -34,13 +34,13 @@ public sealed class DashboardServer : IAsyncDisposable
     private DashboardSnapshot _latest;
     private TaskCompletionSource _next = NewSignal();
 
-    private DashboardServer(WebApplication app, IDashboardSource source, DashboardOptions options, ILogger logger)
+    private DashboardServer(WebApplication app, IDashboardSource source, DashboardOptions options, ILogger logger, DashboardSnapshot first)
     {
         _app = app;
         _source = source;
         _options = options;
         _logger = logger;
-        _latest = source.Snapshot();
+        _latest = first;
         _loop = RefreshAsync(_stopping.Token);
     }
 
@@ -66,7 +66,8 @@ public sealed class DashboardServer : IAsyncDisposable
         // Open event streams end with the server: a stop does not wait for them.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
-        var server = new DashboardServer(app, source, options, loggers.CreateLogger("Cameo.Dashboard"));
+        var first = await source.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var server = new DashboardServer(app, source, options, loggers.CreateLogger("Cameo.Dashboard"), first);
         server.Map(app);
         try
         {
@@ -124,9 +125,9 @@ public sealed class DashboardServer : IAsyncDisposable
             {
                 try
                 {
-                    Volatile.Write(ref _latest, _source.Snapshot());
+                    Volatile.Write(ref _latest, await _source.SnapshotAsync(cancellationToken).ConfigureAwait(false));
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     // A source that cannot answer now (a cluster call timed out) keeps the last snapshot.
                     DashboardLog.SnapshotFailed(_logger, ex.GetType().Name, ex.Message);

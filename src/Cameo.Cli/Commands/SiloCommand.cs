@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Cameo.Dashboard;
 using Cameo.Orleans;
+using Cameo.Orleans.Monitoring;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Cameo.Cli.Commands;
@@ -19,12 +22,16 @@ public static class SiloCommand
         var primary = new Option<int>("--primary-port") { Description = "Development clustering: the first silo's --port.", DefaultValueFactory = _ => 11111 };
         var policy = new Option<string>("--policy") { Description = $"Scheduling policy: cameo, fifo, edf, llf, sjf, or {CameoSiloOptions.OrleansDefault}.", DefaultValueFactory = _ => "cameo" };
         var turns = new Option<int?>("--turns") { Description = "Grains processing at once (default: one per core). Silos on one machine should split its cores between them." };
-        var command = new Command("silo", "Run an Orleans silo that hosts Cameo queries (Ctrl+C to stop).") { redis, port, gateway, primary, policy, turns };
-        command.SetAction((parse, ct) => RunAsync(new SiloSettings(parse.GetValue(redis), parse.GetValue(port), parse.GetValue(gateway), parse.GetValue(primary), parse.GetValue(policy)!, parse.GetValue(turns)), ct));
+        var command = new Command("silo", "Run an Orleans silo that hosts Cameo queries (Ctrl+C to stop).")
+        {
+            redis, port, gateway, primary, policy, turns, DashboardSettings.Enable, DashboardSettings.Port,
+        };
+        command.SetAction((parse, ct) => RunAsync(new SiloSettings(parse.GetValue(redis), parse.GetValue(port), parse.GetValue(gateway), parse.GetValue(primary), parse.GetValue(policy)!, parse.GetValue(turns)),
+            DashboardSettings.From(parse), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(SiloSettings settings, CancellationToken ct)
+    private static async Task<int> RunAsync(SiloSettings settings, DashboardOptions? dashboardOptions, CancellationToken ct)
     {
         IHost host;
         try
@@ -40,9 +47,19 @@ public static class SiloCommand
         string membership = settings.Redis is null ? $"development clustering, primary port {settings.PrimarySiloPort}" : $"Redis {settings.Redis}";
         // Scripts and tests wait for this line.
         Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}, {settings.Turns ?? Environment.ProcessorCount} turn(s)");
+        await using var dashboard = dashboardOptions is null ? null : await StartDashboardAsync(host, settings, dashboardOptions, ct);
         // Until Ctrl+C or SIGTERM (the host's console lifetime), or the command's cancellation; then a graceful stop.
         await host.WaitForShutdownAsync(ct);
         host.Dispose();
         return 0;
+    }
+
+    /// <summary>The cluster's dashboard, served by this silo: every silo's queries and utilization.</summary>
+    private static async Task<DashboardServer> StartDashboardAsync(IHost host, SiloSettings settings, DashboardOptions options, CancellationToken ct)
+    {
+        var source = new ClusterDashboardSource(host.Services.GetRequiredService<IGrainFactory>(), $"cluster, seen from silo port {settings.SiloPort}");
+        var server = await DashboardServer.StartAsync(source, options, ct);
+        Console.WriteLine($"dashboard: {server.Address}");
+        return server;
     }
 }

@@ -46,6 +46,9 @@ public static class LocalQueries
 
     public static void Remove(string key) => Queries.TryRemove(key, out _);
 
+    /// <summary>The queries this process knows now, by cluster key.</summary>
+    public static IReadOnlyList<KeyValuePair<string, LocalQuery>> All() => [.. Queries];
+
     /// <summary>The plan of <paramref name="spec"/> in this process, for one more of its instances.</summary>
     /// <exception cref="InvalidOperationException">This process has no definition for it.</exception>
     public static LocalQuery Acquire(QuerySpec spec)

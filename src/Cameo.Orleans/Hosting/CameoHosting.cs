@@ -15,6 +15,7 @@ public static class CameoHosting
         var options = new CameoSiloOptions();
         configure?.Invoke(options);
         builder.Services.AddSingleton(new CameoSilo(options));
+        builder.Services.AddSingleton<Monitoring.SiloMonitor>();
         builder.Services.AddCameoSerialization();
         return builder;
     }

@@ -34,6 +34,7 @@ public sealed record DashboardSnapshot(
 /// <param name="OutputsPerSecond">Outputs during the last second that had any.</param>
 /// <param name="QueueDepth">Messages waiting for the query's operators, where the runtime reports it.</param>
 /// <param name="Timeline">Per-second latency of the last <see cref="TimelineSeconds"/> seconds with outputs.</param>
+/// <param name="Location">Where these measurements were taken, when a query runs in several places (a silo).</param>
 public sealed record QueryPanel(
     string Name,
     double TargetMs,
@@ -47,13 +48,14 @@ public sealed record QueryPanel(
     double InputEventsPerSecond,
     double OutputsPerSecond,
     int? QueueDepth,
-    IReadOnlyList<TimelinePoint> Timeline)
+    IReadOnlyList<TimelinePoint> Timeline,
+    string? Location = null)
 {
     /// <summary>Seconds of history a panel carries.</summary>
     public const int TimelineSeconds = 120;
 
     /// <summary>A panel from a query's measurements.</summary>
-    public static QueryPanel From(Metrics.QueryStats stats, string policy, string state, int? queueDepth = null)
+    public static QueryPanel From(Metrics.QueryStats stats, string policy, string state, int? queueDepth = null, string? location = null)
     {
         var last = stats.Timeline.Count > 0 ? stats.Timeline[^1] : null;
         return new QueryPanel(
@@ -69,7 +71,8 @@ public sealed record QueryPanel(
             stats.InputEventsPerSecond,
             last?.Outputs ?? 0,
             queueDepth,
-            [.. stats.Timeline.Skip(Math.Max(0, stats.Timeline.Count - TimelineSeconds)).Select(p => new TimelinePoint(p.Second, p.P50Ms, p.P99Ms, p.Outputs))]);
+            [.. stats.Timeline.Skip(Math.Max(0, stats.Timeline.Count - TimelineSeconds)).Select(p => new TimelinePoint(p.Second, p.P50Ms, p.P99Ms, p.Outputs))],
+            location);
     }
 }
 
@@ -80,10 +83,10 @@ public sealed record TimelinePoint(long Second, double P50Ms, double P99Ms, long
 public sealed record WorkerLoad(string Name, double Utilization);
 
 /// <summary>
-/// Where a live view reads its snapshots. A dashboard takes one snapshot per refresh interval on a
-/// single thread, so implementations may measure rates as differences from their previous call.
+/// Where a live view reads its snapshots. A dashboard takes one snapshot per refresh interval, one
+/// at a time, so implementations may measure rates as differences from their previous call.
 /// </summary>
 public interface IDashboardSource
 {
-    DashboardSnapshot Snapshot();
+    ValueTask<DashboardSnapshot> SnapshotAsync(CancellationToken cancellationToken = default);
 }

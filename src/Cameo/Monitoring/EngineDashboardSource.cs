@@ -13,12 +13,12 @@ public sealed class EngineDashboardSource(CameoEngine engine) : IDashboardSource
     private TimeSpan[] _busy = [];
     private long _at;
 
-    public DashboardSnapshot Snapshot()
+    public ValueTask<DashboardSnapshot> SnapshotAsync(CancellationToken cancellationToken = default)
     {
         string policy = engine.Policy.Name;
         var queries = engine.Queries.Select(q => QueryPanel.From(q.Stats, policy, StateOf(q))).ToList();
-        return new DashboardSnapshot(DateTimeOffset.UtcNow, $"{engine.Runtime.Name} engine, {engine.Workers} worker(s)", engine.Runtime.Name, policy,
-            queries, Workers(), "queue depth is not reported by the embedded runtime");
+        return ValueTask.FromResult(new DashboardSnapshot(DateTimeOffset.UtcNow, $"{engine.Runtime.Name} engine, {engine.Workers} worker(s)", engine.Runtime.Name, policy,
+            queries, Workers(), "queue depth is not reported by the embedded runtime"));
     }
 
     private static string StateOf(QueryHandle q) =>

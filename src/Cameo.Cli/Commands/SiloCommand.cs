@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Cameo.Dashboard;
 using Cameo.Orleans;
 using Cameo.Orleans.Deployment;
@@ -35,8 +36,9 @@ public static class SiloCommand
         };
         var command = new Command("silo", "Run an Orleans silo that hosts Cameo queries (Ctrl+C to stop).")
         {
-            redis, RedisPassword.File, address, port, gateway, primary, policy, turns, queries, DashboardSettings.Enable, DashboardSettings.Port,
+            redis, address, port, gateway, primary, policy, turns, queries, DashboardSettings.Enable, DashboardSettings.Port,
         };
+        foreach (var option in ClusterSecrets.All) command.Options.Add(option);
         command.SetAction((parse, ct) =>
         {
             if (parse.GetValue(address) is { } text && !IPAddress.TryParse(text, out _))
@@ -44,7 +46,7 @@ public static class SiloCommand
                 Console.Error.WriteLine($"--address {text}: not an IP address.");
                 return Task.FromResult(2);
             }
-            string? password = RedisPassword.Read(parse, out string? problem);
+            var (password, tls, problem) = ClusterSecrets.Read(parse);
             if (problem is not null)
             {
                 Console.Error.WriteLine(problem);
@@ -52,18 +54,18 @@ public static class SiloCommand
             }
             var settings = new SiloSettings(parse.GetValue(redis), parse.GetValue(port), parse.GetValue(gateway), parse.GetValue(primary), parse.GetValue(policy)!, parse.GetValue(turns),
                 parse.GetValue(queries), parse.GetValue(address) is { } a ? IPAddress.Parse(a) : null);
-            return RunAsync(settings, password, DashboardSettings.From(parse), ct);
+            return RunAsync(settings, password, tls, DashboardSettings.From(parse), ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(SiloSettings settings, string? redisPassword, DashboardOptions? dashboardOptions, CancellationToken ct)
+    private static async Task<int> RunAsync(SiloSettings settings, string? redisPassword, X509Certificate2? tls, DashboardOptions? dashboardOptions, CancellationToken ct)
     {
         IHost host;
         IReadOnlyCollection<IQueryDefinition> definitions;
         try
         {
-            host = ClusterHosting.BuildSilo(settings, redisPassword);
+            host = ClusterHosting.BuildSilo(settings, redisPassword, tls);
             definitions = host.Services.GetRequiredService<QueryDefinitions>().Loaded; // duplicate names fail here, before the silo joins
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or BadImageFormatException)
@@ -75,7 +77,7 @@ public static class SiloCommand
         string membership = settings.Redis is null ? $"development clustering, primary port {settings.PrimarySiloPort}" : $"Redis {settings.Redis}, address {settings.Address ?? IPAddress.Loopback}";
         string loaded = definitions.Count == 0 ? "" : $", queries {string.Join(", ", definitions.Select(d => d.Name))}";
         // Scripts and tests wait for this line.
-        Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}, {settings.Turns ?? Environment.ProcessorCount} turn(s){loaded}");
+        Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}, {settings.Turns ?? Environment.ProcessorCount} turn(s){(tls is null ? "" : ", TLS")}{loaded}");
         await using var dashboard = dashboardOptions is null ? null : await StartDashboardAsync(host, settings, dashboardOptions, ct);
         // Until Ctrl+C or SIGTERM (the host's console lifetime), or the command's cancellation; then a graceful stop.
         await host.WaitForShutdownAsync(ct);

@@ -22,7 +22,8 @@ public static class StatusCommand
             Description = $"How many of the query's last results to show (its coordinator keeps {QueryGrain.KeptResults}).",
             DefaultValueFactory = _ => DefaultResults,
         };
-        var command = new Command("status", "Show the queries running on a cluster.") { key, stop, results, ClusterConnection.Redis, RedisPassword.File, ClusterConnection.Gateway };
+        var command = new Command("status", "Show the queries running on a cluster.") { key, stop, results, ClusterConnection.Redis, ClusterConnection.Gateway };
+        foreach (var option in ClusterSecrets.All) command.Options.Add(option);
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(key), parse.GetValue(stop), parse.GetValue(results), parse, ct));
         return command;
     }
@@ -98,7 +99,7 @@ internal static class ClusterConnection
     /// <summary>A connected client host, or null after printing why the cluster cannot be reached.</summary>
     public static async Task<IHost?> ConnectAsync(ParseResult parse, CancellationToken ct)
     {
-        string? password = RedisPassword.Read(parse, out string? problem);
+        var (password, tls, problem) = ClusterSecrets.Read(parse);
         if (problem is not null)
         {
             Console.Error.WriteLine(problem);
@@ -106,7 +107,7 @@ internal static class ClusterConnection
         }
         try
         {
-            return await ClusterHosting.ConnectAsync(parse.GetValue(Redis), parse.GetValue(Gateway), ct, redisPassword: password);
+            return await ClusterHosting.ConnectAsync(parse.GetValue(Redis), parse.GetValue(Gateway), ct, redisPassword: password, tls: tls);
         }
         catch (TimeoutException ex)
         {

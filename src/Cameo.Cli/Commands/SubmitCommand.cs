@@ -23,8 +23,9 @@ public static class SubmitCommand
         var wait = new Option<bool>("--wait") { Description = "Follow the query until it ends; exit 1 if it fails." };
         var command = new Command("submit", "Submit a query to a running cluster.")
         {
-            query, parameters, rate, count, name, silos, silosTimeout, wait, ClusterConnection.Redis, RedisPassword.File, ClusterConnection.Gateway,
+            query, parameters, rate, count, name, silos, silosTimeout, wait, ClusterConnection.Redis, ClusterConnection.Gateway,
         };
+        foreach (var option in ClusterSecrets.All) command.Options.Add(option);
         command.SetAction((parse, ct) => RunAsync(new Submission(parse.GetValue(query)!, parse.GetValue(parameters) ?? [], parse.GetValue(rate), parse.GetValue(count), parse.GetValue(name),
             parse.GetValue(silos), TimeSpan.FromSeconds(parse.GetValue(silosTimeout)), parse.GetValue(wait)), parse, ct));
         return command;

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Cameo.Orleans.Deployment;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,7 +35,8 @@ public static class ClusterHosting
     /// <exception cref="BadImageFormatException">A query assembly is not a .NET assembly.</exception>
     /// <param name="settings">Where the silo listens and how it schedules.</param>
     /// <param name="redisPassword">The Redis password, kept out of <paramref name="settings"/> (and so out of anything that prints them).</param>
-    public static IHost BuildSilo(SiloSettings settings, string? redisPassword = null)
+    /// <param name="tls">The cluster's certificate: TLS with mutual authentication on every connection (see <see cref="ClusterTls"/>); null: plain TCP.</param>
+    public static IHost BuildSilo(SiloSettings settings, string? redisPassword = null, X509Certificate2? tls = null)
     {
         if (settings.Turns is < 1) throw new ArgumentException($"--turns must be at least 1, not {settings.Turns}.");
         if (settings.Redis is null && settings.Address is not null && !IPAddress.IsLoopback(settings.Address))
@@ -65,6 +67,7 @@ public static class ClusterHosting
                 if (settings.Turns is { } turns) o.Turns = turns;
             });
             foreach (var assembly in queryAssemblies) silo.AddCameoQueries(assembly);
+            if (tls is not null) silo.UseTls(tls, o => ClusterTls.Configure(o, tls));
         });
         return builder.Build();
     }
@@ -76,7 +79,9 @@ public static class ClusterHosting
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <param name="timeout">How long to wait for a silo.</param>
     /// <param name="redisPassword">The Redis password, if any.</param>
-    public static async Task<IHost> ConnectAsync(string? redis, int gatewayPort, CancellationToken cancellationToken = default, TimeSpan? timeout = null, string? redisPassword = null)
+    /// <param name="tls">The cluster's certificate, if its silos use TLS.</param>
+    public static async Task<IHost> ConnectAsync(string? redis, int gatewayPort, CancellationToken cancellationToken = default, TimeSpan? timeout = null, string? redisPassword = null,
+        X509Certificate2? tls = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders(); // a client reports failures as exceptions, not as log noise
@@ -89,6 +94,7 @@ public static class ClusterHosting
                 client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
             }
             client.AddCameo();
+            if (tls is not null) client.UseTls(tls, o => ClusterTls.Configure(o, tls));
         });
         var host = builder.Build();
         var limit = timeout ?? TimeSpan.FromSeconds(15);

@@ -66,8 +66,19 @@ public sealed class DashboardServer : IAsyncDisposable
         // Open event streams end with the server: a stop does not wait for them.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
-        var first = await source.SnapshotAsync(cancellationToken).ConfigureAwait(false);
-        var server = new DashboardServer(app, source, options, loggers.CreateLogger("Cameo.Dashboard"), first);
+        var logger = loggers.CreateLogger("Cameo.Dashboard");
+        DashboardSnapshot first;
+        try
+        {
+            first = await source.SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A cluster that does not answer yet (a silo still starting): the page says so until the next refresh.
+            DashboardLog.SnapshotFailed(logger, ex.GetType().Name, ex.Message);
+            first = new DashboardSnapshot(DateTimeOffset.UtcNow, $"no snapshot yet ({ex.GetType().Name})", "?", "?", [], []);
+        }
+        var server = new DashboardServer(app, source, options, logger, first);
         server.Map(app);
         try
         {

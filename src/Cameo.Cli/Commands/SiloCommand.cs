@@ -78,7 +78,17 @@ public static class SiloCommand
         string loaded = definitions.Count == 0 ? "" : $", queries {string.Join(", ", definitions.Select(d => d.Name))}";
         // Scripts and tests wait for this line.
         Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}, {settings.Turns ?? Environment.ProcessorCount} turn(s){(tls is null ? "" : ", TLS")}{loaded}");
-        await using var dashboard = dashboardOptions is null ? null : await StartDashboardAsync(host, settings, dashboardOptions, ct);
+        DashboardServer? dashboard = null;
+        try
+        {
+            if (dashboardOptions is not null) dashboard = await StartDashboardAsync(host, settings, dashboardOptions, ct);
+        }
+        catch (IOException ex)
+        {
+            // The silo serves its cluster without the page (the port is taken, say).
+            Console.Error.WriteLine($"dashboard not started: {ex.Message}");
+        }
+        await using var dashboardLifetime = dashboard;
         // Until Ctrl+C or SIGTERM (the host's console lifetime), or the command's cancellation; then a graceful stop.
         await host.WaitForShutdownAsync(ct);
         host.Dispose();

@@ -11,7 +11,8 @@ namespace Cameo.Orleans.Monitoring;
 /// </summary>
 public sealed class ClusterDashboardSource(IGrainFactory grains, string title) : IDashboardSource
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+    /// <summary>How long a silo may take to answer before the snapshot shows it as not answering.</summary>
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     public async ValueTask<DashboardSnapshot> SnapshotAsync(CancellationToken cancellationToken = default)
     {

@@ -76,8 +76,9 @@ public static class ScenarioRunner
     /// <param name="settings">Policy, duration, load, seed.</param>
     /// <param name="progress">Called about every 250 ms with the live handles and the measured time so far (negative during warm-up).</param>
     /// <param name="cancellationToken">Ends the run early.</param>
+    /// <param name="attach">Attaches something to the engine once its queries run (a dashboard); disposed when the run ends, before the engine.</param>
     public static async Task<RunResult> RunAsync(Scenario scenario, Capacity capacity, RunSettings settings,
-        Action<IReadOnlyList<QueryHandle>, TimeSpan>? progress = null, CancellationToken cancellationToken = default)
+        Action<IReadOnlyList<QueryHandle>, TimeSpan>? progress = null, CancellationToken cancellationToken = default, Func<CameoEngine, Task<IAsyncDisposable>>? attach = null)
     {
         var options = new EngineOptions { Workers = settings.Workers, Policy = settings.Policy };
         if (settings.Slots) options.UseSlots();
@@ -93,7 +94,8 @@ public static class ScenarioRunner
         }
 
         engine.Start();
-        var started = DateTime.UtcNow;
+        await using var attached = attach is null ? null : await attach(engine).ConfigureAwait(false);
+        var startedAt = DateTime.UtcNow;
         var warmup = TimeSpan.FromSeconds(settings.WarmupSeconds);
         var total = warmup + TimeSpan.FromSeconds(settings.Seconds);
         bool measuring = warmup <= TimeSpan.Zero;
@@ -101,7 +103,7 @@ public static class ScenarioRunner
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var elapsed = DateTime.UtcNow - started;
+                var elapsed = DateTime.UtcNow - startedAt;
                 if (!measuring && elapsed >= warmup)
                 {
                     engine.ResetMetrics();

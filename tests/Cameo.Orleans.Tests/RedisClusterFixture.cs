@@ -14,6 +14,7 @@ namespace Cameo.Orleans.Tests;
 public sealed class RedisClusterFixture : IAsyncLifetime
 {
     private readonly List<Process> _processes = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new(); // for a failed start
     private IHost? _client;
 
     public string Redis { get; private set; } = "";
@@ -22,6 +23,12 @@ public sealed class RedisClusterFixture : IAsyncLifetime
     public List<(Process Process, int SiloPort)> Silos { get; } = [];
 
     public CameoClient Client => _client!.CameoClient();
+
+    /// <summary>The dashboard the first silo serves (<c>cameo silo --dashboard</c>).</summary>
+    public Uri Dashboard { get; private set; } = null!;
+
+    /// <summary>The user query assembly every silo loads (<c>cameo silo --queries</c>): the Cameo.TestQueries build.</summary>
+    public static string QueryAssembly => BuildOutput("tests", "Cameo.TestQueries", "Cameo.TestQueries.dll");
 
     /// <summary>The last status of query <paramref name="key"/> seen before it ended or <paramref name="timeout"/> passed.</summary>
     public async Task<QueryStatus> WaitForEndAsync(string key, TimeSpan timeout)
@@ -42,20 +49,30 @@ public sealed class RedisClusterFixture : IAsyncLifetime
             Start(redisServer, $"--port {redisPort} --bind 127.0.0.1 --save \"\" --appendonly no", null);
             await WaitForPortAsync(redisPort, TimeSpan.FromSeconds(10));
 
-            string cli = FindCli();
+            string cli = BuildOutput("src", "Cameo.Cli", "Cameo.Cli.dll");
             var started = new List<Task>();
             for (int i = 0; i < 2; i++)
             {
                 int port = FreePort();
                 var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var process = Start("dotnet", $"\"{cli}\" silo --redis {Redis} --port {port} --gateway {FreePort()} --turns 1", line =>
+                string dashboard = i == 0 ? $" --dashboard --dashboard-port {FreePort()}" : "";
+                var process = Start("dotnet", $"\"{cli}\" silo --redis {Redis} --port {port} --gateway {FreePort()} --turns 1 --queries \"{QueryAssembly}\"{dashboard}", line =>
                 {
-                    if (line.StartsWith("silo started", StringComparison.Ordinal)) ready.TrySetResult();
+                    if (line.StartsWith("dashboard: ", StringComparison.Ordinal)) Dashboard = new Uri(line["dashboard: ".Length..]);
+                    if (line.StartsWith("silo started", StringComparison.Ordinal) && dashboard.Length == 0) ready.TrySetResult();
+                    if (line.StartsWith("dashboard: ", StringComparison.Ordinal)) ready.TrySetResult();
                 });
                 Silos.Add((process, port));
-                started.Add(ready.Task.WaitAsync(TimeSpan.FromSeconds(60)));
+                started.Add(ready.Task.WaitAsync(TimeSpan.FromSeconds(120)));
             }
-            await Task.WhenAll(started);
+            try
+            {
+                await Task.WhenAll(started);
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException($"The silos did not start within 120 s. Their output:{Environment.NewLine}{string.Join(Environment.NewLine, _output)}", ex);
+            }
             _client = await ClusterHosting.ConnectAsync(Redis, 0).WaitAsync(TimeSpan.FromSeconds(30));
         }
         catch
@@ -94,8 +111,13 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         {
             StartInfo = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false },
         };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) onLine?.Invoke(e.Data); };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            _output.Enqueue($"{file}: {e.Data}");
+            onLine?.Invoke(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue($"{file} (stderr): {e.Data}"); };
         process.Start();
         _processes.Add(process);
         process.BeginOutputReadLine();
@@ -111,15 +133,15 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)
         ?? (File.Exists("/usr/bin/" + name) ? "/usr/bin/" + name : null);
 
-    /// <summary>The Cameo.Cli build of the same configuration as this test assembly (the test project builds it first).</summary>
-    private static string FindCli()
+    /// <summary>A project's build output of the same configuration as this test assembly (the test project builds it first).</summary>
+    private static string BuildOutput(string folder, string project, string file)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         string configuration = dir.Parent!.Name; // .../bin/<Configuration>/net10.0/
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cameo.slnx"))) dir = dir.Parent;
         if (dir is null) throw new InvalidOperationException($"Cannot find the repository root above {AppContext.BaseDirectory}.");
-        string cli = Path.Combine(dir.FullName, "src", "Cameo.Cli", "bin", configuration, "net10.0", "Cameo.Cli.dll");
-        return File.Exists(cli) ? cli : throw new InvalidOperationException($"Cameo.Cli is not built at {cli}.");
+        string path = Path.Combine(dir.FullName, folder, project, "bin", configuration, "net10.0", file);
+        return File.Exists(path) ? path : throw new InvalidOperationException($"{project} is not built at {path}.");
     }
 
     private static int FreePort()

@@ -77,6 +77,7 @@ public sealed class SerializationTests
     [Fact]
     public void Batches_of_application_records_round_trip_with_or_without_orleans_attributes()
     {
+        JsonTypes.Allow(typeof(PlainRecord)); // as a plan using it would
         var plain = new[] { new PlainRecord("x", [1, 2], DateTimeOffset.FromUnixTimeMilliseconds(5)) };
         var envelope = RoundTrip(new Envelope(new Message<PlainRecord>(plain, [1], 1) { Context = Context }, 0, 0));
         var received = Assert.IsType<Message<PlainRecord>>(envelope.Message);
@@ -93,6 +94,7 @@ public sealed class SerializationTests
     [Fact]
     public void Batches_of_plain_structs_travel_as_raw_bytes()
     {
+        JsonTypes.Allow(typeof(Reading)); // as a plan using it would
         var items = Enumerable.Range(0, 100).Select(i => new Reading(i, i % 7, i * 0.5, 1_000 + i)).ToArray();
         AssertBatchRoundTrips(items);
 
@@ -139,5 +141,34 @@ public sealed class SerializationTests
             .Distinct().ToList();
         Assert.Contains(typeof(Envelope), types);
         foreach (var type in types) Assert.True(Serializer.CanSerialize(type), $"no Orleans codec for {type}");
+    }
+
+    /// <summary>A type no query of this process uses.</summary>
+    public sealed record Stranger(string Command);
+
+    /// <summary>A record type of a query built in the test below.</summary>
+    public sealed record Order(string Customer, double Amount);
+
+    [Fact]
+    public void Only_cameos_types_and_the_record_types_of_known_queries_travel_as_json()
+    {
+        Assert.False(JsonTypes.UsesJson(typeof(Stranger)));
+        Assert.Throws<CodecNotFoundException>(() => Serializer.SerializeToArray(new Stranger("rm -rf")));
+        Assert.Throws<CodecNotFoundException>(() => Serializer.SerializeToArray(new WindowResult<string, Stranger>("k", 0, 1, new Stranger("x"))));
+        Assert.False(JsonTypes.UsesJson(typeof(InvalidOperationException)));
+        Assert.False(JsonTypes.UsesJson(typeof(Uri)));
+        Assert.True(JsonTypes.UsesJson(typeof(WindowResult<string, long>)));
+        Assert.True(JsonTypes.UsesJson(typeof(WindowResult<(int, string), List<double>>)));
+
+        Assert.False(JsonTypes.UsesJson(typeof(Order)));
+        // A query using Order is built in this process (as a silo builds the queries it hosts).
+        PlanCapture.Build(new QuerySpec("orders-1", "orders", null, [], [], 0, 64, 1, 1, null), TimeSpan.FromSeconds(1), b => b
+            .From(Source.From(new[] { new Order("a", 1) }))
+            .Select(o => new WindowResult<string, Order>(o.Customer, 0, 1, o))
+            .To(_ => { }));
+        Assert.True(JsonTypes.UsesJson(typeof(Order)));
+        Assert.True(JsonTypes.UsesJson(typeof(WindowResult<string, Order>)));
+        var back = RoundTrip(new Order("b", 2.5));
+        Assert.Equal(new Order("b", 2.5), back);
     }
 }

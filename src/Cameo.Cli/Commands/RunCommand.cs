@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Cameo.Cli.Reporting;
+using Cameo.Dashboard;
+using Cameo.Monitoring;
 using Cameo.Workloads;
 using Cameo.Workloads.Bench;
 using Spectre.Console;
@@ -24,17 +26,19 @@ public static class RunCommand
         var recalibrate = new Option<bool>("--recalibrate") { Description = "Measure capacity again instead of reusing this machine's last calibration at this load." };
         var command = new Command("run", "Run the multi-tenant demo on the embedded runtime and summarize each query.")
         {
-            policy, seconds, load, workers, seed, output, recalibrate,
+            policy, seconds, load, workers, seed, output, recalibrate, DashboardSettings.Enable, DashboardSettings.Port,
         };
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(policy)!, parse.GetValue(seconds), parse.GetValue(load), parse.GetValue(workers), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(recalibrate), ct));
+            parse.GetValue(policy)!, parse.GetValue(seconds), parse.GetValue(load), parse.GetValue(workers), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(recalibrate),
+            DashboardSettings.From(parse), ct));
         return command;
     }
 
     /// <summary>Seconds each run warms up before it is measured.</summary>
     private const double WarmupSeconds = 3;
 
-    private static async Task<int> RunAsync(string policyName, double seconds, double load, int workers, int seed, DirectoryInfo? output, bool recalibrate, CancellationToken ct)
+    private static async Task<int> RunAsync(string policyName, double seconds, double load, int workers, int seed, DirectoryInfo? output, bool recalibrate,
+        DashboardOptions? dashboard, CancellationToken ct)
     {
         BenchPolicy contender;
         try
@@ -73,6 +77,12 @@ public static class RunCommand
             AnsiConsole.MarkupLine($"  {Markup.Escape(q.Name),-14} capacity {capacity.EventsPerSecond[q.Name],12:N0} events/s; offered {capacity.RateFor(q, load),10:N0} events/s");
 
         var settings = new RunSettings(contender.Policy, workers, seconds, WarmupSeconds, load, seed, Slots: contender.Slots);
+        Func<CameoEngine, Task<IAsyncDisposable>>? attach = dashboard is null ? null : async engine =>
+        {
+            var server = await DashboardServer.StartAsync(new EngineDashboardSource(engine), dashboard, ct);
+            AnsiConsole.MarkupLine($"  dashboard: {Markup.Escape(server.Address.ToString())}");
+            return server;
+        };
         RunResult result;
         if (Console.IsOutputRedirected)
         {
@@ -84,7 +94,7 @@ public static class RunCommand
                 next = elapsed + TimeSpan.FromSeconds(5);
                 var ls = handles.Where(h => scenario.Queries.First(q => q.Name == h.Name).Class == QueryClass.LS).Select(h => (h.Name, Measure: QueryMeasure.Of(h.Stats)));
                 Console.WriteLine($"  {Math.Max(0, elapsed.TotalSeconds),5:0.0} s  p99 {string.Join(", ", ls.Select(q => $"{q.Name} {Format.Ms(q.Measure.P99Ms)}{(q.Measure.P99Ms is null ? "" : " ms")}"))}");
-            }, ct);
+            }, ct, attach);
         }
         else
         {
@@ -96,7 +106,7 @@ public static class RunCommand
                     string phase = elapsed < TimeSpan.Zero ? $"warming up ({-elapsed.TotalSeconds:0.0} s left)" : $"{elapsed.TotalSeconds:0.0} / {seconds:0} s";
                     var rows = handles.Select(h => (h.Name, scenario.Queries.First(q => q.Name == h.Name).Class, h.Stats));
                     live.UpdateTarget(Tables.PerQuery(rows, phase));
-                }, ct);
+                }, ct, attach);
             });
         }
 

@@ -9,17 +9,31 @@ namespace Cameo.Orleans.Deployment;
 /// A query as one process knows it: the definition's physical plan and shared context, from which
 /// this process's instance grains build their hosts with <see cref="HostFactory"/>.
 /// </summary>
-public sealed class LocalQuery(QueryContext context, PhysicalPlan plan, int batchSize)
+public sealed class LocalQuery
 {
-    public QueryContext Context { get; } = context;
-    public PhysicalPlan Plan { get; } = plan;
-    public int BatchSize { get; } = batchSize;
+    public LocalQuery(QueryContext context, PhysicalPlan plan, int batchSize)
+    {
+        Context = context;
+        Plan = plan;
+        BatchSize = batchSize;
+        Wire.JsonTypes.AllowRecordsOf(plan.Graph); // its records may travel between silos as JSON
+    }
+
+    public QueryContext Context { get; }
+    public PhysicalPlan Plan { get; }
+    public int BatchSize { get; }
 
     /// <summary>Instances of the query active in this process.</summary>
     internal int Instances;
 
     /// <summary>Results the sinks of a catalog query produced, as text, not yet reported to the coordinator.</summary>
     public ConcurrentQueue<string> Results { get; } = new();
+
+    /// <summary>Outputs of this process's sinks of a query definition already reported to the coordinator.</summary>
+    internal long ReportedOutputs;
+
+    /// <summary>When (<see cref="System.Diagnostics.Stopwatch"/> ticks) a sink of a query definition next reports its outputs.</summary>
+    internal long NextReport;
 
     /// <summary>Builds instance <paramref name="index"/>'s host. Serialized: hosts register themselves in the shared context.</summary>
     public InstanceHost CreateHost(int index, Action onSinkEnded)
@@ -33,7 +47,7 @@ public sealed class LocalQuery(QueryContext context, PhysicalPlan plan, int batc
 /// <summary>
 /// The process-local registry of query plans by cluster key. Silos of an in-process cluster share
 /// it with the <see cref="OrleansRuntime"/> that deployed the queries; a silo process fills it from
-/// <see cref="QueryCatalog"/> when an instance of a catalog query activates there.
+/// its <see cref="QueryDefinitions"/> when an instance of a catalog query or loaded definition activates there.
 /// </summary>
 public static class LocalQueries
 {
@@ -46,16 +60,19 @@ public static class LocalQueries
 
     public static void Remove(string key) => Queries.TryRemove(key, out _);
 
+    /// <summary>The queries this process knows now, by cluster key.</summary>
+    public static IReadOnlyList<KeyValuePair<string, LocalQuery>> All() => [.. Queries];
+
     /// <summary>The plan of <paramref name="spec"/> in this process, for one more of its instances.</summary>
     /// <exception cref="InvalidOperationException">This process has no definition for it.</exception>
-    public static LocalQuery Acquire(QuerySpec spec)
+    public static LocalQuery Acquire(QuerySpec spec, QueryDefinitions definitions)
     {
         if (!Queries.TryGetValue(spec.Key, out var query))
         {
             if (spec.Catalog is null)
                 throw new InvalidOperationException(
-                    $"Query '{spec.Name}' ({spec.Key}) was defined in another process; only catalog queries can run on silos outside the defining process.");
-            query = Queries.GetOrAdd(spec.Key, _ => QueryCatalog.Build(spec));
+                    $"Query '{spec.Name}' ({spec.Key}) was defined in another process; only catalog queries and loaded query definitions can run on silos outside the defining process.");
+            query = Queries.GetOrAdd(spec.Key, _ => definitions.Build(spec));
         }
         Interlocked.Increment(ref query.Instances);
         return query;
@@ -74,6 +91,17 @@ public static class LocalQueries
 /// </summary>
 internal sealed class PlanCapture : IQueryRuntime
 {
+    /// <summary>Builds query <paramref name="spec"/> from <paramref name="define"/> in this process, as an engine would.</summary>
+    /// <exception cref="QueryDefinitionException">The definition cannot run.</exception>
+    public static LocalQuery Build(QuerySpec spec, TimeSpan latencyTarget, Action<QueryBuilder> define)
+    {
+        var capture = new PlanCapture();
+        var engine = new CameoEngine(new EngineOptions { Runtime = _ => capture }); // only captures: no threads, nothing to dispose
+        engine.AddQuery(spec.Name, latencyTarget, define);
+        var (context, plan) = capture.Captured!.Value;
+        return new LocalQuery(context, plan, spec.BatchSize);
+    }
+
     public (QueryContext Context, PhysicalPlan Plan)? Captured { get; private set; }
     public string Name => "capture";
     public int Workers => 1;

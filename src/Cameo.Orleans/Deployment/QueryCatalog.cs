@@ -21,7 +21,7 @@ public static class QueryCatalog
                 .WithEventTime(e => e.TimeMs, TimeSpan.FromMilliseconds(50))
                 .KeyBy(e => e.Key).Window(TimeSpan.FromSeconds(1)).Count()
                 .WithParallelism(2)
-                .To(r => emit($"key {r.Key} [{r.Start}, {r.End}): {r.Value}"))),
+                .To(r => emit($"key {r.Key} [{Time(r.Start)}, {Time(r.End)}): {r.Value}"))),
         ["filter"] = new("generated events whose value is a multiple of 7",
             TimeSpan.FromMilliseconds(50),
             (b, source, emit) => b.From(source)
@@ -31,6 +31,13 @@ public static class QueryCatalog
 
     public static IReadOnlyDictionary<string, string> Names => Entries.ToDictionary(e => e.Key, e => e.Value.Description);
 
+    /// <summary>Whether <paramref name="name"/> is a built-in catalog query.</summary>
+    public static bool Contains(string name) => Entries.ContainsKey(name);
+
+    /// <summary>A Unix-ms event time as results show it: ISO 8601, UTC, to the millisecond.</summary>
+    public static string Time(long unixMs) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <exception cref="ArgumentException">No catalog query has that name.</exception>
     public static TimeSpan LatencyTarget(string name) => Find(name).LatencyTarget;
 
@@ -39,18 +46,10 @@ public static class QueryCatalog
     {
         var entry = Find(spec.Catalog!);
         var source = Source.Generate((i, dueMs) => new CatalogEvent((int)(i % 10), i, dueMs), spec.EventsPerSecond, spec.Count);
-        var capture = new PlanCapture();
         LocalQuery? built = null;
-        var engine = new CameoEngine(new EngineOptions { Runtime = _ => capture }); // only captures: no threads, nothing to dispose
-        engine.AddQuery(spec.Name, entry.LatencyTarget, b => entry.Define(b, source, text => built!.Results.Enqueue(text)));
-        var (context, plan) = capture.Captured!.Value;
-        built = new LocalQuery(context, plan, spec.BatchSize);
+        built = PlanCapture.Build(spec, entry.LatencyTarget, b => entry.Define(b, source, text => built!.Results.Enqueue(text)));
         return built;
     }
-
-    /// <summary>The plan of catalog query <paramref name="catalog"/>, to count and name its instances before deploying.</summary>
-    internal static LocalQuery Plan(string catalog, string name, int batchSize) =>
-        Build(new QuerySpec("", name, catalog, [], [], 0, batchSize, 1, 1, 0));
 
     private static Entry Find(string name) =>
         Entries.TryGetValue(name, out var e) ? e

@@ -4,7 +4,9 @@ namespace Cameo.Orleans.Deployment;
 /// What the cluster needs to know to run a query, sent to its coordinator and instance grains. The
 /// definition itself (lambdas) cannot travel: a process finds it either in its
 /// <see cref="LocalQueries"/> (queries added through <see cref="OrleansRuntime"/> in this process)
-/// or by <see cref="Catalog"/> name in <see cref="QueryCatalog"/>, which every silo process knows.
+/// or by <see cref="Catalog"/> name: a built-in <see cref="QueryCatalog"/> query, which every silo
+/// process knows, or a query definition the silos loaded (<see cref="QueryDefinitions"/>).
+/// A submission names the query and leaves <see cref="Instances"/> empty: its coordinator plans it.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("cameo.query-spec")]
 public sealed record QuerySpec(
@@ -17,7 +19,8 @@ public sealed record QuerySpec(
     [property: Id(6)] int BatchSize,
     [property: Id(7)] int MaxInFlightMessages,
     [property: Id(8)] double EventsPerSecond,
-    [property: Id(9)] long? Count);
+    [property: Id(9)] long? Count,
+    [property: Id(10)] Dictionary<string, string>? Parameters = null);
 
 /// <summary>Where a query stands, as its coordinator knows it.</summary>
 public enum QueryState
@@ -30,16 +33,18 @@ public enum QueryState
     Failed,
 }
 
-/// <summary>A query's status: see <see cref="CameoClient.StatusAsync"/>.</summary>
+/// <summary>A query's status: see <see cref="CameoClient.StatusAsync(string)"/>.</summary>
 /// <param name="Key">The query's cluster-wide key.</param>
 /// <param name="Name">Its name.</param>
 /// <param name="State">Where it stands.</param>
 /// <param name="Error">Why it failed, if it did.</param>
 /// <param name="FailedAt">The operator instance that failed, if known.</param>
 /// <param name="Outputs">Results its sinks reported (catalog queries only).</param>
-/// <param name="RecentResults">The last few of them, as text.</param>
+/// <param name="RecentResults">The last of them, as text (catalog queries; how many is the caller's choice).</param>
 /// <param name="Placement">Each instance and the silo it runs on.</param>
 /// <param name="Coordinator">The silo the query's coordinator runs on.</param>
+/// <param name="Submitted">When its coordinator received it.</param>
+/// <param name="Ended">When it completed or failed.</param>
 [GenerateSerializer, Immutable, Alias("cameo.query-status")]
 public sealed record QueryStatus(
     [property: Id(0)] string Key,
@@ -50,7 +55,9 @@ public sealed record QueryStatus(
     [property: Id(5)] long Outputs,
     [property: Id(6)] string[] RecentResults,
     [property: Id(7)] string[] Placement,
-    [property: Id(8)] string? Coordinator)
+    [property: Id(8)] string? Coordinator,
+    [property: Id(9)] DateTimeOffset? Submitted = null,
+    [property: Id(10)] DateTimeOffset? Ended = null)
 {
     public bool IsTerminal => State is QueryState.Completed or QueryState.Failed or QueryState.Unknown;
 }

@@ -59,8 +59,13 @@ public interface IQueryGrain : IGrainWithStringKey
     [Alias("deploy")]
     Task<QueryStatus> Deploy(QuerySpec spec);
 
+    /// <summary>The query's status with its last <see cref="QueryGrain.DefaultResults"/> results.</summary>
     [Alias("status")]
     Task<QueryStatus> Status();
+
+    /// <summary>The query's status with up to its last <paramref name="results"/> results (at most <see cref="QueryGrain.KeptResults"/>).</summary>
+    [Alias("status-results")]
+    Task<QueryStatus> Status(int results);
 
     [Alias("stop")]
     Task Stop();

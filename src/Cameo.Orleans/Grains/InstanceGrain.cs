@@ -35,7 +35,7 @@ namespace Cameo.Orleans.Grains;
 /// clear error (so does the coordinator's probe, if nothing is sent to it). An operator that throws
 /// fails its own query only.</para>
 /// </remarks>
-public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain, IInstanceGrain, ITransport, IPumpedInstance
+public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDefinitions definitions) : Grain, IInstanceGrain, ITransport, IPumpedInstance
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<Message, long> _enqueuedAt = new(ReferenceEqualityComparer.Instance); // only with an OnProcessed hook
@@ -59,12 +59,16 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
     {
         if (_host is not null) throw new InvalidOperationException($"Instance {this.GetPrimaryKeyString()} was started twice.");
         _spec = spec;
-        _query = LocalQueries.Acquire(spec);
+        _query = LocalQueries.Acquire(spec, definitions);
         _coordinator = grains.GetGrain<IQueryGrain>(spec.Key);
         _instances = new IInstanceGrain?[spec.Instances.Length];
         _instance = Instance;
         _acks = new Acknowledgements(spec.MaxInFlightMessages);
-        var host = _query.CreateHost(index, () => _coordinator.SinkEnded(index));
+        var host = _query.CreateHost(index, () =>
+        {
+            if (_spec.Catalog is not null) ReportResults(final: true);
+            _coordinator.SinkEnded(index);
+        });
         host.Bind(this);
         _sequencer = new ChannelSequencer(host.ChannelCount);
         if (host.Node.Kind != Dataflow.NodeKind.Source && silo.Scheduler is { } scheduler)
@@ -211,11 +215,26 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains) : Grain,
             _coordinator.Failed(host.OperatorOf(ex), ex.Message); // the operator that threw, also inside a chain
             return;
         }
-        if (_spec.Catalog is not null && host.Node.Kind == Dataflow.NodeKind.Sink) ReportResults();
+        if (_spec.Catalog is not null && host.Node.Kind == Dataflow.NodeKind.Sink) ReportResults(final: false);
     }
 
-    private void ReportResults()
+    /// <summary>
+    /// Reports outputs to the coordinator: a built-in query's results as text after each message; a
+    /// query definition's output count (its sinks write where they run) from this process's
+    /// measurements, a few times a second and when a sink ends.
+    /// </summary>
+    private void ReportResults(bool final)
     {
+        if (!QueryCatalog.Contains(_spec.Catalog!))
+        {
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (!final && now < Volatile.Read(ref _query.NextReport)) return;
+            Volatile.Write(ref _query.NextReport, now + System.Diagnostics.Stopwatch.Frequency / 4);
+            long total = _query.Context.Metrics.Snapshot().Outputs;
+            long reported = Interlocked.Exchange(ref _query.ReportedOutputs, total);
+            if (total != reported) _coordinator.Results(total - reported, []);
+            return;
+        }
         var recent = new List<string>();
         long count = 0;
         while (_query.Results.TryDequeue(out var text))

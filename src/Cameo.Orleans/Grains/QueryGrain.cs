@@ -12,10 +12,16 @@ namespace Cameo.Orleans.Grains;
 /// The coordinator's own state is not replicated either: if its silo dies, a later status request
 /// finds a fresh coordinator and answers <see cref="QueryState.Unknown"/>, which clients treat as failed.
 /// </remarks>
-public sealed class QueryGrain : Grain, IQueryGrain
+public sealed class QueryGrain(QueryDefinitions definitions) : Grain, IQueryGrain
 {
     private static readonly TimeSpan ProbeEvery = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Results (as text) a coordinator keeps for status requests.</summary>
+    public const int KeptResults = 1000;
+
+    /// <summary>Results a status request without a count returns.</summary>
+    public const int DefaultResults = 10;
 
     private readonly Queue<string> _recent = new();
     private QuerySpec? _spec;
@@ -26,11 +32,26 @@ public sealed class QueryGrain : Grain, IQueryGrain
     private int _sinksEnded;
     private string[] _placement = [];
     private IGrainTimer? _watchdog;
+    private DateTimeOffset? _submitted, _ended;
 
     public async Task<QueryStatus> Deploy(QuerySpec spec)
     {
         if (_spec is not null) throw new InvalidOperationException($"Query key '{spec.Key}' is already deployed.");
+        // A submission by name is planned here, from the definitions this silo loaded; an unknown
+        // name or rejected parameters fail the call before anything is deployed.
+        if (spec.Catalog is not null && spec.Instances.Length == 0)
+        {
+            try
+            {
+                spec = definitions.Plan(spec);
+            }
+            catch (Dataflow.QueryDefinitionException ex)
+            {
+                throw new ArgumentException(ex.Message); // an exception type every client can decode
+            }
+        }
         _spec = spec;
+        _submitted = DateTimeOffset.UtcNow;
         _state = QueryState.Deploying;
         DelayDeactivation(TimeSpan.FromDays(1));
         await GrainFactory.GetGrain<IQueryDirectoryGrain>(0).Add(spec.Key, spec.Name);
@@ -56,10 +77,12 @@ public sealed class QueryGrain : Grain, IQueryGrain
         }
         if (_state == QueryState.Running)
             _watchdog = this.RegisterGrainTimer(WatchAsync, new GrainTimerCreationOptions(ProbeEvery, ProbeEvery) { Interleave = true });
-        return Snapshot();
+        return Snapshot(DefaultResults);
     }
 
-    public Task<QueryStatus> Status() => Task.FromResult(Snapshot());
+    public Task<QueryStatus> Status() => Task.FromResult(Snapshot(DefaultResults));
+
+    public Task<QueryStatus> Status(int results) => Task.FromResult(Snapshot(Math.Clamp(results, 0, KeptResults)));
 
     public async Task Stop()
     {
@@ -73,6 +96,7 @@ public sealed class QueryGrain : Grain, IQueryGrain
         if (++_sinksEnded == _spec.Sinks)
         {
             _state = QueryState.Completed;
+            _ended = DateTimeOffset.UtcNow;
             RetireAll();
         }
         return Task.CompletedTask;
@@ -90,7 +114,7 @@ public sealed class QueryGrain : Grain, IQueryGrain
         foreach (var r in recent)
         {
             _recent.Enqueue(r);
-            if (_recent.Count > 10) _recent.Dequeue();
+            if (_recent.Count > KeptResults) _recent.Dequeue();
         }
         return Task.CompletedTask;
     }
@@ -119,6 +143,7 @@ public sealed class QueryGrain : Grain, IQueryGrain
     {
         if (_spec is null || _state is QueryState.Completed or QueryState.Failed) return;
         _state = QueryState.Failed;
+        _ended = DateTimeOffset.UtcNow;
         // a re-activated instance only knows its grain key, {query key}/{index}: name it
         if (where.StartsWith(_spec.Key + "/", StringComparison.Ordinal) && int.TryParse(where[(_spec.Key.Length + 1)..], out int index) && index < _spec.Instances.Length)
             where = _spec.Instances[index];
@@ -134,13 +159,14 @@ public sealed class QueryGrain : Grain, IQueryGrain
         for (int i = 0; i < _spec!.Instances.Length; i++) Instance(i).Retire();
     }
 
-    private QueryStatus Snapshot()
+    private QueryStatus Snapshot(int results)
     {
         string key = this.GetPrimaryKeyString();
         if (_spec is null)
             return new QueryStatus(key, "?", QueryState.Unknown,
                 $"No query with key '{key}' is known: it was never deployed, or the silo holding its coordinator died.", null, 0, [], [], RuntimeIdentity);
-        return new QueryStatus(key, _spec.Name, _state, _error, _failedAt, _outputs, [.. _recent], _placement, RuntimeIdentity);
+        return new QueryStatus(key, _spec.Name, _state, _error, _failedAt, _outputs, [.. _recent.Skip(_recent.Count - Math.Min(results, _recent.Count))], _placement, RuntimeIdentity,
+            _submitted, _ended);
     }
 
     private IInstanceGrain Instance(int index) => GrainFactory.GetGrain<IInstanceGrain>($"{_spec!.Key}/{index}");

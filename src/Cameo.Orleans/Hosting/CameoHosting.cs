@@ -1,6 +1,6 @@
 using System.Reflection;
-using Cameo.Messages;
-using Cameo.Scheduling;
+using Cameo.Orleans.Deployment;
+using Cameo.Orleans.Wire;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -33,7 +33,23 @@ public static class CameoHosting
         options.ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CameoSiloOptions>, SiloOptionsValidator>());
         builder.Services.AddSingleton(sp => new CameoSilo(sp.GetRequiredService<IOptions<CameoSiloOptions>>().Value));
+        builder.Services.AddSingleton<Monitoring.SiloMonitor>();
+        builder.Services.TryAddSingleton<QueryDefinitions>();
         builder.Services.AddCameoSerialization();
+        return builder;
+    }
+
+    /// <summary>
+    /// Lets this silo run the <see cref="IQueryDefinition"/>s of <paramref name="assembly"/> (every
+    /// public class implementing it with a public parameterless constructor), submitted by name
+    /// (<see cref="CameoClient.SubmitAsync(string, IReadOnlyDictionary{string, string}, string?, int, int)"/>).
+    /// Every silo of the cluster should load the same assemblies.
+    /// </summary>
+    /// <exception cref="ArgumentException">The assembly defines no query.</exception>
+    public static ISiloBuilder AddCameoQueries(this ISiloBuilder builder, Assembly assembly)
+    {
+        foreach (var type in QueryDefinitions.TypesIn(assembly)) builder.Services.AddSingleton(typeof(IQueryDefinition), type);
+        JsonTypes.Allow(assembly);
         return builder;
     }
 
@@ -46,29 +62,12 @@ public static class CameoHosting
 
     /// <summary>
     /// Orleans codecs for Cameo's messages come from surrogates (MessageSurrogates.cs). Records
-    /// inside batches need codecs too: types with <c>[GenerateSerializer]</c> use their own; other
-    /// application types, and Cameo's own result types (such as <c>WindowResult</c>), fall back to
-    /// System.Text.Json (see <see cref="UsesJson"/>).
+    /// inside batches need codecs too: types with <c>[GenerateSerializer]</c> use their own; Cameo's
+    /// result types (such as <c>WindowResult</c>) and the application's record types travel as
+    /// System.Text.Json, restricted to an allow-list (<see cref="JsonTypes"/>).
     /// </summary>
     public static IServiceCollection AddCameoSerialization(this IServiceCollection services) =>
-        services.AddSerializer(s => s.AddJsonSerializer(isSupported: UsesJson));
-
-    /// <summary>
-    /// Whether <paramref name="type"/> travels as JSON: records of Cameo's core library (which does
-    /// not reference Orleans) other than the message types, and application types that have no
-    /// Orleans codec of their own. Framework and Orleans types keep Orleans' built-in codecs.
-    /// </summary>
-    public static bool UsesJson(Type type)
-    {
-        if (type.IsPrimitive || type.IsEnum || type.IsArray || type.IsPointer || type == typeof(string)) return false;
-        if (type.Assembly == typeof(CameoEngine).Assembly)
-            return !typeof(Message).IsAssignableFrom(type) && type != typeof(PriorityContext) && type != typeof(ReplyContext);
-        if (type.Assembly == typeof(CameoHosting).Assembly) return false;
-        string ns = type.Namespace ?? "";
-        if (ns.StartsWith("System", StringComparison.Ordinal) || ns.StartsWith("Microsoft", StringComparison.Ordinal) || ns.StartsWith("Orleans", StringComparison.Ordinal))
-            return false;
-        return type.GetCustomAttribute<GenerateSerializerAttribute>() is null && type.GetCustomAttribute<RegisterConverterAttribute>() is null;
-    }
+        services.AddSerializer(s => s.AddJsonSerializer(isSupported: JsonTypes.UsesJson));
 }
 
 /// <summary>Fails the silo's start when <see cref="CameoSiloOptions"/> cannot run, naming every problem.</summary>

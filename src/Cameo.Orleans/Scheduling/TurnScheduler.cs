@@ -77,6 +77,9 @@ public sealed class TurnScheduler : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>Turn time held (urgent turns aside) since start or <see cref="ResetUtilization"/>.</summary>
+    public TimeSpan BusyTime => Stopwatch.GetElapsedTime(0, Volatile.Read(ref _busyTicks));
+
     /// <summary>Restarts utilization and priority inversion measurements.</summary>
     public void ResetUtilization()
     {

@@ -52,6 +52,9 @@ public sealed class EmbeddedRuntime : ActorRuntime
         }
     }
 
+    /// <summary>Time worker <paramref name="worker"/> spent processing messages since the start or the last reset.</summary>
+    public TimeSpan WorkerBusyTime(int worker) => Stopwatch.GetElapsedTime(0, Volatile.Read(ref _busyTicks[worker]));
+
     private protected override void ResetBusyTicks()
     {
         for (int i = 0; i < _busyTicks.Length; i++) Volatile.Write(ref _busyTicks[i], 0);

@@ -1,3 +1,4 @@
+using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Time;
 
@@ -43,6 +44,11 @@ public static class SourceDriver
     internal static async Task RunAsync<T>(SourceHost<T> host, ISourceRun query)
     {
         await Task.Yield();
+        if (host.Node is SourceNode<T> { Source: SharedSource<T> shared })
+        {
+            await shared.Feed.RunConsumerAsync(host, query).ConfigureAwait(false);
+            return;
+        }
         var clock = query.Context.Clock;
         var token = query.StoppingToken;
         var items = new T[query.BatchSize];

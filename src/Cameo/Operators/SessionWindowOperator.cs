@@ -4,8 +4,8 @@ namespace Cameo.Operators;
 
 /// <summary>
 /// Keyed session windows in event time: a record stamped <c>t</c> opens the interval
-/// <c>[t, t + gap)</c>; intervals of a key that overlap or touch merge into one session
-/// <c>[first record, last record + gap)</c>. A session fires once the watermark reaches its end
+/// <c>[t, t + gap)</c>; intervals of a key that overlap merge into one session
+/// <c>[first record, last record + gap)</c>, so records less than <c>gap</c> apart share a session. A session fires once the watermark reaches its end
 /// (the gap after its last record has passed with no record of the key), with the aggregate of its
 /// records, stamped <c>end - 1</c>.
 /// </summary>
@@ -81,8 +81,12 @@ public sealed class SessionWindowOperator<TIn, TKey, TAcc, TOut>(
         else _byEnd.Enqueue((key, merged), end);
     }
 
-    /// <summary>Whether the interval of a record at <paramref name="t"/> overlaps or touches <paramref name="s"/>.</summary>
-    private bool Touches(Session s, long t) => s.Start <= t + gapMs && t <= s.End;
+    /// <summary>
+    /// Whether the interval of a record at <paramref name="t"/> overlaps <paramref name="s"/> (half-open
+    /// intervals: a record exactly a gap after the last one opens a new session, so a session that
+    /// ended at or before the watermark is never joined by a record not behind it).
+    /// </summary>
+    private bool Touches(Session s, long t) => s.Start < t + gapMs && t < s.End;
 
     public override void OnWatermark(long watermark, IOutput<WindowResult<TKey, TOut>> output)
     {

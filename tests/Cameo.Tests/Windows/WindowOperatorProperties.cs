@@ -33,7 +33,7 @@ public class WindowOperatorProperties
         from seed in Gen.Choose(0, int.MaxValue)
         select new Scenario(window, Interleave(events, new Random(seed), twoSides));
 
-    private static List<Step> Interleave(Ev[] events, Random rnd, bool twoSides)
+    internal static List<Step> Interleave(Ev[] events, Random rnd, bool twoSides)
     {
         var steps = new List<Step>();
         long watermark = Watermark.None;

@@ -43,7 +43,7 @@ public class NexmarkQueryTests
         long max = long.MinValue, disorder = 0;
         foreach (var e in Input)
         {
-            Assert.True(e.DateTime > max - 4000, "disorder beyond the watermark bound");
+            Assert.True(max == long.MinValue || e.DateTime > max - 4000, "disorder beyond the watermark bound");
             if (max != long.MinValue) disorder = Math.Max(disorder, max - e.DateTime);
             max = Math.Max(max, e.DateTime);
         }

@@ -66,19 +66,25 @@ public sealed class SessionWindowOperator<TIn, TKey, TAcc, TOut>(
             LateCallback?.Invoke(item);
             return;
         }
-        var merged = new Session { Start = start, End = end };
+        // Extend the first session it touches in place; fold any other it bridges into that one.
+        Session? target = null;
         for (int j = sessions.Count - 1; j >= 0; j--)
         {
             var s = sessions[j];
             if (!Touches(s, t)) continue;
-            merged.Records.AddRange(s.Records);
+            if (target is null) { target = s; continue; }
+            target.Records.AddRange(s.Records);
             s.Removed = true;
             sessions.RemoveAt(j);
         }
-        merged.Records.Add(item);
-        sessions.Add(merged);
-        if (_watermark != Watermark.None && end <= _watermark) Emit(key, merged, output); // an update of an ended session goes out at once
-        else _byEnd.Enqueue((key, merged), end);
+        bool moved = target is null || target.End != end;
+        if (target is null) sessions.Add(target = new Session());
+        target.Start = start;
+        target.End = end;
+        target.Records.Add(item);
+        target.Emitted = false;
+        if (_watermark != Watermark.None && end <= _watermark) Emit(key, target, output); // an update of an ended session goes out at once
+        else if (moved) _byEnd.Enqueue((key, target), end);
     }
 
     /// <summary>
@@ -94,13 +100,13 @@ public sealed class SessionWindowOperator<TIn, TKey, TAcc, TOut>(
         while (_byEnd.TryPeek(out var entry, out long end) && end <= watermark)
         {
             _byEnd.Dequeue();
-            if (entry.Session.Removed || entry.Session.Emitted) continue;
+            if (entry.Session.Removed || entry.Session.Emitted || entry.Session.End != end) continue; // merged, emitted, or moved on
             Emit(entry.Key, entry.Session, output);
         }
         while (_byPurge.TryPeek(out var entry, out long due) && (due <= watermark || watermark == Watermark.EndOfStream))
         {
             _byPurge.Dequeue();
-            if (entry.Session.Removed) continue;
+            if (entry.Session.Removed || entry.Session.End + allowedLatenessMs != due) continue; // merged, or extended since it fired
             entry.Session.Removed = true;
             var sessions = _sessions[entry.Key];
             sessions.Remove(entry.Session);

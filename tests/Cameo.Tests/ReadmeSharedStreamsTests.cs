@@ -68,8 +68,15 @@ public partial class ReadmeSharedStreamsTests
         }
         var lines = captured.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["expensive 2", "expensive 5"], lines.Where(l => l.StartsWith("expensive", StringComparison.Ordinal)).Order());
-        Assert.Equal(["top 0: 2000,500", "top 0: 2000,700", "top 10000: 900", "top 30000: 1500"], lines.Where(l => l.StartsWith("top", StringComparison.Ordinal)).Order());
-        Assert.Equal([input[5]], late.Select(l => JsonSerializer.Deserialize<Bid>(l, JsonSerializerOptions.Web)));
+        // The parse runs on two instances, so the window's watermark is the slower one's: whether the
+        // bids at 9 000 and 2 000 find [0, 10 000) fired depends on how the batches interleave. Its
+        // last result holds 9 000 either way (counted at once, or as an update within the allowed
+        // lateness); 2 000 is counted there or comes out late.
+        var tops = lines.Where(l => l.StartsWith("top", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["top 10000: 900", "top 30000: 1500"], tops.Where(l => !l.StartsWith("top 0:", StringComparison.Ordinal)).Order());
+        Assert.Equal("top 0: 2000,700", tops.Last(l => l.StartsWith("top 0:", StringComparison.Ordinal)));
+        var lateBids = late.Select(l => JsonSerializer.Deserialize<Bid>(l, JsonSerializerOptions.Web)).ToList();
+        Assert.True(lateBids.Count == 0 || lateBids.SequenceEqual([input[5]]), $"late: {string.Join(", ", late)}");
     }
 
     [Fact]

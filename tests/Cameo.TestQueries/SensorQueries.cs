@@ -32,7 +32,7 @@ public sealed class SensorTotals : IQueryDefinition
             .Window(TimeSpan.FromMilliseconds(100))
             .Sum(r => r.Value)
             .WithParallelism(2)
-            .To(Sink.JsonLines<WindowResult<int, double>>(output));
+            .To(Sink.JsonLines<WindowResult<int, long>>(output));
     }
 
     private static string Required(IReadOnlyDictionary<string, string> parameters, string key) =>

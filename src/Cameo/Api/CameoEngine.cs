@@ -24,6 +24,8 @@ public sealed class CameoEngine : IAsyncDisposable
     private readonly EngineOptions _options;
     private readonly IQueryRuntime _runtime;
     private readonly List<QueryHandle> _queries = [];
+    private readonly List<string> _streams = [];
+    private int _nextId; // query ids, shared streams' included: dense, as policies index them
 
     public CameoEngine(EngineOptions? options = null)
     {
@@ -71,11 +73,12 @@ public sealed class CameoEngine : IAsyncDisposable
         lock (_queries)
         {
             if (_queries.Any(q => q.Name == name)) throw new QueryDefinitionException(name, "another query already has this name");
+            if (_streams.Contains(name)) throw new QueryDefinitionException(name, "a shared stream already has this name");
             var builder = new QueryBuilder(name);
             define(builder);
             var plan = new PhysicalPlan(builder.Graph, _options.OperatorChaining);
             var metrics = new QueryMetrics(name, latencyTarget, _options.Clock, _options.DeadLetterSamples, telemetry: Telemetry);
-            var context = new QueryContext(_queries.Count, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics)
+            var context = new QueryContext(_nextId++, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics)
             {
                 Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
                 MaxMessageCostTicks = _options.MaxMessageCost.Ticks,
@@ -87,6 +90,49 @@ public sealed class CameoEngine : IAsyncDisposable
             _queries.Add(handle);
             Telemetry.Track(handle);
             return handle;
+        }
+    }
+
+    /// <summary>
+    /// Defines a stream shared by several queries (each reads it with
+    /// <see cref="QueryBuilder.From{T}(SharedStream{T})"/>): its source, and the stateless operators
+    /// and event times <paramref name="define"/> puts after it, run once for all of them. Define the
+    /// queries that read it before the engine starts (or while the stream still runs): a query
+    /// reads from its definition on. Runs on the in-process runtimes (embedded, slots).
+    /// </summary>
+    /// <param name="name">Unique among queries and shared streams.</param>
+    /// <param name="define">Builds the stream: a source, then only stateless operators and <c>WithEventTime</c>.</param>
+    /// <exception cref="QueryDefinitionException">The definition holds a window, join or custom operator, or is otherwise invalid.</exception>
+    public SharedStream<T> Stream<T>(string name, Func<QueryBuilder, Stream<T>> define)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(define);
+        if (_runtime is not ActorRuntime) throw new QueryDefinitionException(name, $"shared streams run on the in-process runtimes, not on '{_runtime.Name}'");
+        lock (_queries)
+        {
+            if (_queries.Any(q => q.Name == name) || _streams.Contains(name)) throw new QueryDefinitionException(name, "another query or shared stream already has this name");
+            SharedFeed<T>? feed = null;
+            var builder = new QueryBuilder(name) { WaitForConsumers = token => feed!.WaitForConsumersAsync(token) };
+            var stream = define(builder) ?? throw new QueryDefinitionException(name, "its definition returned no stream");
+            if (!ReferenceEquals(stream.Query, builder)) throw new QueryDefinitionException(name, "its definition returned a stream of another query");
+            if (builder.Graph.Nodes.FirstOrDefault(n => n.Kind == NodeKind.Operator && !n.IsStateless && !n.AssignsEventTime) is { } stateful)
+                throw new QueryDefinitionException(name, $"a shared stream holds only stateless operators and WithEventTime, not {stateful.Name}");
+            feed = new SharedFeed<T>(name, stream.Node.Parallelism, builder.Graph.WatermarkDelayMs);
+            stream.To(new FeedSink<T>(feed), stream.Node.Parallelism);
+            var plan = new PhysicalPlan(builder.Graph, _options.OperatorChaining);
+            // Its own target matters only while no query reads it: then it is the least urgent work there is.
+            var target = TimeSpan.FromHours(1);
+            var context = new QueryContext(_nextId++, name, target, builder.Graph.WatermarkDelayMs, _options.Clock, new QueryMetrics(name, target, _options.Clock))
+            {
+                Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
+                MaxMessageCostTicks = _options.MaxMessageCost.Ticks,
+                SharedConsumers = feed,
+            };
+            (_options.Policy as IQueryAwarePolicy)?.AddQuery(context.Id, 1);
+            var run = _runtime.Deploy(context, plan, new DeployOptions(_options.BatchSize, _options.MaxInFlightMessages));
+            feed.Completion = run.Completion;
+            _streams.Add(name);
+            return new SharedStream<T>(feed, run);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Threading.Channels;
 using Cameo.Dataflow;
 using Cameo.Operators;
@@ -22,18 +23,62 @@ public sealed class Stream<T>
 
     /// <summary>
     /// Gives records event times, and makes watermarks trail the largest event time seen by
-    /// <paramref name="maxOutOfOrderness"/>. Must directly follow <see cref="QueryBuilder.From{T}"/>;
-    /// without it, records are stamped with their arrival (ingestion) time.
+    /// <paramref name="maxOutOfOrderness"/>. Directly after <see cref="QueryBuilder.From{T}(Source{T})"/> the source
+    /// stamps them; after stateless operators (a parse, perhaps with <see cref="WithParallelism"/>)
+    /// an assigner does, per instance, as a source would; before it records carry their ingestion
+    /// time. Without it, records are stamped with their arrival (ingestion) time.
     /// </summary>
+    /// <remarks>
+    /// Lateness does not depend on batching: each source (or assigner) instance sends its watermark
+    /// ahead of any record behind it, so a window fed through one instance finds a record late iff
+    /// its window ended at or before the watermark of the records before it in that instance's order
+    /// (largest earlier event time minus the bound). Through several parallel paths a window's
+    /// watermark is the minimum of theirs, so it may still count a record another path is behind on.
+    /// </remarks>
     /// <param name="timestamp">The record's event time in Unix milliseconds.</param>
     /// <param name="maxOutOfOrderness">How late, in event time, a record may be and still count.</param>
     public Stream<T> WithEventTime(Func<T, long> timestamp, TimeSpan maxOutOfOrderness)
     {
-        if (Node is not SourceNode<T> source) throw Query.Invalid($"WithEventTime must directly follow From(...), not {Node.Name}");
         if (maxOutOfOrderness < TimeSpan.Zero) throw Query.Invalid("the out-of-orderness bound must not be negative");
-        source.Timestamp = timestamp;
-        source.WatermarkDelayMs = (long)maxOutOfOrderness.TotalMilliseconds;
-        return this;
+        long delay = (long)maxOutOfOrderness.TotalMilliseconds;
+        if (Node is SourceNode<T> source && source.Source is not Execution.SharedSource<T>)
+        {
+            source.Timestamp = timestamp;
+            source.WatermarkDelayMs = delay;
+            return this;
+        }
+        var upstream = new List<LogicalNode>();
+        CollectUpstream(Node, upstream);
+        if (upstream.FirstOrDefault(n => n.Kind != NodeKind.Source && !n.IsStateless) is { } stateful)
+            throw Query.Invalid($"WithEventTime must follow From(...) or stateless operators only, not {stateful.Name}");
+        foreach (var s in upstream.OfType<SourceNode<T>>()) s.EventTimeAssignedBelow = true;
+        foreach (var n in upstream) if (n.Kind == NodeKind.Source && n is not SourceNode<T>) MarkAssignedBelow(n);
+        var node = Query.Graph.Add(new UnaryNode<T, T>("EventTime", () => new PassOperator<T>())
+        {
+            Parallelism = Node.Parallelism,
+            AssignedTimestamp = timestamp,
+            WatermarkDelayMs = delay,
+        });
+        Query.Graph.Connect(Node, node);
+        return new Stream<T>(Query, node);
+    }
+
+    private static void CollectUpstream(LogicalNode node, List<LogicalNode> into)
+    {
+        if (into.Contains(node)) return;
+        into.Add(node);
+        foreach (var e in node.Inputs) CollectUpstream(e.From, into);
+    }
+
+    private static void MarkAssignedBelow(LogicalNode source) => source.Accept(new AssignedBelowMarker());
+
+    /// <summary>Marks a source of any record type as having its event times assigned below.</summary>
+    private sealed class AssignedBelowMarker : INodeVisitor<bool>
+    {
+        public bool VisitSource<TS>(SourceNode<TS> node) => node.EventTimeAssignedBelow = true;
+        public bool VisitUnary<TIn, TOut>(UnaryNode<TIn, TOut> node) => false;
+        public bool VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node) => false;
+        public bool VisitSink<TS>(SinkNode<TS> node) => false;
     }
 
     /// <inheritdoc cref="WithEventTime(Func{T, long}, TimeSpan)"/>
@@ -68,6 +113,38 @@ public sealed class Stream<T>
     /// <summary>The same as <see cref="KeyBy{TKey}"/>, in LINQ's words.</summary>
     public KeyedStream<TKey, T> GroupBy<TKey>(Func<T, TKey> key) where TKey : notnull => KeyBy(key);
 
+    /// <summary>Keeps the records of type <typeparamref name="TOut"/> (e.g. one event type of a polymorphic stream).</summary>
+    public Stream<TOut> OfType<TOut>() => Then("OfType", () => new OfTypeOperator<T, TOut>(), stateless: true);
+
+    /// <summary>The records of this stream and of <paramref name="others"/>, as one stream (each keeps its event time; the watermark is the minimum of theirs).</summary>
+    public Stream<T> Union(params Stream<T>[] others)
+    {
+        if (others.Length == 0) throw Query.Invalid("Union(...) needs at least one other stream");
+        foreach (var o in others)
+            if (o is null || !ReferenceEquals(o.Query, Query)) throw Query.Invalid("Union(...) reads from an unknown source: a stream belongs to another query");
+        var node = Query.Graph.Add(new UnaryNode<T, T>("Union", () => new PassOperator<T>()) { Parallelism = Query.DefaultParallelism, IsStateless = true });
+        Query.Graph.Connect(Node, node);
+        foreach (var o in others) Query.Graph.Connect(o.Node, node);
+        return new Stream<T>(Query, node);
+    }
+
+    /// <summary>Splits the stream in two: the records that satisfy <paramref name="predicate"/>, and the others.</summary>
+    public (Stream<T> Matching, Stream<T> Others) Split(Func<T, bool> predicate) =>
+        (Where(predicate), Where(x => !predicate(x)));
+
+    /// <summary>
+    /// Global windows: every record of the stream, whatever its key, in event-time windows, one
+    /// result per window (keyed <see cref="All.Value"/>), computed by one instance.
+    /// </summary>
+    public WindowedStream<All, T> WindowAll(WindowSpec window) =>
+        new(new KeyedStream<All, T>(this, static _ => default, global: true), window);
+
+    /// <summary>Global tumbling windows of <paramref name="size"/> (see <see cref="WindowAll(WindowSpec)"/>).</summary>
+    public WindowedStream<All, T> WindowAll(TimeSpan size) => WindowAll(WindowSpec.Tumbling(size));
+
+    /// <summary>Global sliding windows (see <see cref="WindowAll(WindowSpec)"/>).</summary>
+    public WindowedStream<All, T> WindowAll(TimeSpan size, TimeSpan slide) => WindowAll(WindowSpec.Sliding(size, slide));
+
     /// <summary>
     /// Windowed equi-join with <paramref name="right"/>: records of both streams with equal keys in
     /// the same event-time window are paired when the window closes.
@@ -77,16 +154,84 @@ public sealed class Stream<T>
         Func<T, TKey> leftKey,
         Func<TRight, TKey> rightKey,
         WindowSpec window,
-        Func<T, TRight, TOut> resultSelector) where TKey : notnull
+        Func<T, TRight, TOut> resultSelector) where TKey : notnull =>
+        Join(right, leftKey, rightKey, window, (l, r, _) => resultSelector(l, r));
+
+    /// <summary>
+    /// Windowed equi-join whose result sees the window (start, end) and both records' event times.
+    /// </summary>
+    public Stream<TOut> Join<TRight, TKey, TOut>(
+        Stream<TRight> right,
+        Func<T, TKey> leftKey,
+        Func<TRight, TKey> rightKey,
+        WindowSpec window,
+        Func<T, TRight, JoinWindow, TOut> resultSelector) where TKey : notnull =>
+        AddJoin(right, leftKey, rightKey, window, resultSelector).Result;
+
+    /// <summary>
+    /// Windowed equi-join (see above) whose late records, on either side, come out as streams
+    /// (<paramref name="lateLeft"/>, <paramref name="lateRight"/>) that must go to a sink.
+    /// </summary>
+    public Stream<TOut> Join<TRight, TKey, TOut>(
+        Stream<TRight> right,
+        Func<T, TKey> leftKey,
+        Func<TRight, TKey> rightKey,
+        WindowSpec window,
+        Func<T, TRight, JoinWindow, TOut> resultSelector,
+        out Stream<T> lateLeft,
+        out Stream<TRight> lateRight) where TKey : notnull
+    {
+        var (result, node) = AddJoin(right, leftKey, rightKey, window, resultSelector);
+        lateLeft = Query.SideOutput<T>(node, 1);
+        lateRight = Query.SideOutput<TRight>(node, 2);
+        return result;
+    }
+
+    private (Stream<TOut> Result, LogicalNode Node) AddJoin<TRight, TKey, TOut>(Stream<TRight> right, Func<T, TKey> leftKey, Func<TRight, TKey> rightKey,
+        WindowSpec window, Func<T, TRight, JoinWindow, TOut> resultSelector) where TKey : notnull
     {
         if (right is null || !ReferenceEquals(right.Query, Query))
             throw Query.Invalid("Join(...) reads from an unknown source: the right stream belongs to another query");
+        if (window.IsSession) throw Query.Invalid("Join(...) takes tumbling or sliding windows, not sessions");
         var node = Query.Graph.Add(new BinaryNode<T, TRight, TOut>("Join",
             () => new WindowJoinOperator<T, TRight, TKey, TOut>(window, leftKey, rightKey, resultSelector))
         { Parallelism = Query.DefaultParallelism, Window = window, IsKeyed = true });
         Query.Graph.Connect(Node, node, 0, new HashPartitioner<T, TKey>(leftKey));
         Query.Graph.Connect(right.Node, node, 1, new HashPartitioner<TRight, TKey>(rightKey));
-        return new Stream<TOut>(Query, node);
+        return (new Stream<TOut>(Query, node), node);
+    }
+
+    /// <summary>
+    /// Stream–table join: <paramref name="table"/> is a changelog (each row the new value of its key
+    /// from its event time on); each record is paired with its key's row as of the record's event
+    /// time, i.e. the row with the latest event time at or below it (records whose key has no row
+    /// yet yield nothing). A record waits until the watermark reaches its event time, so every row
+    /// up to it is known; results keep the record's event time. See <see cref="TableJoinOperator{TLeft,TRow,TKey,TOut}"/>.
+    /// </summary>
+    public Stream<TOut> JoinTable<TRow, TKey, TOut>(Stream<TRow> table, Func<T, TKey> key, Func<TRow, TKey> rowKey, Func<T, TRow, TOut> resultSelector)
+        where TKey : notnull => AddTableJoin(table, key, rowKey, resultSelector).Result;
+
+    /// <summary>Stream–table join (see above) whose late records (at or behind the watermark on arrival) come out as <paramref name="late"/>.</summary>
+    public Stream<TOut> JoinTable<TRow, TKey, TOut>(Stream<TRow> table, Func<T, TKey> key, Func<TRow, TKey> rowKey, Func<T, TRow, TOut> resultSelector,
+        out Stream<T> late) where TKey : notnull
+    {
+        var (result, node) = AddTableJoin(table, key, rowKey, resultSelector);
+        late = Query.SideOutput<T>(node, 1);
+        return result;
+    }
+
+    private (Stream<TOut> Result, LogicalNode Node) AddTableJoin<TRow, TKey, TOut>(Stream<TRow> table, Func<T, TKey> key, Func<TRow, TKey> rowKey,
+        Func<T, TRow, TOut> resultSelector) where TKey : notnull
+    {
+        if (table is null || !ReferenceEquals(table.Query, Query))
+            throw Query.Invalid("JoinTable(...) reads from an unknown source: the table belongs to another query");
+        // A record is released once the watermark reaches its own event time: a window of one millisecond, for the release path.
+        var node = Query.Graph.Add(new BinaryNode<T, TRow, TOut>("JoinTable",
+            () => new TableJoinOperator<T, TRow, TKey, TOut>(key, rowKey, resultSelector))
+        { Parallelism = Query.DefaultParallelism, Window = new WindowSpec(1, 1), IsKeyed = true });
+        Query.Graph.Connect(Node, node, 0, new HashPartitioner<T, TKey>(key));
+        Query.Graph.Connect(table.Node, node, 1, new HashPartitioner<TRow, TKey>(rowKey));
+        return (new Stream<TOut>(Query, node), node);
     }
 
     /// <summary>Sends the stream to <paramref name="sink"/>.</summary>
@@ -125,26 +270,45 @@ public sealed class Stream<T>
     }
 }
 
+/// <summary>The key of a global window's results (<see cref="Stream{T}.WindowAll(WindowSpec)"/>): there is one.</summary>
+public readonly record struct All
+{
+    /// <summary>The one key.</summary>
+    public static All Value => default;
+
+    public override string ToString() => "all";
+}
+
 /// <summary>A stream grouped by key.</summary>
 public sealed class KeyedStream<TKey, T> where TKey : notnull
 {
-    internal KeyedStream(Stream<T> stream, Func<T, TKey> key)
+    internal KeyedStream(Stream<T> stream, Func<T, TKey> key, bool global = false)
     {
         Stream = stream;
         Key = key;
+        Global = global;
     }
 
     internal Stream<T> Stream { get; }
     internal Func<T, TKey> Key { get; }
 
+    /// <summary>True for a global window's grouping: one instance computes it.</summary>
+    internal bool Global { get; }
+
     /// <summary>Cuts each key's records into event-time windows.</summary>
-    public WindowedStream<TKey, T> Window(WindowSpec window) => new(this, window, null);
+    public WindowedStream<TKey, T> Window(WindowSpec window) => new(this, window);
 
     /// <summary>Tumbling windows of <paramref name="size"/>.</summary>
     public WindowedStream<TKey, T> Window(TimeSpan size) => Window(WindowSpec.Tumbling(size));
 
     /// <summary>Sliding windows of <paramref name="size"/> starting every <paramref name="slide"/>.</summary>
     public WindowedStream<TKey, T> Window(TimeSpan size, TimeSpan slide) => Window(WindowSpec.Sliding(size, slide));
+
+    /// <summary>
+    /// Session windows: a key's records until a gap of <paramref name="gap"/> in event time without
+    /// one; sessions merge when a record bridges them (see <see cref="SessionWindowOperator{TIn,TKey,TAcc,TOut}"/>).
+    /// </summary>
+    public WindowedStream<TKey, T> SessionWindow(TimeSpan gap) => Window(WindowSpec.Session(gap));
 }
 
 /// <summary>A keyed stream cut into windows, waiting for an aggregate.</summary>
@@ -153,25 +317,70 @@ public sealed class WindowedStream<TKey, T> where TKey : notnull
     private readonly KeyedStream<TKey, T> _keyed;
     private readonly WindowSpec _window;
     private readonly Action<T>? _onLate;
+    private readonly LogicalNode? _late;
+    private readonly long _allowedLatenessMs;
 
-    internal WindowedStream(KeyedStream<TKey, T> keyed, WindowSpec window, Action<T>? onLate)
+    internal WindowedStream(KeyedStream<TKey, T> keyed, WindowSpec window, Action<T>? onLate = null, LogicalNode? late = null, long allowedLatenessMs = 0)
     {
         _keyed = keyed;
         _window = window;
         _onLate = onLate;
+        _late = late;
+        _allowedLatenessMs = allowedLatenessMs;
+    }
+
+    private QueryBuilder Query => _keyed.Stream.Query;
+
+    /// <summary>
+    /// Calls <paramref name="lateRecords"/> with each record that arrives after its windows closed
+    /// (they are always counted in <see cref="Metrics.QueryStats.LateEvents"/>).
+    /// </summary>
+    public WindowedStream<TKey, T> OnLate(Action<T> lateRecords) => new(_keyed, _window, lateRecords, _late, _allowedLatenessMs);
+
+    /// <summary>
+    /// The records that arrive after their windows closed, as a stream that must go to a sink, like
+    /// any other: every record is counted in a window result or comes out here.
+    /// </summary>
+    public WindowedStream<TKey, T> OnLate(out Stream<T> lateRecords)
+    {
+        var node = Query.PendingSideOutput<T>();
+        lateRecords = new Stream<T>(Query, node);
+        return new(_keyed, _window, _onLate, node, _allowedLatenessMs);
     }
 
     /// <summary>
-    /// Side output for records that arrive after their windows closed (they are always counted in
-    /// <see cref="Metrics.QueryStats.LateEvents"/>; this also hands each one over).
+    /// Keeps each window for <paramref name="lateness"/> after it fired: a record for it within that
+    /// time updates it and emits its updated result at once (the same key, start and end, superseding
+    /// the earlier result); only a record later than that is late.
     /// </summary>
-    public WindowedStream<TKey, T> OnLate(Action<T> lateRecords) => new(_keyed, _window, lateRecords);
+    public WindowedStream<TKey, T> AllowedLateness(TimeSpan lateness)
+    {
+        if (lateness < TimeSpan.Zero) throw Query.Invalid("the allowed lateness must not be negative");
+        return new(_keyed, _window, _onLate, _late, (long)lateness.TotalMilliseconds);
+    }
 
     public Stream<WindowResult<TKey, long>> Count() => Aggregate("Count", new CountAggregate<T>());
-    public Stream<WindowResult<TKey, double>> Sum(Func<T, double> selector) => Aggregate("Sum", new SumAggregate<T>(selector));
-    public Stream<WindowResult<TKey, double>> Min(Func<T, double> selector) => Aggregate("Min", new MinAggregate<T>(selector));
-    public Stream<WindowResult<TKey, double>> Max(Func<T, double> selector) => Aggregate("Max", new MaxAggregate<T>(selector));
+
+    /// <summary>The sum of the selected values, in their own type (a <c>long</c> stays exact).</summary>
+    public Stream<WindowResult<TKey, TNum>> Sum<TNum>(Func<T, TNum> selector) where TNum : INumber<TNum> => Aggregate("Sum", new SumAggregate<T, TNum>(selector));
+
+    /// <summary>The smallest selected value, in its own type.</summary>
+    public Stream<WindowResult<TKey, TNum>> Min<TNum>(Func<T, TNum> selector) where TNum : INumber<TNum> => Aggregate("Min", new MinAggregate<T, TNum>(selector));
+
+    /// <summary>The largest selected value, in its own type.</summary>
+    public Stream<WindowResult<TKey, TNum>> Max<TNum>(Func<T, TNum> selector) where TNum : INumber<TNum> => Aggregate("Max", new MaxAggregate<T, TNum>(selector));
+
     public Stream<WindowResult<TKey, double>> Average(Func<T, double> selector) => Aggregate("Average", new AverageAggregate<T>(selector));
+
+    /// <summary>The distinct selected values of each key's window.</summary>
+    public Stream<WindowResult<TKey, TValue[]>> Distinct<TValue>(Func<T, TValue> selector) => Aggregate("Distinct", new DistinctAggregate<T, TValue>(selector));
+
+    /// <summary>The <paramref name="n"/> records of each key's window with the largest <paramref name="by"/> (smallest if not <paramref name="descending"/>), best first.</summary>
+    public Stream<WindowResult<TKey, T[]>> TopN<TBy>(int n, Func<T, TBy> by, bool descending = true)
+    {
+        if (n < 1) throw Query.Invalid($"TopN needs n of at least 1 (was {n})");
+        return Aggregate("TopN", new TopNAggregate<T, TBy>(n, by, descending));
+    }
 
     /// <summary>A user-defined aggregate, like LINQ's <c>Aggregate(seed, func, resultSelector)</c>.</summary>
     public Stream<WindowResult<TKey, TOut>> Aggregate<TAcc, TOut>(Func<TAcc> seed, Func<TAcc, T, TAcc> add, Func<TAcc, TOut> result) =>
@@ -183,9 +392,13 @@ public sealed class WindowedStream<TKey, T> where TKey : notnull
         var key = _keyed.Key;
         var window = _window;
         var onLate = _onLate;
-        return _keyed.Stream.Then(name,
-            () => new WindowAggregateOperator<T, TKey, TAcc, TOut>(window, key, aggregate, onLate),
-            window,
-            new HashPartitioner<T, TKey>(key));
+        long lateness = _allowedLatenessMs;
+        Func<Operator<T, WindowResult<TKey, TOut>>> factory = window.IsSession
+            ? () => new SessionWindowOperator<T, TKey, TAcc, TOut>(window.Size, key, aggregate, lateness) { LateCallback = onLate }
+            : () => new WindowAggregateOperator<T, TKey, TAcc, TOut>(window, key, aggregate, onLate, lateness);
+        var result = _keyed.Stream.Then(window.IsSession ? $"Session{name}" : name, factory, window, new HashPartitioner<T, TKey>(key));
+        if (_keyed.Global) result.Node.Parallelism = 1;
+        if (_late is { } late) Query.Graph.Connect(result.Node, late, 0, null, fromPort: 1);
+        return result;
     }
 }

@@ -1,9 +1,15 @@
 namespace Cameo.Dataflow;
 
 /// <summary>A stream from one node's output to one input port of another.</summary>
-public sealed class LogicalEdge(LogicalNode from, LogicalNode to, int port, object? partitioner)
+public sealed class LogicalEdge(LogicalNode from, LogicalNode to, int port, object? partitioner, int fromPort = 0)
 {
     public LogicalNode From { get; } = from;
+
+    /// <summary>
+    /// The sender's output: 0 for its results; a side output otherwise: late records (1, or for a
+    /// join 1 for the left side's and 2 for the right side's).
+    /// </summary>
+    public int FromPort { get; } = fromPort;
     public LogicalNode To { get; } = to;
 
     /// <summary>The receiving port: 0, or 1 for a join's right side.</summary>

@@ -25,19 +25,19 @@ public sealed class LogicalGraph(string queryName)
     }
 
     /// <summary>Connects <paramref name="from"/>'s output to <paramref name="to"/>'s input <paramref name="port"/>.</summary>
-    public LogicalEdge Connect(LogicalNode from, LogicalNode to, int port = 0, object? partitioner = null)
+    public LogicalEdge Connect(LogicalNode from, LogicalNode to, int port = 0, object? partitioner = null, int fromPort = 0)
     {
         if (!_nodes.Contains(from)) throw Invalid($"operator {from.Name} reads from an unknown source (a stream of another query?)");
         if (!_nodes.Contains(to)) throw Invalid($"operator {to.Name} is not part of this query");
-        var edge = new LogicalEdge(from, to, port, partitioner);
+        var edge = new LogicalEdge(from, to, port, partitioner, fromPort);
         from.AddOutput(edge);
         to.AddInput(edge);
         return edge;
     }
 
-    /// <summary>The sources' combined watermark delay: the largest out-of-orderness bound.</summary>
+    /// <summary>The combined watermark delay of the sources and event-time assigners: the largest out-of-orderness bound.</summary>
     public long WatermarkDelayMs =>
-        _nodes.Where(n => n.Kind == NodeKind.Source).Select(n => n.WatermarkDelayMs).DefaultIfEmpty(0).Max();
+        _nodes.Where(n => n.Kind == NodeKind.Source || n.AssignsEventTime).Select(n => n.WatermarkDelayMs).DefaultIfEmpty(0).Max();
 
     /// <summary>
     /// Checks that the graph can run, and computes what the runtime needs (channel numbering, window
@@ -51,7 +51,7 @@ public sealed class LogicalGraph(string queryName)
         foreach (var n in _nodes)
         {
             if (n.Parallelism < 1) throw Invalid($"operator {n.Name} has parallelism {n.Parallelism}; it must be at least 1");
-            if (n.Kind != NodeKind.Sink && n.Outputs.Count == 0) throw Invalid($"the output of {n.Name} goes nowhere: end it with To(...)");
+            if (n.Kind != NodeKind.Sink && !n.Outputs.Any(e => e.FromPort == 0)) throw Invalid($"the output of {n.Name} goes nowhere: end it with To(...)");
             if (n.Window is { Problem: { } problem }) throw Invalid($"operator {n.Name}: {problem}");
             for (int port = 0; port < n.InputPorts; port++)
                 if (!n.Inputs.Any(e => e.Port == port)) throw Invalid($"operator {n.Name} has nothing connected to input {port}");
@@ -102,11 +102,8 @@ public sealed class LogicalGraph(string queryName)
             if (n.Kind == NodeKind.Sink) { n.ReleasePaths = [ReleasePath.Immediate]; continue; }
             var paths = new List<ReleasePath>();
             foreach (var e in n.Outputs)
-                foreach (var p in e.To.ReleasePaths)
-                {
-                    var path = e.To.Window is { } w ? p.After(w) : p;
+                foreach (var path in e.To.InputReleasePaths)
                     if (!paths.Any(q => q.Windows.SequenceEqual(path.Windows))) paths.Add(path);
-                }
             n.ReleasePaths = [.. paths];
         }
     }

@@ -57,6 +57,19 @@ public abstract class LogicalNode
     /// <summary>The window paths from this node to the sinks; set by <see cref="LogicalGraph.Validate"/>.</summary>
     public ReleasePath[] ReleasePaths { get; internal set; } = [ReleasePath.Immediate];
 
+    /// <summary>
+    /// The window paths of the records sent to this node: its own window, then <see cref="ReleasePaths"/>;
+    /// <see cref="ReleasePath.Immediate"/> into a node that assigns event times (what the records'
+    /// event times will be is unknown before it, so they are as urgent as the query's first output).
+    /// </summary>
+    public ReleasePath[] InputReleasePaths =>
+        AssignsEventTime ? [ReleasePath.Immediate]
+        : Window is { } w ? [.. ReleasePaths.Select(p => p.After(w))]
+        : ReleasePaths;
+
+    /// <summary>True for an operator that stamps records with event times and generates watermarks (<c>WithEventTime</c> after an operator).</summary>
+    public virtual bool AssignsEventTime => false;
+
     internal void AddInput(LogicalEdge edge) => _inputs.Add(edge);
     internal void AddOutput(LogicalEdge edge) => _outputs.Add(edge);
 
@@ -82,6 +95,12 @@ public sealed class SourceNode<T>(string name, Source<T> source) : LogicalNode(n
     /// <summary>Extracts a record's event time (Unix ms); null means ingestion time.</summary>
     public Func<T, long>? Timestamp { get; set; }
 
+    /// <summary>
+    /// True if an operator below assigns the event times (<c>WithEventTime</c> after a parse): the
+    /// source's ingestion times then teach no arrival forecast.
+    /// </summary>
+    public bool EventTimeAssignedBelow { get; set; }
+
     public override TResult Accept<TResult>(INodeVisitor<TResult> visitor) => visitor.VisitSource(this);
 }
 
@@ -90,6 +109,14 @@ public sealed class UnaryNode<TIn, TOut>(string name, Func<Operator<TIn, TOut>> 
 {
     /// <summary>Creates the operator logic for one instance.</summary>
     public Func<Operator<TIn, TOut>> Factory { get; } = factory;
+
+    /// <summary>
+    /// For an event-time assigner (a pass-through whose records get these event times, and whose
+    /// watermark trails the largest one seen by <see cref="LogicalNode.WatermarkDelayMs"/>): the timestamp function; otherwise null.
+    /// </summary>
+    public Func<TIn, long>? AssignedTimestamp { get; init; }
+
+    public override bool AssignsEventTime => AssignedTimestamp is not null;
 
     public override TResult Accept<TResult>(INodeVisitor<TResult> visitor) => visitor.VisitUnary(this);
 }

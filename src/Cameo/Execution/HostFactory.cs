@@ -32,20 +32,49 @@ public static class HostFactory
     {
         private int NodeCount => plan.Graph.Nodes.Count;
 
-        public InstanceHost VisitSource<T>(SourceNode<T> node) => Wire<T>(node, r => new SourceHost<T>(query, node, partition, index, NodeCount, r));
+        public InstanceHost VisitSource<T>(SourceNode<T> node)
+        {
+            var host = (SourceHost<T>)Wire<T>(node, r => new SourceHost<T>(query, node, partition, index, NodeCount, r));
+            if (node.Source is SharedSource<T> shared) shared.Feed.Attach(host);
+            return host;
+        }
 
         public InstanceHost VisitUnary<TIn, TOut>(UnaryNode<TIn, TOut> node)
         {
             var chain = plan.ChainOf(node);
-            if (chain.Count == 1) return Unary(node, node, node.Factory());
+            if (node.AssignedTimestamp is not null)
+                return Wire<TIn>(node, r => new EventTimeHost<TIn>(query, (UnaryNode<TIn, TIn>)(object)node, partition, index, NodeCount, r));
+            if (chain.Count == 1)
+            {
+                var single = node.Factory();
+                var host = Unary(node, node, single);
+                single.LateOutput = Side<TIn>(host, node, 1);
+                return host;
+            }
             // Fold the chain into one operator from the front; the last link builds the host, which knows the chain's output type.
             object op = node.Factory();
             for (int i = 1; i < chain.Count - 1; i++) op = chain[i].Accept(new Link<TIn>(op));
             return chain[^1].Accept(new Last<TIn>(this, node, op));
         }
 
-        public InstanceHost VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node) =>
-            Wire<TOut>(node, r => new BinaryHost<TLeft, TRight, TOut>(query, node, partition, index, NodeCount, r, node.Factory()));
+        public InstanceHost VisitBinary<TLeft, TRight, TOut>(BinaryNode<TLeft, TRight, TOut> node)
+        {
+            var op = node.Factory();
+            var host = Wire<TOut>(node, r => new BinaryHost<TLeft, TRight, TOut>(query, node, partition, index, NodeCount, r, op));
+            op.LateLeftOutput = Side<TLeft>(host, node, 1);
+            op.LateRightOutput = Side<TRight>(host, node, 2);
+            return host;
+        }
+
+        /// <summary>The router of <paramref name="node"/>'s side output <paramref name="port"/> (late records), added to <paramref name="host"/>; null if nothing reads it.</summary>
+        private Router<T>? Side<T>(InstanceHost host, LogicalNode node, int port)
+        {
+            if (!node.Outputs.Any(e => e.FromPort == port)) return null;
+            var router = new Router<T>(query, node, partition, index, plan.InstancesOf, batchSize, port);
+            router.UseCosts(host.Downstream);
+            ((IRoutingHost)host).AddSideOutput(router);
+            return router;
+        }
 
         public InstanceHost VisitSink<T>(SinkNode<T> node) => new SinkHost<T>(query, node, partition, index, NodeCount, onSinkEnded);
 

@@ -23,7 +23,7 @@ namespace Cameo.Execution;
 /// </remarks>
 internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, int partition, int index, int nodeCount, Router<TOut> output,
     IResumableFiring<TOut>? resumable, LogicalNode? last = null)
-    : InstanceHost(query, node, partition, index, nodeCount, last)
+    : InstanceHost(query, node, partition, index, nodeCount, last), IRoutingHost
 {
     private readonly Queue<(long Watermark, long Arrival)> _due = new(); // watermarks whose firings are not all emitted, oldest first
     private long _released = Watermark.None; // what downstream may see: every firing at or below it has been emitted
@@ -31,21 +31,37 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
     private long _endArrival;
     private bool _endSent;
     private long _lateReported;
+    private IRouter[] _side = [];             // side outputs (late records), driven like the main output
 
     protected Router<TOut> Output { get; } = output;
 
     private protected override bool CanResume => resumable is not null;
 
+    /// <summary>Adds a side output's router (before <see cref="Bind"/>).</summary>
+    public void AddSideOutput(IRouter router) => _side = [.. _side, router];
+
     public override void Bind(ITransport transport)
     {
         base.Bind(transport);
         Output.Bind(transport);
+        foreach (var side in _side) side.Bind(transport);
     }
 
     protected override void AfterMessage(long arrival)
     {
         Output.Arrival = arrival;
         Output.Flush(_released);
+        FlushSide(arrival, _released);
+    }
+
+    /// <summary>Sends the side outputs' buffered records with <paramref name="watermark"/>.</summary>
+    private protected void FlushSide(long arrival, long watermark)
+    {
+        foreach (var side in _side)
+        {
+            side.Arrival = arrival;
+            side.Flush(watermark);
+        }
     }
 
     protected sealed override void OnProgress(long watermark, long arrival)
@@ -117,6 +133,11 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
         _endSent = true;
         Output.Arrival = _endArrival;
         Output.End();
+        foreach (var side in _side)
+        {
+            side.Arrival = _endArrival;
+            side.End();
+        }
     }
 
     /// <summary>Passes the operator's count of late records on to the query's metrics.</summary>
@@ -126,6 +147,12 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
         Query.Metrics.RecordLate(lateSoFar - _lateReported);
         _lateReported = lateSoFar;
     }
+}
+
+/// <summary>A host with an output, whatever its type: side outputs are added through it.</summary>
+internal interface IRoutingHost
+{
+    void AddSideOutput(IRouter router);
 }
 
 /// <summary>Hosts a one-input operator, or a chain of them (<paramref name="op"/> is then a <see cref="ChainedOperator{TIn,TMid,TOut}"/> ending at <paramref name="last"/>).</summary>
@@ -192,7 +219,7 @@ internal sealed class SinkHost<T>(QueryContext query, SinkNode<T> node, int part
         lock (_lock)
         {
             if (_closed) return;
-            _writer.Write(batch.ItemSpan, batch.TimestampSpan);
+            _writer.Write(batch.ItemSpan, batch.TimestampSpan, message.Context.ArrivalTime);
         }
         Query.Metrics.RecordOutputs(batch.Count, message.Context.ArrivalTime, PhysicalTime.Now(Query.Clock));
     }
@@ -235,7 +262,9 @@ internal sealed class SourceHost<T> : RoutingHost<T>
         : base(query, node, partition, index, nodeCount, output, resumable: null)
     {
         _node = node;
-        SourceProgress = new SourceProgress(node.WatermarkDelayMs, query.Frontier.AddSource());
+        // When an operator below assigns the event times, this source's ingestion times forecast nothing.
+        var estimator = node.EventTimeAssignedBelow ? new FrontierEstimator() : query.Frontier.AddSource();
+        SourceProgress = new SourceProgress(node.WatermarkDelayMs, estimator);
     }
 
     /// <summary>The watermark this source generates and the arrival forecast it teaches.</summary>
@@ -259,11 +288,19 @@ internal sealed class SourceHost<T> : RoutingHost<T>
         var timestamp = _node.Timestamp;
         for (int i = 0; i < count; i++)
             stamps[i] = timestamp is null ? PhysicalTime.ToEventTime(arrivals is null ? now : arrivals[i]) : timestamp(items[i]);
-        SourceProgress.Observe(stamps.AsSpan(0, count), arrivals.AsSpan(0, arrivals is null ? 0 : count), now);
-        Output.EmitBatch(items.AsSpan(0, count), stamps.AsSpan(0, count));
-        Output.Flush(SourceProgress.Watermark);
+        EventTimeRouting.Route(SourceProgress, Output, items.AsSpan(0, count), stamps.AsSpan(0, count), arrivals.AsSpan(0, arrivals is null ? 0 : count), now);
         Query.Metrics.RecordInputs(count);
         Cost.Record(Query.Clock.GetElapsedTime(started).Ticks, count);
+    }
+
+    /// <summary>Routes records that already have event times (a shared stream's, passed on to this query), all arrived at <paramref name="arrival"/>.</summary>
+    internal void IngestStamped(ReadOnlySpan<T> items, ReadOnlySpan<long> stamps, long arrival)
+    {
+        long started = Query.Clock.GetTimestamp();
+        Output.Arrival = arrival;
+        EventTimeRouting.Route(SourceProgress, Output, items, stamps, [], arrival);
+        Query.Metrics.RecordInputs(items.Length);
+        Cost.Record(Query.Clock.GetElapsedTime(started).Ticks, items.Length);
     }
 
     /// <summary>The source is exhausted (or stopped): close every window below and end the outputs.</summary>
@@ -275,4 +312,87 @@ internal sealed class SourceHost<T> : RoutingHost<T>
 
     protected override void OnData(Message message) => throw new InvalidOperationException("A source receives no messages.");
     protected override void OnWatermark(long watermark) { }
+}
+
+/// <summary>
+/// Hosts an event-time assigner (<c>WithEventTime</c> after an operator): stamps each record with
+/// its event time, generates the watermark from them as a source does (the input's ingestion-time
+/// watermark is dropped) and teaches the query's arrival forecast.
+/// </summary>
+internal sealed class EventTimeHost<T> : RoutingHost<T>
+{
+    private readonly Func<T, long> _timestamp;
+    private long[] _stamps = [];
+
+    public EventTimeHost(QueryContext query, UnaryNode<T, T> node, int partition, int index, int nodeCount, Router<T> output)
+        : base(query, node, partition, index, nodeCount, output, resumable: null)
+    {
+        _timestamp = node.AssignedTimestamp!;
+        SourceProgress = new SourceProgress(node.WatermarkDelayMs, query.Frontier.AddSource());
+    }
+
+    /// <summary>The watermark this assigner generates and the arrival forecast it teaches.</summary>
+    public SourceProgress SourceProgress { get; }
+
+    protected override void OnData(Message message)
+    {
+        var batch = (Message<T>)message;
+        int count = batch.Count;
+        if (_stamps.Length < count) _stamps = new long[batch.Items.Length];
+        var items = batch.ItemSpan;
+        for (int i = 0; i < count; i++) _stamps[i] = _timestamp(items[i]);
+        long arrival = message.Context.ArrivalTime;
+        Output.Arrival = arrival;
+        EventTimeRouting.Route(SourceProgress, Output, items, _stamps.AsSpan(0, count), [], arrival);
+    }
+
+    protected override void OnWatermark(long watermark) { }
+
+    protected override void AfterMessage(long arrival)
+    {
+        Output.Arrival = arrival;
+        Output.Flush(SourceProgress.Watermark);
+    }
+}
+
+/// <summary>How sources and event-time assigners send records and watermarks.</summary>
+internal static class EventTimeRouting
+{
+    /// <summary>
+    /// Routes a batch so that every record meets the watermark of the records before it in this
+    /// instance's order, whatever the batching: before a record behind that watermark (the only kind
+    /// a window can find late), the records ahead of it go out with the watermark. The watermark
+    /// after the batch goes out with the flush that follows (the caller's, or here at the end).
+    /// Records in order never split a batch.
+    /// </summary>
+    public static void Route<T>(SourceProgress progress, Router<T> output, ReadOnlySpan<T> items, ReadOnlySpan<long> stamps, ReadOnlySpan<long> arrivals, long now)
+    {
+        long max = progress.MaxEventTime;
+        long sent = progress.Watermark;
+        int from = 0;
+        for (int i = 0; i < items.Length; i++)
+        {
+            long t = stamps[i];
+            if (max != long.MinValue)
+            {
+                long watermark = max - progress.DelayMs;
+                if (t < watermark && watermark > sent)
+                {
+                    Send(progress, output, items[from..i], stamps[from..i], arrivals.IsEmpty ? arrivals : arrivals[from..i], now);
+                    output.Flush(watermark);
+                    sent = watermark;
+                    from = i;
+                }
+            }
+            if (t > max) max = t;
+        }
+        Send(progress, output, items[from..], stamps[from..], arrivals.IsEmpty ? arrivals : arrivals[from..], now);
+        output.Flush(progress.Watermark);
+    }
+
+    private static void Send<T>(SourceProgress progress, Router<T> output, ReadOnlySpan<T> items, ReadOnlySpan<long> stamps, ReadOnlySpan<long> arrivals, long now)
+    {
+        progress.Observe(stamps, arrivals, now);
+        output.EmitBatch(items, stamps);
+    }
 }

@@ -78,6 +78,9 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
     /// <summary>The query's forecast of event arrivals over all its sources (each source instance registers as it is created).</summary>
     public QueryFrontier Frontier { get; } = new();
 
+    /// <summary>For the shared part of a shared stream: the queries it feeds, whose most urgent context its messages carry.</summary>
+    internal ISharedConsumers? SharedConsumers { get; init; }
+
     /// <summary>The query's operator instances hosted in this process, registered as they are created (lock it to read).</summary>
     public List<InstanceHost> Instances { get; } = [];
 }

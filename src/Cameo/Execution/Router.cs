@@ -21,7 +21,7 @@ namespace Cameo.Execution;
 /// <para>Per destination it also remembers the last watermark sent, so that a watermark rides on the next
 /// data message to that destination, and goes alone only to destinations that got no data.</para>
 /// </remarks>
-internal sealed class Router<T> : IOutput<T>
+internal sealed class Router<T> : IOutput<T>, IRouter
 {
     private sealed class Route
     {
@@ -63,7 +63,14 @@ internal sealed class Router<T> : IOutput<T>
     private ITransport? _transport;
     private long _arrival;
 
-    public Router(QueryContext query, LogicalNode node, int partition, int self, Func<LogicalNode, int[]> instancesOf, int batchSize)
+    /// <param name="query">The query's shared context.</param>
+    /// <param name="node">The operator whose output this is (the last of its chain).</param>
+    /// <param name="partition">Which of the node's instances sends.</param>
+    /// <param name="self">Query-local index of the sending instance.</param>
+    /// <param name="instancesOf">The instances of each node.</param>
+    /// <param name="batchSize">Most records per message.</param>
+    /// <param name="fromPort">Which of <paramref name="node"/>'s outputs this router sends: 0 for its results, or a side output (see <see cref="LogicalEdge.FromPort"/>).</param>
+    public Router(QueryContext query, LogicalNode node, int partition, int self, Func<LogicalNode, int[]> instancesOf, int batchSize, int fromPort = 0)
     {
         _query = query;
         _frontier = query.Frontier;
@@ -71,7 +78,7 @@ internal sealed class Router<T> : IOutput<T>
         _batchSize = batchSize;
         _maxMessageTicks = query.MaxMessageCostTicks;
         _pool = new MessagePool<T>(batchSize);
-        _routes = [.. node.Outputs.Select(e =>
+        _routes = [.. node.Outputs.Where(e => e.FromPort == fromPort).Select(e =>
         {
             int[] targets = instancesOf(e.To);
             return new Route
@@ -81,7 +88,7 @@ internal sealed class Router<T> : IOutput<T>
                 Port = e.Port,
                 Channel = e.ChannelBase + partition,
                 Partitioner = (Partitioner<T>?)e.Partitioner,
-                Paths = e.To.Window is { } w ? [.. e.To.ReleasePaths.Select(p => p.After(w))] : e.To.ReleasePaths,
+                Paths = e.To.InputReleasePaths,
                 Buffers = new Buffer[targets.Length],
                 LastWatermark = Enumerable.Repeat(Watermark.None, targets.Length).ToArray(),
                 Forward = node.Parallelism == targets.Length ? partition : partition % targets.Length,
@@ -205,6 +212,7 @@ internal sealed class Router<T> : IOutput<T>
     private void SendBuffer(Route route, int t, long watermark)
     {
         ref Buffer b = ref route.Buffers[t];
+        long previous = route.LastWatermark[t];
         long frontier = ContextConverter.Frontier(_arrival, b.MinTimestamp, route.Paths, _frontier, _query.WatermarkDelayMs);
         if (watermark != Watermark.None)
         {
@@ -214,16 +222,29 @@ internal sealed class Router<T> : IOutput<T>
         }
         var message = b.Message!;
         int count = b.Count;
+        long minTimestamp = b.MinTimestamp;
         b = default;
         MeasureRate(route, count);
-        Send(route, t, MessageKind.Data, watermark, frontier, message, count);
+        Send(route, t, MessageKind.Data, watermark, frontier, message, count, minTimestamp, previous);
     }
 
     private void SendWatermark(Route route, int t, long watermark)
     {
-        long frontier = ContextConverter.WatermarkFrontier(_arrival, route.LastWatermark[t], watermark, route.Paths, _frontier, _query.WatermarkDelayMs);
+        long previous = route.LastWatermark[t];
+        long frontier = ContextConverter.WatermarkFrontier(_arrival, previous, watermark, route.Paths, _frontier, _query.WatermarkDelayMs);
         route.LastWatermark[t] = watermark;
-        Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.RentHeader(), 0);
+        Send(route, t, MessageKind.Watermark, watermark, frontier, _pool.RentHeader(), 0, long.MaxValue, previous);
+    }
+
+    private SharedConsumer[] _consumers = [];
+
+    /// <summary>On a shared stream: the most urgent of the contexts the message would carry in the queries reading it.</summary>
+    private PriorityContext? SharedContext(ISharedConsumers shared, Route route, long minTimestamp, long previousWatermark, long watermark)
+    {
+        if (_consumers.Length < shared.Count) _consumers = new SharedConsumer[shared.Count];
+        int n = shared.Fill(_consumers);
+        return ContextConverter.MostUrgent(_query.Id, _arrival, minTimestamp, previousWatermark, watermark,
+            _costs.CostOf(route.TargetNode), _costs.PathBelow(route.TargetNode), _consumers.AsSpan(0, n));
     }
 
     /// <summary>Shortest interval of arrivals over which an edge's record rate is measured.</summary>
@@ -241,11 +262,31 @@ internal sealed class Router<T> : IOutput<T>
         route.RateSince = _arrival;
     }
 
-    private void Send(Route route, int t, MessageKind kind, long watermark, long frontier, Message<T> message, int count)
+    private void Send(Route route, int t, MessageKind kind, long watermark, long frontier, Message<T> message, int count,
+        long minTimestamp = long.MaxValue, long previousWatermark = Watermark.None)
     {
-        var context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode,
-            route.RecordsPerTick * _costs.RecordCostOf(route.TargetNode), PhysicalTime.Now(_query.Clock));
+        var context = _query.SharedConsumers is { } shared && SharedContext(shared, route, minTimestamp, previousWatermark, watermark) is { } mostUrgent
+            ? mostUrgent
+            : ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode,
+                route.RecordsPerTick * _costs.RecordCostOf(route.TargetNode), PhysicalTime.Now(_query.Clock));
         message.Prepare(kind, _self, route.Channel, route.Port, watermark, context, count);
         _transport!.Send(route.Targets[t], message);
     }
+}
+
+/// <summary>What a host does with any of its routers, whatever the record type: a side output's router is driven like the main one.</summary>
+internal interface IRouter
+{
+    void Bind(ITransport transport);
+
+    /// <summary>Physical arrival to stamp on the records emitted next.</summary>
+    long Arrival { get; set; }
+
+    void UseCosts(DownstreamCosts costs);
+
+    /// <summary>Sends what is buffered, with the watermark.</summary>
+    void Flush(long watermark);
+
+    /// <summary>Ends the output.</summary>
+    void End();
 }

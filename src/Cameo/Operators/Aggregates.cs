@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Cameo.Operators;
 
 /// <summary>
@@ -20,28 +22,79 @@ public sealed class CountAggregate<T> : IAggregate<T, long, long>
     public long Result(long accumulator) => accumulator;
 }
 
-/// <summary>Sums a selected value.</summary>
-public sealed class SumAggregate<T>(Func<T, double> selector) : IAggregate<T, double, double>
+/// <summary>Sums a selected value in its own numeric type (a <c>long</c> sum stays exact beyond 2^53).</summary>
+public sealed class SumAggregate<T, TNum>(Func<T, TNum> selector) : IAggregate<T, TNum, TNum>
+    where TNum : INumber<TNum>
 {
-    public double Create() => 0;
-    public double Add(double accumulator, T item) => accumulator + selector(item);
-    public double Result(double accumulator) => accumulator;
+    public TNum Create() => TNum.Zero;
+    public TNum Add(TNum accumulator, T item) => accumulator + selector(item);
+    public TNum Result(TNum accumulator) => accumulator;
 }
 
-/// <summary>Smallest selected value.</summary>
-public sealed class MinAggregate<T>(Func<T, double> selector) : IAggregate<T, double, double>
+/// <summary>Smallest selected value, in its own numeric type.</summary>
+public sealed class MinAggregate<T, TNum>(Func<T, TNum> selector) : IAggregate<T, (bool Any, TNum Value), TNum>
+    where TNum : INumber<TNum>
 {
-    public double Create() => double.PositiveInfinity;
-    public double Add(double accumulator, T item) => Math.Min(accumulator, selector(item));
-    public double Result(double accumulator) => accumulator;
+    public (bool Any, TNum Value) Create() => (false, TNum.Zero);
+    public (bool Any, TNum Value) Add((bool Any, TNum Value) accumulator, T item)
+    {
+        var v = selector(item);
+        return (true, accumulator.Any ? TNum.Min(accumulator.Value, v) : v);
+    }
+    public TNum Result((bool Any, TNum Value) accumulator) => accumulator.Value;
 }
 
-/// <summary>Largest selected value.</summary>
-public sealed class MaxAggregate<T>(Func<T, double> selector) : IAggregate<T, double, double>
+/// <summary>Largest selected value, in its own numeric type.</summary>
+public sealed class MaxAggregate<T, TNum>(Func<T, TNum> selector) : IAggregate<T, (bool Any, TNum Value), TNum>
+    where TNum : INumber<TNum>
 {
-    public double Create() => double.NegativeInfinity;
-    public double Add(double accumulator, T item) => Math.Max(accumulator, selector(item));
-    public double Result(double accumulator) => accumulator;
+    public (bool Any, TNum Value) Create() => (false, TNum.Zero);
+    public (bool Any, TNum Value) Add((bool Any, TNum Value) accumulator, T item)
+    {
+        var v = selector(item);
+        return (true, accumulator.Any ? TNum.Max(accumulator.Value, v) : v);
+    }
+    public TNum Result((bool Any, TNum Value) accumulator) => accumulator.Value;
+}
+
+/// <summary>The distinct selected values of a window (in no particular order).</summary>
+public sealed class DistinctAggregate<T, TValue>(Func<T, TValue> selector) : IAggregate<T, HashSet<TValue>, TValue[]>
+{
+    public HashSet<TValue> Create() => [];
+    public HashSet<TValue> Add(HashSet<TValue> accumulator, T item)
+    {
+        accumulator.Add(selector(item));
+        return accumulator;
+    }
+    public TValue[] Result(HashSet<TValue> accumulator) => [.. accumulator];
+}
+
+/// <summary>
+/// The <c>n</c> records of a window with the largest (or, if not <paramref name="descending"/>, smallest)
+/// selected value, best first; ties keep the record that came first.
+/// </summary>
+public sealed class TopNAggregate<T, TBy>(int n, Func<T, TBy> by, bool descending) : IAggregate<T, List<T>, T[]>
+{
+    private readonly Comparer<TBy> _order = Comparer<TBy>.Default;
+
+    public List<T> Create() => [];
+    public List<T> Add(List<T> accumulator, T item)
+    {
+        var key = by(item);
+        int i = accumulator.Count;
+        while (i > 0 && Better(key, by(accumulator[i - 1]))) i--;
+        if (i >= n) return accumulator;
+        accumulator.Insert(i, item);
+        if (accumulator.Count > n) accumulator.RemoveAt(n);
+        return accumulator;
+    }
+    public T[] Result(List<T> accumulator) => [.. accumulator];
+
+    private bool Better(TBy a, TBy b)
+    {
+        int c = _order.Compare(a, b);
+        return descending ? c > 0 : c < 0;
+    }
 }
 
 /// <summary>Arithmetic mean of a selected value.</summary>

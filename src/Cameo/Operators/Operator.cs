@@ -15,6 +15,16 @@ public abstract class Operator<TIn, TOut>
 
     /// <summary>Records that arrived behind the watermark, after their windows had closed.</summary>
     public long LateRecords { get; protected set; }
+
+    /// <summary>Where late records go, if the query asked for them as a stream (set by the host before the first record).</summary>
+    public IOutput<TIn>? LateOutput { get; set; }
+
+    /// <summary>Counts a late record and hands it to <see cref="LateOutput"/>, if any.</summary>
+    protected void Late(TIn item, long timestamp)
+    {
+        LateRecords++;
+        LateOutput?.Emit(item, timestamp);
+    }
 }
 
 /// <summary>Pure operator logic with two inputs (left on port 0, right on port 1).</summary>
@@ -29,4 +39,10 @@ public abstract class BinaryOperator<TLeft, TRight, TOut>
 
     /// <inheritdoc cref="Operator{TIn,TOut}.LateRecords"/>
     public long LateRecords { get; protected set; }
+
+    /// <summary>Where late left records go, if the query asked for them as a stream.</summary>
+    public IOutput<TLeft>? LateLeftOutput { get; set; }
+
+    /// <summary>Where late right records go, if the query asked for them as a stream.</summary>
+    public IOutput<TRight>? LateRightOutput { get; set; }
 }

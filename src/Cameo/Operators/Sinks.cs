@@ -17,6 +17,12 @@ public abstract class SinkWriter<T>
 {
     public abstract void Write(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps);
 
+    /// <summary>
+    /// Writes results whose earliest input arrived at physical time <paramref name="arrival"/>
+    /// (ticks); a writer that passes records on to another query keeps it. By default <see cref="Write(ReadOnlySpan{T}, ReadOnlySpan{long})"/>.
+    /// </summary>
+    public virtual void Write(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps, long arrival) => Write(items, timestamps);
+
     /// <summary>The query has ended; flush and close.</summary>
     public virtual void Complete() { }
 

@@ -28,3 +28,22 @@ public sealed class SelectManyOperator<TIn, TOut>(Func<TIn, IEnumerable<TOut>> s
             foreach (var result in selector(items[i])) output.Emit(result, timestamps[i]);
     }
 }
+
+/// <summary>Keeps the records of type <typeparamref name="TOut"/>, cast to it, with their event times.</summary>
+public sealed class OfTypeOperator<TIn, TOut> : Operator<TIn, TOut>
+{
+    public override void OnRecords(ReadOnlySpan<TIn> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output)
+    {
+        for (int i = 0; i < items.Length; i++)
+            if (items[i] is TOut match) output.Emit(match, timestamps[i]);
+    }
+}
+
+/// <summary>Passes every record on unchanged: the operator of a union of streams and of a side output's stream.</summary>
+public sealed class PassOperator<T> : Operator<T, T>
+{
+    public override void OnRecords(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps, IOutput<T> output)
+    {
+        for (int i = 0; i < items.Length; i++) output.Emit(items[i], timestamps[i]);
+    }
+}

@@ -5,8 +5,10 @@ namespace Cameo.Operators;
 
 /// <summary>
 /// Windowed stream-stream equi-join in event time: when a window closes, every left record is paired
-/// with every right record of the same key and window. Results are stamped <c>windowEnd - 1</c>.
-/// Late records on either side are counted and dropped from the join (their windows are gone).
+/// with every right record of the same key and window. Results are stamped <c>windowEnd - 1</c>;
+/// the result selector sees the window and both records' event times (<see cref="JoinWindow"/>).
+/// Late records on either side are counted and handed to <see cref="BinaryOperator{TLeft,TRight,TOut}.LateLeftOutput"/>
+/// or <see cref="BinaryOperator{TLeft,TRight,TOut}.LateRightOutput"/> (their windows are gone).
 /// Its firings can run in slices (<see cref="IResumableFiring{TOut}"/>): a cursor remembers the
 /// bucket and the pair where the last slice stopped.
 /// </summary>
@@ -14,13 +16,13 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     WindowSpec window,
     Func<TLeft, TKey> leftKey,
     Func<TRight, TKey> rightKey,
-    Func<TLeft, TRight, TOut> resultSelector) : BinaryOperator<TLeft, TRight, TOut>, IResumableFiring<TOut>
+    Func<TLeft, TRight, JoinWindow, TOut> resultSelector) : BinaryOperator<TLeft, TRight, TOut>, IResumableFiring<TOut>
     where TKey : notnull
 {
     private sealed class Bucket
     {
-        public readonly List<TLeft> Left = [];
-        public readonly List<TRight> Right = [];
+        public readonly List<(TLeft Item, long Time)> Left = [];
+        public readonly List<(TRight Item, long Time)> Right = [];
     }
 
     private readonly WindowState<TKey, Bucket> _state = new();
@@ -29,23 +31,28 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     private Dictionary<TKey, Bucket>.ValueCollection.Enumerator _buckets;
     private Bucket? _bucket;                  // the bucket being paired, and the next pair in it
     private int _left, _right;
-    private long _stamp;
+    private long _start;
 
     public override void OnLeft(ReadOnlySpan<TLeft> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output) =>
-        Add(items, timestamps, leftKey, static b => b.Left);
+        Add(items, timestamps, leftKey, static b => b.Left, LateLeftOutput);
 
     public override void OnRight(ReadOnlySpan<TRight> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output) =>
-        Add(items, timestamps, rightKey, static b => b.Right);
+        Add(items, timestamps, rightKey, static b => b.Right, LateRightOutput);
 
-    /// <summary>Files each record under its key in every open window holding it; late records are only counted.</summary>
-    private void Add<T>(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps, Func<T, TKey> key, Func<Bucket, List<T>> side)
+    /// <summary>Files each record under its key in every open window holding it; late records are counted and handed to <paramref name="late"/>.</summary>
+    private void Add<T>(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps, Func<T, TKey> key, Func<Bucket, List<(T, long)>> side, IOutput<T>? late)
     {
         for (int i = 0; i < items.Length; i++)
         {
             long t = timestamps[i];
-            if (window.IsLate(t, _watermark)) { LateRecords++; continue; }
+            if (window.IsLate(t, _watermark))
+            {
+                LateRecords++;
+                late?.Emit(items[i], t);
+                continue;
+            }
             TKey k = key(items[i]);
-            foreach (long start in window.OpenStarts(t, _watermark)) side(BucketAt(start, k)).Add(items[i]);
+            foreach (long start in window.OpenStarts(t, _watermark)) side(BucketAt(start, k)).Add((items[i], t));
         }
     }
 
@@ -67,7 +74,7 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
                 if (!_state.TryTakeClosed(window, upTo, out long start, out var next)) return true;
                 _firing = next;
                 _buckets = next.Values.GetEnumerator();
-                _stamp = start + window.Size - 1;
+                _start = start;
             }
             while (_bucket is not null || _buckets.MoveNext())
             {
@@ -76,7 +83,10 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
                     for (; _right < bucket.Right.Count; _right++)
                     {
                         if (budget <= 0) return false;
-                        output.Emit(resultSelector(bucket.Left[_left], bucket.Right[_right]), _stamp);
+                        var (l, lt) = bucket.Left[_left];
+                        var (r, rt) = bucket.Right[_right];
+                        long end = _start + window.Size;
+                        output.Emit(resultSelector(l, r, new JoinWindow(_start, end, lt, rt)), end - 1);
                         budget--;
                     }
                 _bucket = null;
@@ -95,3 +105,10 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
         return bucket;
     }
 }
+
+/// <summary>What a window-aware join result sees besides the two records.</summary>
+/// <param name="Start">The window's start, Unix ms (inclusive).</param>
+/// <param name="End">The window's end, Unix ms (exclusive); the result is stamped <c>End - 1</c>.</param>
+/// <param name="LeftTime">The left record's event time.</param>
+/// <param name="RightTime">The right record's event time.</param>
+public readonly record struct JoinWindow(long Start, long End, long LeftTime, long RightTime);

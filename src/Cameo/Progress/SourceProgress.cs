@@ -16,6 +16,12 @@ public sealed class SourceProgress(long watermarkDelayMs, FrontierEstimator esti
 
     public FrontierEstimator Estimator { get; } = estimator;
 
+    /// <summary>The out-of-orderness bound, ms: how far the watermark trails the largest event time seen.</summary>
+    public long DelayMs => watermarkDelayMs;
+
+    /// <summary>The largest event time seen so far, or <see cref="long.MinValue"/>.</summary>
+    public long MaxEventTime => _maxEventTime;
+
     /// <summary>The watermark this source has promised so far.</summary>
     public long Watermark => _maxEventTime == long.MinValue ? Progress.Watermark.None : _maxEventTime - watermarkDelayMs;
 

@@ -1,3 +1,4 @@
+using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Time;
 
@@ -60,6 +61,11 @@ public static class SourceDriver
     // that is what runs each step of the loop.
     internal static async Task RunAsync<T>(SourceHost<T> host, ISourceRun query)
     {
+        if (host.Node is SourceNode<T> { Source: SharedSource<T> shared })
+        {
+            await shared.Feed.RunConsumerAsync(host, query).ConfigureAwait(false);
+            return;
+        }
         var clock = query.Context.Clock;
         var token = query.StoppingToken;
         var items = new T[query.BatchSize];

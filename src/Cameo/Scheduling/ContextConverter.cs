@@ -98,4 +98,56 @@ public static class ContextConverter
         long pending = PendingWork(Math.Max(arrival, sentAt), frontier, inputLoad);
         return new(queryId, arrival, frontier, latencyTarget, cost, path + pending);
     }
+
+    /// <summary>
+    /// The context a message of a shared stream would carry in <paramref name="consumer"/>'s query:
+    /// its frontier along that query's window paths (from its earliest record, and from the watermark
+    /// it carries), that query's target, and the costs to that query's sinks: the operator's, the
+    /// shared part's below it (<paramref name="sharedPathBelow"/>) and the query's own below its source.
+    /// </summary>
+    /// <param name="queryId">The shared part's query id.</param>
+    /// <param name="arrival">Physical arrival of the message's earliest event.</param>
+    /// <param name="minEventTime">Smallest event time among the message's records; <see cref="long.MaxValue"/> if it carries none.</param>
+    /// <param name="previousWatermark">The watermark the receiver got last on this edge.</param>
+    /// <param name="watermark">The watermark the message carries, or <see cref="Watermark.None"/>.</param>
+    /// <param name="operatorCost">The target operator's cost for the message.</param>
+    /// <param name="sharedPathBelow">The shared part's critical path below the target operator (to the hand-over).</param>
+    /// <param name="consumer">The query reading the shared stream.</param>
+    public static PriorityContext ForConsumer(int queryId, long arrival, long minEventTime, long previousWatermark, long watermark,
+        long operatorCost, long sharedPathBelow, in SharedConsumer consumer)
+    {
+        long frontier = long.MaxValue;
+        if (minEventTime != long.MaxValue)
+            frontier = Frontier(arrival, minEventTime, consumer.Paths, consumer.Frontier, consumer.WatermarkDelayMs);
+        if (watermark != Watermark.None)
+            frontier = Math.Min(frontier, WatermarkFrontier(arrival, previousWatermark, watermark, consumer.Paths, consumer.Frontier, consumer.WatermarkDelayMs));
+        if (frontier == long.MaxValue) frontier = arrival;
+        return new(queryId, arrival, frontier, consumer.LatencyTarget, operatorCost, sharedPathBelow + consumer.CostBelow);
+    }
+
+    /// <summary>
+    /// The context of a message on a shared stream: of the contexts it would carry in each query
+    /// reading the stream (<see cref="ForConsumer"/>), the most urgent, i.e. the one with the
+    /// earliest start deadline (ties: the first consumer). So the shared part runs as early as its
+    /// most demanding reader needs, and each query's own deadlines apply again after the hand-over.
+    /// Null if no query reads the stream.
+    /// </summary>
+    public static PriorityContext? MostUrgent(int queryId, long arrival, long minEventTime, long previousWatermark, long watermark,
+        long operatorCost, long sharedPathBelow, ReadOnlySpan<SharedConsumer> consumers)
+    {
+        PriorityContext? best = null;
+        foreach (ref readonly var c in consumers)
+        {
+            var context = ForConsumer(queryId, arrival, minEventTime, previousWatermark, watermark, operatorCost, sharedPathBelow, c);
+            if (best is not { } b || context.StartDeadline < b.StartDeadline) best = context;
+        }
+        return best;
+    }
 }
+
+/// <summary>
+/// What a shared stream's messages need to know of one query reading it: its target, the window
+/// paths from its source to its sinks, its arrival forecast, its watermark delay and the profiled
+/// cost from its source to its sinks (the source instance's own and the critical path below it).
+/// </summary>
+public readonly record struct SharedConsumer(long LatencyTarget, ReleasePath[] Paths, IFrontierSource Frontier, long WatermarkDelayMs, long CostBelow);

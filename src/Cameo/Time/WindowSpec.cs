@@ -4,7 +4,9 @@ namespace Cameo.Time;
 
 /// <summary>
 /// An event-time window: windows of <see cref="Size"/> ms start every <see cref="Slide"/> ms,
-/// aligned to the Unix epoch. Tumbling windows have <c>Slide == Size</c>.
+/// aligned to the Unix epoch. Tumbling windows have <c>Slide == Size</c>. A session window
+/// (<see cref="Session"/>) has no fixed start: it holds a key's records until a gap of
+/// <see cref="Size"/> ms without one; only <see cref="FirstEnd"/> and <see cref="Problem"/> apply to it.
 /// </summary>
 public readonly record struct WindowSpec
 {
@@ -20,7 +22,13 @@ public readonly record struct WindowSpec
     /// <summary>Distance between consecutive window starts, in event-time milliseconds.</summary>
     public long Slide { get; }
 
-    public bool IsTumbling => Size == Slide;
+    public bool IsTumbling => Size == Slide && !IsSession;
+
+    /// <summary>True for session windows: <see cref="Size"/> is then the gap that closes a session.</summary>
+    public bool IsSession { get; private init; }
+
+    /// <summary>Session windows: a key's session ends once no record of it comes within <paramref name="gap"/> of its last one.</summary>
+    public static WindowSpec Session(TimeSpan gap) => new((long)gap.TotalMilliseconds, (long)gap.TotalMilliseconds) { IsSession = true };
 
     /// <summary>Tumbling windows of the given length.</summary>
     public static WindowSpec Tumbling(TimeSpan size) => new((long)size.TotalMilliseconds, (long)size.TotalMilliseconds);
@@ -30,7 +38,8 @@ public readonly record struct WindowSpec
 
     /// <summary>Why this spec is unusable, or null if it is fine.</summary>
     public string? Problem =>
-        Size <= 0 ? $"window size must be positive (was {Size} ms)"
+        IsSession && Size <= 0 ? $"session gap must be positive (was {Size} ms)"
+        : Size <= 0 ? $"window size must be positive (was {Size} ms)"
         : Slide <= 0 ? $"window slide must be positive (was {Slide} ms)"
         : Slide > Size ? $"window slide ({Slide} ms) must not exceed its size ({Size} ms)"
         : null;
@@ -41,8 +50,12 @@ public readonly record struct WindowSpec
     /// <summary>Start of the first (earliest-ending) window that contains <paramref name="t"/>.</summary>
     public long FirstStart(long t) => FloorDiv(t - Size, Slide) * Slide + Slide;
 
-    /// <summary>End (exclusive) of the earliest-ending window that contains <paramref name="t"/>: the watermark that releases its first output.</summary>
-    public long FirstEnd(long t) => FirstStart(t) + Size;
+    /// <summary>
+    /// End (exclusive) of the earliest-ending window that contains <paramref name="t"/>: the watermark
+    /// that releases its first output. For a session, the earliest its session can end: <c>t + gap</c>
+    /// (the gap after <paramref name="t"/> passing without another record of the key).
+    /// </summary>
+    public long FirstEnd(long t) => IsSession ? t + Size : FirstStart(t) + Size;
 
     /// <summary>
     /// A record stamped <paramref name="t"/> is late once every window holding it has closed, that is

@@ -59,13 +59,13 @@ public class MultiQueryTests
                 .To(counts.Add)),
             engine.AddQuery("sliding-sum", TimeSpan.FromMilliseconds(500), b => b
                 .From(Source.From(events)).WithEventTime(e => e.Time, bound)
-                .KeyBy(e => e.Key).Window(TimeSpan.FromMilliseconds(Sliding.Size), TimeSpan.FromMilliseconds(Sliding.Slide)).Sum(e => e.Value)
+                .KeyBy(e => e.Key).Window(TimeSpan.FromMilliseconds(Sliding.Size), TimeSpan.FromMilliseconds(Sliding.Slide)).Sum(e => (double)e.Value)
                 .To(sums.Add)),
             engine.AddQuery("cascade", TimeSpan.FromMilliseconds(300), b => b
                 .From(Source.From(events)).WithEventTime(e => e.Time, bound)
                 .Select(e => e).WithParallelism(2)                                   // round-robin, two watermark channels below
                 .KeyBy(e => e.Key).Window(TimeSpan.FromMilliseconds(Tumbling.Size)).Count().WithParallelism(2)
-                .KeyBy(r => r.Key).Window(TimeSpan.FromMilliseconds(Cascade.Size)).Sum(r => r.Value)
+                .KeyBy(r => r.Key).Window(TimeSpan.FromMilliseconds(Cascade.Size)).Sum(r => (double)r.Value)
                 .To(cascade.Add)),
             engine.AddQuery("join", TimeSpan.FromMilliseconds(100), b =>
             {

@@ -73,20 +73,19 @@ internal static class WindowOracle
     }
 
     /// <summary>
-    /// The steps a window operator fed straight by one source sees: the source reads
-    /// <paramref name="batchSize"/> records at a time and, after each read, sends the watermark
-    /// (largest time so far minus <paramref name="bound"/>) if it advanced; the end of the stream
-    /// closes every window.
+    /// The steps a window operator fed straight by one source sees, whatever the batching: each
+    /// record meets the watermark of the records before it (largest time so far minus
+    /// <paramref name="bound"/>), i.e. that watermark comes first whenever the record is behind it;
+    /// the end of the stream closes every window.
     /// </summary>
-    public static IEnumerable<Step> SourceSteps(IReadOnlyList<Ev> events, int batchSize, long bound)
+    public static IEnumerable<Step> SourceSteps(IReadOnlyList<Ev> events, long bound)
     {
         long max = long.MinValue;
-        for (int i = 0; i < events.Count; i += batchSize)
+        foreach (var e in events)
         {
-            var chunk = events.Skip(i).Take(batchSize).ToList();
-            yield return new Batch(0, chunk);
-            max = Math.Max(max, chunk.Max(e => e.Time));
-            yield return new WatermarkStep(max - bound);
+            if (max != long.MinValue && e.Time < max - bound) yield return new WatermarkStep(max - bound);
+            yield return new Batch(0, [e]);
+            max = Math.Max(max, e.Time);
         }
         yield return new WatermarkStep(Watermark.EndOfStream);
     }

@@ -11,9 +11,9 @@ namespace Cameo.Tests.Windows;
 
 /// <summary>
 /// Windows and joins run end to end through <see cref="CameoEngine"/> on random input, against the
-/// brute-force oracle. With one source, the engine's batching is fixed by
-/// <see cref="EngineOptions.BatchSize"/> (each read is one batch, followed by the watermark), so the
-/// oracle reproduces lateness exactly even for badly disordered input, on either runtime.
+/// brute-force oracle. With one source, lateness does not depend on batching (each record meets the
+/// watermark of the records before it), so the oracle reproduces it exactly for every
+/// <see cref="EngineOptions.BatchSize"/>, even for badly disordered input, on either runtime.
 /// </summary>
 public class WindowEndToEndProperties
 {
@@ -70,9 +70,9 @@ public class WindowEndToEndProperties
                     var s = b.From(Source.From(sc.Events)).WithEventTime(e => e.Time, TimeSpan.FromMilliseconds(sc.Bound));
                     var w = s.KeyBy(e => e.Key).Window(sc.Window);
                     w.OnLate(late.Add).Count().WithParallelism(sc.Parallelism).To(count.Items.Add);
-                    w.Sum(e => e.Value).WithParallelism(sc.Parallelism).To(sum.Items.Add);
-                    w.Min(e => e.Value).WithParallelism(sc.Parallelism).To(min.Items.Add);
-                    w.Max(e => e.Value).WithParallelism(sc.Parallelism).To(max.Items.Add);
+                    w.Sum(e => (double)e.Value).WithParallelism(sc.Parallelism).To(sum.Items.Add);
+                    w.Min(e => (double)e.Value).WithParallelism(sc.Parallelism).To(min.Items.Add);
+                    w.Max(e => (double)e.Value).WithParallelism(sc.Parallelism).To(max.Items.Add);
                     w.Average(e => e.Value).WithParallelism(sc.Parallelism).To(avg.Items.Add);
                     w.Aggregate(() => "", (acc, e) => acc.Length == 0 ? $"{e.Id}" : $"{acc},{e.Id}", acc => acc)
                         .WithParallelism(sc.Parallelism).To(ids.Items.Add);
@@ -85,7 +85,7 @@ public class WindowEndToEndProperties
                 engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
 
-            var oracle = WindowOracle.Run(WindowOracle.SourceSteps(sc.Events, sc.BatchSize, sc.Bound), sc.Window);
+            var oracle = WindowOracle.Run(WindowOracle.SourceSteps(sc.Events, sc.Bound), sc.Window);
             List<(int, long, long, TOut)> Want<TOut>(Func<List<Ev>, TOut> f) =>
                 [.. oracle.Windows.Select(w => (w.Key.Key, w.Key.Start, w.Key.Start + sc.Window.Size, f(w.Value.Left))).OrderBy(r => r.Item2).ThenBy(r => r.Item1)];
 
@@ -146,7 +146,7 @@ public class WindowEndToEndProperties
         await engine.RunAsync().WaitAsync(Within.Run);
         await q.Completion;
 
-        var oracle = WindowOracle.Run(WindowOracle.SourceSteps(events, Execution.HostFactory.DefaultBatchSize, 20), new WindowSpec(500, 500));
+        var oracle = WindowOracle.Run(WindowOracle.SourceSteps(events, 20), new WindowSpec(500, 500));
         Assert.True(late.Count > 0, "the input was meant to produce late records");
         Assert.Equal(oracle.Late[0].Count, late.Count);
         Assert.Equal(late.Count, q.Stats.LateEvents);

@@ -33,7 +33,7 @@ public class WindowOperatorProperties
         from seed in Gen.Choose(0, int.MaxValue)
         select new Scenario(window, Interleave(events, new Random(seed), twoSides));
 
-    private static List<Step> Interleave(Ev[] events, Random rnd, bool twoSides)
+    internal static List<Step> Interleave(Ev[] events, Random rnd, bool twoSides)
     {
         var steps = new List<Step>();
         long watermark = Watermark.None;
@@ -96,9 +96,9 @@ public class WindowOperatorProperties
         Prop.ForAll(Scenarios(twoSides: false).ToArbitrary(), sc =>
         {
             CheckAggregate(sc, new CountAggregate<Ev>(), rs => (long)rs.Count);
-            CheckAggregate(sc, new SumAggregate<Ev>(e => e.Value), rs => rs.Sum(e => (double)e.Value));
-            CheckAggregate(sc, new MinAggregate<Ev>(e => e.Value), rs => rs.Min(e => (double)e.Value));
-            CheckAggregate(sc, new MaxAggregate<Ev>(e => e.Value), rs => rs.Max(e => (double)e.Value));
+            CheckAggregate(sc, new SumAggregate<Ev, double>(e => e.Value), rs => rs.Sum(e => (double)e.Value));
+            CheckAggregate(sc, new MinAggregate<Ev, double>(e => e.Value), rs => rs.Min(e => (double)e.Value));
+            CheckAggregate(sc, new MaxAggregate<Ev, double>(e => e.Value), rs => rs.Max(e => (double)e.Value));
             CheckAggregate(sc, new AverageAggregate<Ev>(e => e.Value), Aggregates.Average);
             CheckAggregate(sc, new DelegateAggregate<Ev, string, string>(() => "", (acc, e) => acc.Length == 0 ? $"{e.Id}" : $"{acc},{e.Id}", acc => acc), Aggregates.Ids);
         });
@@ -107,7 +107,7 @@ public class WindowOperatorProperties
     public Property Join_matches_a_nested_loop_over_both_sides() =>
         Prop.ForAll(Scenarios(twoSides: true).ToArbitrary(), sc =>
         {
-            var op = new WindowJoinOperator<Ev, Ev, int, (int L, int R)>(sc.Window, e => e.Key, e => e.Key, (l, r) => (l.Id, r.Id));
+            var op = new WindowJoinOperator<Ev, Ev, int, (int L, int R)>(sc.Window, e => e.Key, e => e.Key, (l, r, _) => (l.Id, r.Id));
             var output = new Collect<(int L, int R)>();
             for (int i = 0; i < sc.Steps.Count; i++)
             {
@@ -182,7 +182,7 @@ public class WindowOperatorProperties
     public Property A_join_fired_in_slices_with_records_arriving_between_them_matches_a_nested_loop() =>
         Prop.ForAll(Scenarios(twoSides: true).ToArbitrary(), Gen.Choose(1, 3).ToArbitrary(), (sc, slice) =>
         {
-            var op = new WindowJoinOperator<Ev, Ev, int, (int L, int R)>(sc.Window, e => e.Key, e => e.Key, (l, r) => (l.Id, r.Id));
+            var op = new WindowJoinOperator<Ev, Ev, int, (int L, int R)>(sc.Window, e => e.Key, e => e.Key, (l, r, _) => (l.Id, r.Id));
             var output = new Collect<(int L, int R)>();
             DriveSliced(sc, op, b =>
             {

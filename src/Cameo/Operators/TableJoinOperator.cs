@@ -1,0 +1,88 @@
+using Cameo.Progress;
+
+namespace Cameo.Operators;
+
+/// <summary>
+/// Stream–table join in event time: the right input is a changelog (each row is the new value of
+/// its key from its event time on), and each left record stamped <c>t</c> is paired with its key's
+/// version as of <c>t</c>: the row with the largest event time at or below <c>t</c> (inner join: a
+/// record whose key has no such row yields nothing). Results are stamped <c>t</c>.
+/// </summary>
+/// <remarks>
+/// <para>The version at <c>t</c> is final once no row at or below <c>t</c> is still expected, that
+/// is once the watermark (the minimum of both inputs') reaches <c>t</c>: left records wait until
+/// then. A left record already at or below the watermark when it arrives is late (its version may
+/// have been compacted away): counted and handed to <see cref="BinaryOperator{TLeft,TRight,TOut}.LateLeftOutput"/>.
+/// A row behind the watermark still updates the table for every record that waits.</para>
+/// <para>State: per key, its versions (time, row) in time order, compacted to the newest at or
+/// below the watermark plus those after it; and the left records waiting for the watermark.</para>
+/// </remarks>
+public sealed class TableJoinOperator<TLeft, TRow, TKey, TOut>(
+    Func<TLeft, TKey> leftKey,
+    Func<TRow, TKey> rowKey,
+    Func<TLeft, TRow, TOut> resultSelector) : BinaryOperator<TLeft, TRow, TOut>
+    where TKey : notnull
+{
+    private readonly Dictionary<TKey, List<(long Time, TRow Row)>> _versions = [];
+    private readonly List<(TLeft Item, long Time)> _waiting = [];
+    private long _watermark = Watermark.None;
+
+    public override void OnLeft(ReadOnlySpan<TLeft> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output)
+    {
+        for (int i = 0; i < items.Length; i++)
+        {
+            long t = timestamps[i];
+            if (_watermark != Watermark.None && t <= _watermark)
+            {
+                LateRecords++;
+                LateLeftOutput?.Emit(items[i], t);
+                continue;
+            }
+            _waiting.Add((items[i], t));
+        }
+    }
+
+    public override void OnRight(ReadOnlySpan<TRow> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output)
+    {
+        for (int i = 0; i < items.Length; i++)
+        {
+            var key = rowKey(items[i]);
+            if (!_versions.TryGetValue(key, out var versions)) _versions[key] = versions = [];
+            int at = versions.Count;
+            while (at > 0 && versions[at - 1].Time > timestamps[i]) at--;
+            versions.Insert(at, (timestamps[i], items[i]));
+            Compact(versions);
+        }
+    }
+
+    public override void OnWatermark(long watermark, IOutput<TOut> output)
+    {
+        _watermark = watermark;
+        int kept = 0;
+        for (int i = 0; i < _waiting.Count; i++)
+        {
+            var (item, t) = _waiting[i];
+            if (t > watermark) { _waiting[kept++] = _waiting[i]; continue; }
+            if (_versions.TryGetValue(leftKey(item), out var versions) && VersionAt(versions, t) is int v)
+                output.Emit(resultSelector(item, versions[v].Row), t);
+        }
+        _waiting.RemoveRange(kept, _waiting.Count - kept);
+    }
+
+    /// <summary>Index of the newest version at or below <paramref name="t"/>, or null.</summary>
+    private static int? VersionAt(List<(long Time, TRow Row)> versions, long t)
+    {
+        for (int i = versions.Count - 1; i >= 0; i--)
+            if (versions[i].Time <= t) return i;
+        return null;
+    }
+
+    /// <summary>Drops versions no waiting or future record can see: all but the newest at or below the watermark, and those after.</summary>
+    private void Compact(List<(long Time, TRow Row)> versions)
+    {
+        if (_watermark == Watermark.None) return;
+        int newestBelow = -1;
+        for (int i = 0; i < versions.Count && versions[i].Time <= _watermark; i++) newestBelow = i;
+        if (newestBelow > 0) versions.RemoveRange(0, newestBelow);
+    }
+}

@@ -82,7 +82,8 @@ public class SharedStreamTests
             .Select(e => e.Id == 1500 ? throw new InvalidOperationException("boom") : e).To(_ => { }));
         var healthy = engine.AddQuery("healthy", TimeSpan.FromMilliseconds(50), b => b.From(evs)
             .KeyBy(e => e.Key).Window(TimeSpan.FromSeconds(1)).Count().To(counts.Add));
-        await engine.RunAsync().WaitAsync(Within.Run);
+        var run = await Assert.ThrowsAsync<AggregateException>(() => engine.RunAsync().WaitAsync(Within.Run));
+        Assert.Single(run.InnerExceptions); // only the failing reader
         await Assert.ThrowsAsync<QueryFailedException>(() => failing.Completion);
         await healthy.Completion;
         Assert.Equal(Events.Length, counts.Sum(r => r.Value));
@@ -94,7 +95,7 @@ public class SharedStreamTests
         await using var engine = new CameoEngine();
         var evs = engine.Stream("events", s => s.From(Source.From(Events)).Select(e => e.Id == 10 ? throw new InvalidOperationException("bad input") : e));
         var reader = engine.AddQuery("reader", TimeSpan.FromMilliseconds(50), b => b.From(evs).To(_ => { }));
-        await engine.RunAsync().WaitAsync(Within.Run);
+        await Assert.ThrowsAsync<AggregateException>(() => engine.RunAsync().WaitAsync(Within.Run));
         var error = await Assert.ThrowsAsync<QueryFailedException>(() => reader.Completion);
         Assert.Contains("events", error.ToString(), StringComparison.Ordinal);
     }

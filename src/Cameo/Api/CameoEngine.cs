@@ -1,3 +1,4 @@
+using Cameo.Checkpoints;
 using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Metrics;
@@ -71,10 +72,15 @@ public sealed class CameoEngine : IAsyncDisposable
             define(builder);
             var plan = new PhysicalPlan(builder.Graph, _options.OperatorChaining);
             var metrics = new QueryMetrics(name, latencyTarget, _options.Clock);
+            var logger = _options.LoggerFactory.CreateLogger("Cameo.Query");
+            var checkpoints = _options.Checkpoints is { } checkpointing
+                ? new CheckpointCoordinator(name, checkpointing, plan.Instances.Count, plan.Instances.Count(i => i.Node.Kind == NodeKind.Source), _options.Clock, logger)
+                : null;
             var context = new QueryContext(_queries.Count, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics)
             {
-                Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
+                Logger = logger,
                 MaxMessageCostTicks = _options.MaxMessageCost.Ticks,
+                Checkpoints = checkpoints,
             };
             (_options.Policy as IQueryAwarePolicy)?.AddQuery(context.Id, builder.Weight);
             var run = _runtime.Deploy(context, plan, new DeployOptions(_options.BatchSize, _options.MaxInFlightMessages));
@@ -116,5 +122,11 @@ public sealed class CameoEngine : IAsyncDisposable
         _runtime.ResetUtilization();
     }
 
-    public ValueTask DisposeAsync() => _runtime.DisposeAsync();
+    /// <summary>Stops the runtime (draining for up to 5 s), then the queries' checkpoints (a checkpoint completing is waited for).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _runtime.DisposeAsync().ConfigureAwait(false);
+        foreach (var query in Queries)
+            if (query.Checkpoints is { } checkpoints) await checkpoints.DisposeAsync().ConfigureAwait(false);
+    }
 }

@@ -45,6 +45,12 @@ public sealed class EngineOptions
     public int MaxInFlightMessages { get; set; } = 256;
 
     /// <summary>
+    /// Consistent checkpoints of every query, and recovery from them at start (see
+    /// <see cref="Checkpoints.CheckpointOptions"/>). Default null: no checkpoints, and nothing on the hot path.
+    /// </summary>
+    public Checkpoints.CheckpointOptions? Checkpoints { get; set; }
+
+    /// <summary>
     /// Builds the runtime the queries run on. Default: the embedded worker pool
     /// (<see cref="EmbeddedRuntime"/>). <see cref="UseSlots"/> selects the thread-per-instance
     /// baseline; Cameo.Orleans adds a cluster runtime.
@@ -71,5 +77,6 @@ public sealed class EngineOptions
         if (MaxInFlightMessages < 1) throw new ArgumentOutOfRangeException(nameof(MaxInFlightMessages), MaxInFlightMessages, "At least one message must be allowed in flight.");
         ArgumentNullException.ThrowIfNull(Policy);
         ArgumentNullException.ThrowIfNull(Clock);
+        Checkpoints?.Validate();
     }
 }

@@ -25,6 +25,9 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
     /// </summary>
     public long MaxMessageCostTicks { get; init; } = HostFactory.DefaultMaxMessageCost.Ticks;
 
+    /// <summary>The query's checkpoint coordinator, or null if the query is not checkpointed.</summary>
+    public Checkpoints.ICheckpointCoordinator? Checkpoints { get; init; }
+
     /// <summary>Where the query reports failures and dead letters.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
     public QueryMetrics Metrics { get; } = metrics;

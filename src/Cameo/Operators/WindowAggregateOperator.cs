@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Cameo.Progress;
 using Cameo.Time;
 
@@ -13,9 +14,14 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
     WindowSpec window,
     Func<TIn, TKey> keySelector,
     IAggregate<TIn, TAcc, TOut> aggregate,
-    Action<TIn>? onLate = null) : Operator<TIn, WindowResult<TKey, TOut>>, IResumableFiring<WindowResult<TKey, TOut>>
+    Action<TIn>? onLate = null) : Operator<TIn, WindowResult<TKey, TOut>>, IResumableFiring<WindowResult<TKey, TOut>>, ICheckpointedOperator
     where TKey : notnull
 {
+    /// <summary>The saved state: the watermark, the late count and each open window's accumulators.</summary>
+    private sealed record Saved(long Watermark, long Late, List<SavedWindow> Windows);
+
+    private sealed record SavedWindow(long Start, List<KeyValuePair<TKey, TAcc>> Keys);
+
     private readonly WindowState<TKey, TAcc> _state = new();
     private long _watermark = Watermark.None;
     private Dictionary<TKey, TAcc>? _firing; // the window being emitted, taken out of the state
@@ -51,6 +57,24 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
     }
 
     public void Advance(long watermark) => _watermark = watermark;
+
+    public byte[] Snapshot(JsonSerializerOptions serializer)
+    {
+        if (_firing is not null) throw new InvalidOperationException("A window firing is half emitted; its operator cannot be saved now.");
+        var windows = _state.Windows.Select(w => new SavedWindow(w.Key, [.. w.Value])).ToList();
+        return JsonSerializer.SerializeToUtf8Bytes(new Saved(_watermark, LateRecords, windows), serializer);
+    }
+
+    public void Restore(byte[] state, JsonSerializerOptions serializer)
+    {
+        var saved = JsonSerializer.Deserialize<Saved>(state, serializer) ?? throw new InvalidDataException("Empty window state.");
+        _state.Clear();
+        _watermark = saved.Watermark;
+        LateRecords = saved.Late;
+        foreach (var window in saved.Windows)
+            foreach (var (key, acc) in window.Keys)
+                _state.Slot(window.Start, key, out _) = acc;
+    }
 
     public bool Fire(long upTo, IOutput<WindowResult<TKey, TOut>> output, ref int budget)
     {

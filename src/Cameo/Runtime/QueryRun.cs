@@ -1,3 +1,4 @@
+using Cameo.Checkpoints;
 using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Messages;
@@ -86,10 +87,32 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
         Gate.Done();
     }
 
-    /// <summary>Starts a driver for each source instance.</summary>
+    /// <summary>Starts a driver for each source instance; in a checkpointed query, after recovering from the last checkpoint.</summary>
     public void StartSources()
     {
+        if (Context.Checkpoints is CheckpointCoordinator checkpoints)
+        {
+            _ = RecoverAndStartAsync(checkpoints);
+            return;
+        }
         foreach (var host in Hosts) _ = SourceDriver.Start(host, this);
+    }
+
+    /// <summary>Loads the query's last checkpoint, puts every instance back in its saved state, then starts the sources and the checkpoints.</summary>
+    private async Task RecoverAndStartAsync(CheckpointCoordinator checkpoints)
+    {
+        try
+        {
+            await checkpoints.RecoverAsync(Stopping.Token).ConfigureAwait(false);
+            foreach (var host in Hosts) host.RestoreCheckpoint();
+        }
+        catch (Exception ex)
+        {
+            Fail(ex, null);
+            return;
+        }
+        foreach (var host in Hosts) _ = SourceDriver.Start(host, this);
+        checkpoints.Start();
     }
 
     /// <summary>Marks the query failed: its sources stop, its queued messages are dropped, and <see cref="Completion"/> faults. Other queries are untouched.</summary>

@@ -1,4 +1,5 @@
 using Cameo.Execution;
+using Cameo.Operators;
 using Cameo.Time;
 
 namespace Cameo.Runtime;
@@ -47,16 +48,42 @@ public static class SourceDriver
         var token = query.StoppingToken;
         var items = new T[query.BatchSize];
         var arrivals = new long[query.BatchSize];
+        var checkpoints = query.Context.Checkpoints;
+        ICheckpointedReader? checkpointed = null;
+        long injected = 0;
         try
         {
             await using var reader = host.OpenReader();
+            if (checkpoints is not null)
+            {
+                checkpointed = reader as ICheckpointedReader
+                    ?? throw new NotSupportedException($"{host.Node.Name} cannot be checkpointed: its reader ({reader.GetType().Name}) does not implement ICheckpointedReader.");
+                if (checkpoints.Restored(host.Index)?.SourcePosition is { } position) await checkpointed.RestoreAsync(position, token).ConfigureAwait(false);
+                checkpoints.Register(host.Index, checkpointed);
+                injected = checkpoints.StartedAfter;
+            }
             while (!token.IsCancellationRequested)
             {
+                // A requested checkpoint's barrier goes out after the last record of the previous read.
+                if (checkpointed is not null && checkpoints!.Requested > injected)
+                {
+                    injected = checkpoints.Requested;
+                    host.InjectBarrier(injected, checkpointed.Position);
+                }
                 await query.WaitForCreditAsync(token).ConfigureAwait(false);
                 long now = PhysicalTime.Now(clock);
                 var read = await reader.ReadAsync(items, arrivals, now, token).ConfigureAwait(false);
                 if (read.Count > 0) host.Ingest(items, reader.StampsArrival ? arrivals : null, read.Count, now);
-                if (read.Completed) break;
+                if (read.Completed)
+                {
+                    if (checkpointed is not null)
+                    {
+                        host.Finish(PhysicalTime.Now(clock));
+                        checkpoints!.Ended(host.Index, host.FinalState(checkpointed.Position), source: true);
+                        return;
+                    }
+                    break;
+                }
                 if (read.Count == 0)
                 {
                     // Timers tick in milliseconds: a shorter delay completes at once, and a source

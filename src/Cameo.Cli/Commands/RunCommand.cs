@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cameo.Checkpoints;
 using Cameo.Cli.Reporting;
 using Cameo.Workloads;
 using Cameo.Workloads.Bench;
@@ -21,20 +22,22 @@ public static class RunCommand
         var workers = new Option<int>("--workers") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Input seed.", DefaultValueFactory = _ => 42 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Write DIR/results.json." };
+        var state = new Option<DirectoryInfo?>("--state") { Description = "Checkpoint every query to DIR every 5 s, and resume each from its last checkpoint there." };
         var recalibrate = new Option<bool>("--recalibrate") { Description = "Measure capacity again instead of reusing this machine's last calibration at this load." };
         var command = new Command("run", "Run the multi-tenant demo on the embedded runtime and summarize each query.")
         {
-            policy, seconds, load, workers, seed, output, recalibrate,
+            policy, seconds, load, workers, seed, output, recalibrate, state,
         };
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(policy)!, parse.GetValue(seconds), parse.GetValue(load), parse.GetValue(workers), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(recalibrate), ct));
+            parse.GetValue(policy)!, parse.GetValue(seconds), parse.GetValue(load), parse.GetValue(workers), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(recalibrate),
+            parse.GetValue(state), ct));
         return command;
     }
 
     /// <summary>Seconds each run warms up before it is measured.</summary>
     private const double WarmupSeconds = 3;
 
-    private static async Task<int> RunAsync(string policyName, double seconds, double load, int workers, int seed, DirectoryInfo? output, bool recalibrate, CancellationToken ct)
+    private static async Task<int> RunAsync(string policyName, double seconds, double load, int workers, int seed, DirectoryInfo? output, bool recalibrate, DirectoryInfo? state, CancellationToken ct)
     {
         BenchPolicy contender;
         try
@@ -72,7 +75,9 @@ public static class RunCommand
         foreach (var q in scenario.Queries)
             AnsiConsole.MarkupLine($"  {Markup.Escape(q.Name),-14} capacity {capacity.EventsPerSecond[q.Name],12:N0} events/s; offered {capacity.RateFor(q, load),10:N0} events/s");
 
-        var settings = new RunSettings(contender.Policy, workers, seconds, WarmupSeconds, load, seed, Slots: contender.Slots);
+        var checkpoints = state is null ? null : new CheckpointOptions { Store = new DirectoryStateStore(state.FullName), Interval = TimeSpan.FromSeconds(5) };
+        if (state is not null) AnsiConsole.MarkupLine($"  checkpoints every 5 s in {Markup.Escape(state.FullName)}; each query resumes from its last one there");
+        var settings = new RunSettings(contender.Policy, workers, seconds, WarmupSeconds, load, seed, Slots: contender.Slots, Checkpoints: checkpoints);
         RunResult result;
         if (Console.IsOutputRedirected)
         {

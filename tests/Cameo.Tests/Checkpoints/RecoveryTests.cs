@@ -37,8 +37,14 @@ public sealed class RecoveryTests : IDisposable
         Workers = 2,
         BatchSize = 64,
         MaxInFlightMessages = 8,
-        Checkpoints = new CheckpointOptions { Store = new DirectoryStateStore(state), Interval = TimeSpan.FromMilliseconds(5), Keep = keep },
+        Checkpoints = new CheckpointOptions { Store = StoreAt(state), Interval = TimeSpan.FromMilliseconds(5), Keep = keep },
     };
+
+    private static readonly Lazy<StackExchange.Redis.ConnectionMultiplexer> Redis = new(() => StackExchange.Redis.ConnectionMultiplexer.Connect("127.0.0.1:6379"));
+
+    /// <summary>A directory store, or for <c>redis:PREFIX</c> a Redis store on 127.0.0.1:6379 under that prefix.</summary>
+    private static IStateStore StoreAt(string state) =>
+        state.StartsWith("redis:", StringComparison.Ordinal) ? new Cameo.Redis.State.RedisStateStore(Redis.Value, state) : new DirectoryStateStore(state);
 
     /// <summary>
     /// Slows the stream (a millisecond's sleep every 100 records, so checkpoints complete mid-stream)
@@ -139,6 +145,23 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal(crashedAfter, resumedFrom);
         Assert.Equal(Sorted(CountOracle(events)), Sorted(ReadOutput<WindowResult<int, long>>(output)));
         Assert.Empty(Directory.GetFiles(_dir, "*.pending"));
+    }
+
+    [Fact]
+    public async Task A_windowed_count_checkpointed_to_redis_recovers_exactly_once()
+    {
+        var events = EventGen.BoundedDisorder(new Random(9), 10_000, keys: 5, Bound, step: 2);
+        string input = PathOf("events.jsonl"), output = PathOf("counts.jsonl"), state = $"redis:cameo-test:{Guid.NewGuid():N}";
+        await WriteEvents(input, events);
+        void Define(QueryBuilder q, Gate g) => WindowedCount(q, input, output, g);
+
+        long crashedAfter = await RunAndCrash(state, crashAfter: 2, Define);
+        long? resumedFrom = await RunToEnd(state, Define);
+
+        Assert.Equal(crashedAfter, resumedFrom);
+        Assert.Equal(Sorted(CountOracle(events)), Sorted(ReadOutput<WindowResult<int, long>>(output)));
+        var server = Redis.Value.GetServer(Redis.Value.GetEndPoints()[0]);
+        await foreach (var key in server.KeysAsync(pattern: $"{state}:*")) await Redis.Value.GetDatabase().KeyDeleteAsync(key);
     }
 
     [Fact]

@@ -15,6 +15,7 @@ namespace Cameo.Workloads;
 /// <param name="Slots">Run on the thread-per-instance baseline instead of the shared worker pool.</param>
 /// <param name="Runtime">Another runtime (e.g. Orleans), or null for the embedded one.</param>
 /// <param name="Recorder">If set, records every generated input event (to check that runs see the same trace).</param>
+/// <param name="Checkpoints">If set, the queries take checkpoints and resume from the store's last ones.</param>
 public sealed record RunSettings(
     ISchedulingPolicy Policy,
     int Workers,
@@ -24,7 +25,8 @@ public sealed record RunSettings(
     int Seed,
     bool Slots = false,
     Func<EngineOptions, IQueryRuntime>? Runtime = null,
-    InputRecorder? Recorder = null)
+    InputRecorder? Recorder = null,
+    Cameo.Checkpoints.CheckpointOptions? Checkpoints = null)
 {
     /// <summary>The policy's name as reports show it (`slots` for the slot baseline).</summary>
     public string PolicyName => Slots ? "slots" : Policy.Name;
@@ -80,7 +82,7 @@ public static class ScenarioRunner
     public static async Task<RunResult> RunAsync(Scenario scenario, Capacity capacity, RunSettings settings,
         Action<IReadOnlyList<QueryHandle>, TimeSpan>? progress = null, CancellationToken cancellationToken = default, Func<CameoEngine, Task<IAsyncDisposable>>? attach = null)
     {
-        var options = new EngineOptions { Workers = settings.Workers, Policy = settings.Policy };
+        var options = new EngineOptions { Workers = settings.Workers, Policy = settings.Policy, Checkpoints = settings.Checkpoints };
         if (settings.Slots) options.UseSlots();
         if (settings.Runtime is not null) options.Runtime = settings.Runtime;
         await using var engine = new CameoEngine(options);

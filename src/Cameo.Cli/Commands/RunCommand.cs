@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cameo.Checkpoints;
 using Cameo.Cli.Reporting;
 using Cameo.Dashboard;
 using Cameo.Monitoring;
@@ -23,14 +24,15 @@ public static class RunCommand
         var workers = new Option<int>("--workers") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var seed = new Option<int>("--seed") { Description = "Input seed.", DefaultValueFactory = _ => 42 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Write DIR/results.json." };
+        var state = new Option<DirectoryInfo?>("--state") { Description = "Checkpoint every query to DIR every 5 s, and resume each from its last checkpoint there." };
         var recalibrate = new Option<bool>("--recalibrate") { Description = "Measure capacity again instead of reusing this machine's last calibration at this load." };
         var command = new Command("run", "Run the multi-tenant demo on the embedded runtime and summarize each query.")
         {
-            policy, seconds, load, workers, seed, output, recalibrate, DashboardSettings.Enable, DashboardSettings.Port,
+            policy, seconds, load, workers, seed, output, recalibrate, state, DashboardSettings.Enable, DashboardSettings.Port,
         };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(policy)!, parse.GetValue(seconds), parse.GetValue(load), parse.GetValue(workers), parse.GetValue(seed), parse.GetValue(output), parse.GetValue(recalibrate),
-            DashboardSettings.From(parse), ct));
+            parse.GetValue(state), DashboardSettings.From(parse), ct));
         return command;
     }
 
@@ -38,7 +40,7 @@ public static class RunCommand
     private const double WarmupSeconds = 3;
 
     private static async Task<int> RunAsync(string policyName, double seconds, double load, int workers, int seed, DirectoryInfo? output, bool recalibrate,
-        DashboardOptions? dashboard, CancellationToken ct)
+        DirectoryInfo? state, DashboardOptions? dashboard, CancellationToken ct)
     {
         BenchPolicy contender;
         try
@@ -76,7 +78,9 @@ public static class RunCommand
         foreach (var q in scenario.Queries)
             AnsiConsole.MarkupLine($"  {Markup.Escape(q.Name),-14} capacity {capacity.EventsPerSecond[q.Name],12:N0} events/s; offered {capacity.RateFor(q, load),10:N0} events/s");
 
-        var settings = new RunSettings(contender.Policy, workers, seconds, WarmupSeconds, load, seed, Slots: contender.Slots);
+        var checkpoints = state is null ? null : new CheckpointOptions { Store = new DirectoryStateStore(state.FullName), Interval = TimeSpan.FromSeconds(5) };
+        if (state is not null) AnsiConsole.MarkupLine($"  checkpoints every 5 s in {Markup.Escape(state.FullName)}; each query resumes from its last one there");
+        var settings = new RunSettings(contender.Policy, workers, seconds, WarmupSeconds, load, seed, Slots: contender.Slots, Checkpoints: checkpoints);
         Func<CameoEngine, Task<IAsyncDisposable>>? attach = dashboard is null ? null : async engine =>
         {
             var server = await DashboardServer.StartAsync(new EngineDashboardSource(engine), dashboard, ct);

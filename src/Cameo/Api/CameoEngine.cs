@@ -1,3 +1,4 @@
+using Cameo.Checkpoints;
 using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Metrics;
@@ -78,11 +79,16 @@ public sealed class CameoEngine : IAsyncDisposable
             define(builder);
             var plan = new PhysicalPlan(builder.Graph, _options.OperatorChaining);
             var metrics = new QueryMetrics(name, latencyTarget, _options.Clock, _options.DeadLetterSamples, telemetry: Telemetry);
+            var logger = _options.LoggerFactory.CreateLogger("Cameo.Query");
+            var checkpoints = _options.Checkpoints is { } checkpointing
+                ? new CheckpointCoordinator(name, checkpointing, plan.Instances.Count, plan.Instances.Count(i => i.Node.Kind == NodeKind.Source), _options.Clock, logger)
+                : null;
             var context = new QueryContext(_nextId++, name, latencyTarget, builder.Graph.WatermarkDelayMs, _options.Clock, metrics)
             {
-                Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
+                Logger = logger,
                 MaxMessageCostTicks = _options.MaxMessageCost.Ticks,
                 MessageTraceInterval = _options.MessageTraceInterval,
+                Checkpoints = checkpoints,
             };
             (_options.Policy as IQueryAwarePolicy)?.AddQuery(context.Id, builder.Weight);
             var run = _runtime.Deploy(context, plan, new DeployOptions(_options.BatchSize, _options.MaxInFlightMessages));
@@ -177,9 +183,12 @@ public sealed class CameoEngine : IAsyncDisposable
         _runtime.ResetUtilization();
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Stops the runtime (draining for up to 5 s), then the queries' checkpoints (a checkpoint completing is waited for).</summary>
+    public async ValueTask DisposeAsync()
     {
         foreach (var q in Queries) Telemetry.Untrack(q);
-        return _runtime.DisposeAsync();
+        await _runtime.DisposeAsync().ConfigureAwait(false);
+        foreach (var query in Queries)
+            if (query.Checkpoints is { } checkpoints) await checkpoints.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -72,6 +72,12 @@ public sealed class EngineOptions
     public int MaxInFlightMessages { get; set; } = 256;
 
     /// <summary>
+    /// Consistent checkpoints of every query, and recovery from them at start (see
+    /// <see cref="Checkpoints.CheckpointOptions"/>). Default null: no checkpoints, and nothing on the hot path.
+    /// </summary>
+    public Checkpoints.CheckpointOptions? Checkpoints { get; set; }
+
+    /// <summary>
     /// Builds the runtime the queries run on. Default: the embedded worker pool
     /// (<see cref="EmbeddedRuntime"/>). <see cref="UseSlots"/> selects the thread-per-instance
     /// baseline; Cameo.Orleans adds a cluster runtime.
@@ -114,5 +120,6 @@ public sealed class EngineOptions
     {
         var problems = Problems();
         if (problems.Count > 0) throw new ArgumentOutOfRangeException(null, $"Invalid {nameof(EngineOptions)}: {string.Join(" ", problems)}");
+        Checkpoints?.Validate();
     }
 }

@@ -30,6 +30,12 @@ public sealed class QueryHandle
     /// <summary>The error that stopped the query, if any.</summary>
     public Exception? Failure => _run.Failure;
 
+    /// <summary>The query's checkpoint coordinator, or null if the engine takes no checkpoints.</summary>
+    public Checkpoints.CheckpointCoordinator? Checkpoints => _context.Checkpoints as Checkpoints.CheckpointCoordinator;
+
+    /// <summary>The newest checkpoint of the query that completed (or that it resumed from); 0 before any, or without checkpoints.</summary>
+    public long LastCheckpoint => Checkpoints?.LastCompleted ?? 0;
+
     /// <summary>Live measurements.</summary>
     public QueryMetrics Metrics => _context.Metrics;
 

@@ -1,3 +1,4 @@
+using Cameo.Checkpoints;
 using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Operators;
@@ -62,6 +63,24 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
             side.Arrival = arrival;
             side.Flush(watermark);
         }
+    }
+
+    private protected override bool ReadyForCheckpoint => _due.Count == 0;
+
+    private protected override void ForwardBarrier(long checkpointId) => Output.Barrier(checkpointId);
+
+    private protected override void SaveHost(BinaryWriter writer)
+    {
+        base.SaveHost(writer);
+        writer.Write(_released);
+        writer.Write(_lateReported);
+    }
+
+    private protected override void RestoreHost(BinaryReader reader)
+    {
+        base.RestoreHost(reader);
+        _released = reader.ReadInt64();
+        _lateReported = reader.ReadInt64();
     }
 
     protected sealed override void OnProgress(long watermark, long arrival)
@@ -138,6 +157,7 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
             side.Arrival = _endArrival;
             side.End();
         }
+        Query.Checkpoints?.Ended(Index, Snapshot(0), source: false);
     }
 
     /// <summary>Passes the operator's count of late records on to the query's metrics.</summary>
@@ -168,6 +188,8 @@ internal sealed class UnaryHost<TIn, TOut>(QueryContext query, LogicalNode node,
     }
 
     protected override void OnWatermark(long watermark) => op.OnWatermark(watermark, Output);
+
+    private protected override ICheckpointedOperator? CheckpointedOperator => op as ICheckpointedOperator;
 }
 
 /// <summary>Hosts a two-input operator; port 1 carries the right side.</summary>
@@ -191,6 +213,8 @@ internal sealed class BinaryHost<TLeft, TRight, TOut>(QueryContext query, Binary
     }
 
     protected override void OnWatermark(long watermark) => op.OnWatermark(watermark, Output);
+
+    private protected override ICheckpointedOperator? CheckpointedOperator => op as ICheckpointedOperator;
 }
 
 /// <summary>A sink instance, as a runtime sees it when its query fails.</summary>
@@ -204,14 +228,33 @@ internal interface ISinkInstance
 /// <remarks>
 /// The writer is closed exactly once: by the end of the input, or by <see cref="Abort"/> from
 /// whichever thread fails the query. A lock (uncontended but for that moment) keeps an abort from
-/// closing the writer while a worker writes to it.
+/// closing the writer while a worker writes to it. In a checkpointed query, a writer that
+/// implements <see cref="ITransactionalWriter"/> is recovered before the query starts and
+/// pre-commits at each barrier (exactly-once); any other writer is at-least-once (what it wrote
+/// after the last completed checkpoint is written again on recovery).
 /// </remarks>
-internal sealed class SinkHost<T>(QueryContext query, SinkNode<T> node, int partition, int index, int nodeCount, Action onEnded)
-    : InstanceHost(query, node, partition, index, nodeCount), ISinkInstance
+internal sealed class SinkHost<T> : InstanceHost, ISinkInstance
 {
-    private readonly SinkWriter<T> _writer = node.Sink.Open(partition);
+    private readonly SinkWriter<T> _writer;
+    private readonly ITransactionalWriter? _transactional;
+    private readonly Action _onEnded;
     private readonly Lock _lock = new();
     private bool _closed;
+
+    public SinkHost(QueryContext query, SinkNode<T> node, int partition, int index, int nodeCount, Action onEnded)
+        : base(query, node, partition, index, nodeCount)
+    {
+        _writer = node.Sink.Open(partition);
+        _onEnded = onEnded;
+        if (query.Checkpoints is { } checkpoints && _writer is ITransactionalWriter transactional)
+        {
+            _transactional = transactional;
+            checkpoints.Register(index, transactional);
+        }
+    }
+
+    private protected override InstanceState Snapshot(long checkpointId) =>
+        base.Snapshot(checkpointId) with { SinkPreCommit = _transactional?.PreCommit(checkpointId) };
 
     protected override void OnData(Message message)
     {
@@ -234,7 +277,8 @@ internal sealed class SinkHost<T>(QueryContext query, SinkNode<T> node, int part
             _closed = true;
             _writer.Complete();
         }
-        onEnded();
+        Query.Checkpoints?.Ended(Index, Snapshot(0), source: false);
+        _onEnded();
     }
 
     public void Abort(Exception error)
@@ -301,6 +345,32 @@ internal sealed class SourceHost<T> : RoutingHost<T>
         EventTimeRouting.Route(SourceProgress, Output, items, stamps, [], arrival);
         Query.Metrics.RecordInputs(items.Length);
         Cost.Record(Query.Clock.GetElapsedTime(started).Ticks, items.Length);
+    }
+
+    /// <summary>
+    /// Injects the barrier of checkpoint <paramref name="checkpointId"/> behind every record routed so
+    /// far, and acknowledges this instance's state with the reader's <paramref name="position"/>.
+    /// </summary>
+    public void InjectBarrier(long checkpointId, byte[] position)
+    {
+        Query.Checkpoints!.Acknowledge(checkpointId, Index, Snapshot(checkpointId) with { SourcePosition = position });
+        Output.Barrier(checkpointId);
+    }
+
+    /// <summary>This instance's state at the end of its input, which every later checkpoint keeps (the source injects no more barriers).</summary>
+    public InstanceState FinalState(byte[] position) => Snapshot(0) with { SourcePosition = position };
+
+    private protected override void SaveHost(BinaryWriter writer)
+    {
+        base.SaveHost(writer);
+        writer.Write(SourceProgress.MaxEventTime);
+        writer.Write(SourceProgress.Estimator.LagTicks);
+    }
+
+    private protected override void RestoreHost(BinaryReader reader)
+    {
+        base.RestoreHost(reader);
+        SourceProgress.Restore(reader.ReadInt64(), reader.ReadInt64());
     }
 
     /// <summary>The source is exhausted (or stopped): close every window below and end the outputs.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cameo.Checkpoints;
 using Cameo.Dataflow;
 using Cameo.Messages;
 using Cameo.Metrics;
@@ -32,6 +33,7 @@ public abstract class InstanceHost
         Downstream = new DownstreamCosts(queryNodeCount, [.. (last ?? node).Outputs.Select(e => e.To.Id).Distinct()]);
         InputChannels = node.Inputs.Sum(e => e.From.Parallelism);
         Progress = new InputProgress(InputChannels);
+        if (query.Checkpoints is not null) _aligner = new BarrierAligner(InputChannels);
         lock (query.Instances) query.Instances.Add(this);
     }
 
@@ -72,6 +74,8 @@ public abstract class InstanceHost
 
     protected ITransport Transport { get; private set; } = null!;
 
+    private readonly BarrierAligner? _aligner; // null unless the query is checkpointed
+
     /// <summary>
     /// The operator that threw <paramref name="error"/> out of <see cref="Process"/>: a chained
     /// operator's name if one threw, otherwise <see cref="Node"/>'s.
@@ -86,6 +90,8 @@ public abstract class InstanceHost
     /// </summary>
     public void Process(Message message)
     {
+        var aligner = _aligner;
+        if (aligner is not null && Align(aligner, message)) return;
         var trace = CameoTelemetry.ActivitySource.HasListeners() ? StartTrace(message) : null;
         long started = Query.Clock.GetTimestamp();
         int sender = message.Sender; // read before the message is released (and perhaps reused)
@@ -119,6 +125,7 @@ public abstract class InstanceHost
         if (sender >= 0)
             Transport.Reply(sender, new ReplyContext(Node.Id, Cost.PerMessage, Downstream.CriticalPath, Cost.PerRecord));
         trace?.Dispose();
+        if (aligner is not null && aligner.Checkpoint >= 0) TryCheckpoint(aligner);
     }
 
     /// <summary>
@@ -140,6 +147,93 @@ public abstract class InstanceHost
             activity.SetTag("kind", message.Kind.ToString());
         }
         return activity;
+    }
+
+    /// <summary>Takes a barrier, or holds a message whose channel has delivered the current barrier.</summary>
+    /// <returns>True if the message is consumed (a barrier) or held for after the checkpoint.</returns>
+    private bool Align(BarrierAligner aligner, Message message)
+    {
+        if (message.Kind != MessageKind.Barrier) return aligner.Holds(message);
+        long checkpoint = ((BarrierMessage)message).CheckpointId;
+        int channel = message.Channel;
+        message.Release();
+        if (!Progress.IsEnded(channel)) aligner.OnBarrier(channel, checkpoint);
+        TryCheckpoint(aligner);
+        return true;
+    }
+
+    /// <summary>
+    /// Once every input channel has delivered the checkpoint's barrier (or ended) and no firing is half
+    /// emitted, saves this instance's state with the coordinator, passes the barrier on, and processes
+    /// what the alignment held back. An instance whose inputs have all ended takes no part (its end went out).
+    /// </summary>
+    private void TryCheckpoint(BarrierAligner aligner)
+    {
+        if (!aligner.IsAligned(Progress.IsEnded) || !ReadyForCheckpoint) return;
+        long checkpoint = aligner.Checkpoint;
+        if (!Progress.AllEnded)
+        {
+            Query.Checkpoints!.Acknowledge(checkpoint, Index, Snapshot(checkpoint));
+            ForwardBarrier(checkpoint);
+        }
+        foreach (var held in aligner.Release()) Process(held);
+    }
+
+    /// <summary>False while the instance cannot be saved yet (a window firing is half emitted): the checkpoint waits, its inputs held.</summary>
+    private protected virtual bool ReadyForCheckpoint => true;
+
+    /// <summary>Sends the barrier of <paramref name="checkpointId"/> to every downstream instance, behind everything sent before.</summary>
+    private protected virtual void ForwardBarrier(long checkpointId) { }
+
+    /// <summary>The operator whose state the instance checkpoints, if it has state.</summary>
+    private protected virtual Operators.ICheckpointedOperator? CheckpointedOperator => null;
+
+    /// <summary>Why this instance cannot take part in a checkpoint (its operator keeps state it cannot save), or null if it can.</summary>
+    public string? CheckpointGap =>
+        Node.Kind == NodeKind.Operator && !Node.IsStateless && CheckpointedOperator is null
+            ? $"{Node.Name} keeps state that a checkpoint cannot save yet (only windowed aggregates, window joins and stateless operators are checkpointed)"
+            : null;
+
+    /// <summary>This instance's part of checkpoint <paramref name="checkpointId"/>.</summary>
+    private protected virtual InstanceState Snapshot(long checkpointId)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer)) SaveHost(writer);
+        return new InstanceState(buffer.ToArray(), CheckpointedOperator?.Snapshot(Query.Checkpoints!.Serializer), null, null);
+    }
+
+    /// <summary>Writes what the host itself keeps: input progress and profiled costs (subclasses add theirs).</summary>
+    private protected virtual void SaveHost(BinaryWriter writer)
+    {
+        Progress.Save(writer);
+        Cost.Save(writer);
+    }
+
+    /// <summary>Reads what <see cref="SaveHost"/> wrote.</summary>
+    private protected virtual void RestoreHost(BinaryReader reader)
+    {
+        Progress.Restore(reader);
+        Cost.Restore(reader);
+    }
+
+    /// <summary>
+    /// Puts the instance back in the state the query's recovered checkpoint saved for it, if the query
+    /// resumes from one. The runtime calls it after <see cref="CheckpointCoordinator.RecoverAsync"/>
+    /// and before the first message.
+    /// </summary>
+    public void RestoreCheckpoint()
+    {
+        if (Query.Checkpoints?.Restored(Index) is not { } state) return;
+        if (state.Host is { } host)
+        {
+            using var reader = new BinaryReader(new MemoryStream(host));
+            RestoreHost(reader);
+        }
+        if (state.Operator is { } saved)
+        {
+            var op = CheckpointedOperator ?? throw new InvalidOperationException($"{Node.Name} has saved state but its operator cannot restore it.");
+            op.Restore(saved, Query.Checkpoints.Serializer);
+        }
     }
 
     /// <summary>Handles the records of a data message.</summary>

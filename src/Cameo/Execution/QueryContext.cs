@@ -28,6 +28,9 @@ public sealed class QueryContext(int id, string name, TimeSpan latencyTarget, lo
     /// <summary>Each instance traces one message in this many while the <c>Cameo</c> activity source has listeners (see <see cref="EngineOptions.MessageTraceInterval"/>).</summary>
     public int MessageTraceInterval { get; init; } = 1000;
 
+    /// <summary>The query's checkpoint coordinator, or null if the query is not checkpointed.</summary>
+    public Checkpoints.ICheckpointCoordinator? Checkpoints { get; init; }
+
     /// <summary>Where the query reports failures and dead letters.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
     public QueryMetrics Metrics { get; } = metrics;

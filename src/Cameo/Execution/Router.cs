@@ -33,6 +33,7 @@ internal sealed class Router<T> : IOutput<T>, IRouter
         public required ReleasePath[] Paths;    // the window paths of records sent on this edge: the target's own window, then its paths to the sinks
         public required Buffer[] Buffers;
         public required long[] LastWatermark;
+        public required PriorityContext[] LastContext; // per target, the context of the last message sent (kept only in checkpointed queries, for barriers)
         public int Forward;                     // target for unpartitioned records
         public long RateSince = long.MinValue;  // arrival that opened the current rate interval
         public long RateRecords;                // records sent on the edge since then
@@ -91,6 +92,7 @@ internal sealed class Router<T> : IOutput<T>, IRouter
                 Paths = e.To.InputReleasePaths,
                 Buffers = new Buffer[targets.Length],
                 LastWatermark = Enumerable.Repeat(Watermark.None, targets.Length).ToArray(),
+                LastContext = new PriorityContext[query.Checkpoints is null ? 0 : targets.Length],
                 Forward = node.Parallelism == targets.Length ? partition : partition % targets.Length,
                 RoundRobin = e.Partitioner is null && node.Parallelism != targets.Length,
                 // Forward: this sender feeds one target alone. Spread (by key or round-robin): every
@@ -247,6 +249,30 @@ internal sealed class Router<T> : IOutput<T>, IRouter
             _costs.CostOf(route.TargetNode), _costs.PathBelow(route.TargetNode), _consumers.AsSpan(0, n));
     }
 
+    /// <summary>
+    /// Sends the barrier of checkpoint <paramref name="checkpointId"/> to every destination, after
+    /// everything sent so far (the caller has flushed). Each barrier carries the context of the last
+    /// message on its channel: it asks for no more urgency than the records it follows.
+    /// </summary>
+    public void Barrier(long checkpointId)
+    {
+        foreach (var route in _routes)
+            for (int t = 0; t < route.Targets.Length; t++)
+            {
+                var context = route.LastContext[t];
+                if (context == default) context = ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, _arrival, _costs, route.TargetNode, 0);
+                _transport!.Send(route.Targets[t], new BarrierMessage
+                {
+                    Kind = MessageKind.Barrier,
+                    CheckpointId = checkpointId,
+                    Sender = _self,
+                    Channel = route.Channel,
+                    Port = route.Port,
+                    Context = context,
+                });
+            }
+    }
+
     /// <summary>Shortest interval of arrivals over which an edge's record rate is measured.</summary>
     private static readonly long RateIntervalTicks = TimeSpan.FromMilliseconds(100).Ticks;
 
@@ -270,6 +296,7 @@ internal sealed class Router<T> : IOutput<T>, IRouter
             : ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode,
                 route.RecordsPerTick * _costs.RecordCostOf(route.TargetNode), PhysicalTime.Now(_query.Clock));
         message.Prepare(kind, _self, route.Channel, route.Port, watermark, context, count);
+        if (route.LastContext.Length != 0) route.LastContext[t] = context;
         _transport!.Send(route.Targets[t], message);
     }
 }

@@ -16,6 +16,11 @@ public enum MessageKind : byte
     /// firing that was cut into slices. Queued with its own priority, so more urgent work runs in between.
     /// </summary>
     Resume,
+    /// <summary>
+    /// A checkpoint barrier (<see cref="BarrierMessage"/>): every record sent on this channel before it
+    /// belongs to the checkpoint, every record after it to the next one.
+    /// </summary>
+    Barrier,
 }
 
 /// <summary>

@@ -11,7 +11,7 @@ namespace Cameo.Operators;
 /// threw rather than the chain's first.
 /// </remarks>
 public sealed class ChainedOperator<TIn, TMid, TOut>(Operator<TIn, TMid> first, Operator<TMid, TOut> second, string secondName)
-    : Operator<TIn, TOut>
+    : Operator<TIn, TOut>, ICheckpointedOperator
 {
     private readonly Link _link = new(second, secondName);
 
@@ -34,6 +34,30 @@ public sealed class ChainedOperator<TIn, TMid, TOut>(Operator<TIn, TMid> first, 
         {
             throw; // never reached: the filter only marks
         }
+    }
+
+    /// <summary>Saves both operators' states, each length-prefixed (-1 if that operator keeps none).</summary>
+    public byte[] Snapshot(System.Text.Json.JsonSerializerOptions serializer)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer))
+            foreach (var part in (byte[]?[])[(first as ICheckpointedOperator)?.Snapshot(serializer), (second as ICheckpointedOperator)?.Snapshot(serializer)])
+            {
+                writer.Write(part?.Length ?? -1);
+                if (part is not null) writer.Write(part);
+            }
+        return buffer.ToArray();
+    }
+
+    public void Restore(byte[] state, System.Text.Json.JsonSerializerOptions serializer)
+    {
+        using var reader = new BinaryReader(new MemoryStream(state));
+        foreach (var op in (object[])[first, second])
+        {
+            int length = reader.ReadInt32();
+            if (length >= 0) ((ICheckpointedOperator)op).Restore(reader.ReadBytes(length), serializer);
+        }
+        LateRecords = first.LateRecords + second.LateRecords;
     }
 
     /// <summary>The first operator's output: hands each record to the second.</summary>

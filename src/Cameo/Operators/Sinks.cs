@@ -81,21 +81,144 @@ public sealed class ChannelSink<T>(ChannelWriter<T> writer) : Sink<T>
     }
 }
 
-/// <summary>Appends results to a JSON-lines file, one JSON object per line; flushed and closed when the query ends, fails or is abandoned.</summary>
+/// <summary>
+/// Writes results to a JSON-lines file, one JSON object per line (sink instance <c>i &gt; 0</c> writes
+/// <c>path.i</c>). Without checkpoints it writes straight into the file. In a checkpointed query it is
+/// exactly-once (<see cref="ITransactionalWriter"/>): results go to a pending file, which each barrier
+/// closes as that checkpoint's (<c>path.ckpt-N.pending</c>) and which is appended to the file when the
+/// checkpoint completes; a recovered query truncates the file to what its checkpoint committed and
+/// deletes every pending file, so the file never holds a result twice or one that a replay produces again. Flushed and closed
+/// when the query ends, fails or is abandoned.
+/// </summary>
 public sealed class JsonLinesSink<T>(string path, JsonSerializerOptions? options) : Sink<T>
 {
     public override string Description => $"JSON-lines file '{path}'";
 
-    public override SinkWriter<T> Open(int instance) =>
-        new Writer(new StreamWriter(instance == 0 ? path : $"{path}.{instance}", append: false), options);
+    public override SinkWriter<T> Open(int instance) => new Writer(instance == 0 ? path : $"{path}.{instance}", options);
 
-    private sealed class Writer(StreamWriter writer, JsonSerializerOptions? options) : SinkWriter<T>
+    private sealed class Writer(string file, JsonSerializerOptions? options) : SinkWriter<T>, ITransactionalWriter
     {
+        /// <summary>The pre-commit of what is still pending when the query ends: committed at once.</summary>
+        private const long FinalCommit = long.MaxValue;
+
+        private readonly Lock _lock = new();
+        private readonly List<(long Id, byte[] State)> _uncommitted = [];
+        private StreamWriter? _out;  // the file itself, or (transactional) the open pending file
+        private bool _transactional;
+        private long _preCommitted;  // the file's length once every pre-committed checkpoint is committed
+
+        private string OpenPending => $"{file}.pending";
+
+        private string Pending(long checkpointId) => $"{file}.ckpt-{checkpointId}.pending";
+
         public override void Write(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps)
         {
-            foreach (var item in items) writer.WriteLine(JsonSerializer.Serialize(item, options));
+            _out ??= new StreamWriter(_transactional ? OpenPending : file, append: false);
+            foreach (var item in items) _out.WriteLine(JsonSerializer.Serialize(item, options));
         }
 
-        public override void Complete() => writer.Dispose();
+        public override void Complete()
+        {
+            if (!_transactional)
+            {
+                (_out ??= new StreamWriter(file, append: false)).Dispose();
+                return;
+            }
+            lock (_lock)
+            {
+                foreach (var (id, state) in _uncommitted.ToArray()) Commit(id, state);
+                Commit(FinalCommit, PreCommit(FinalCommit));
+            }
+        }
+
+        /// <summary>
+        /// The query failed: a plain file is flushed and closed; a transactional one commits nothing
+        /// that no completed checkpoint covers (recovery replays it and deletes the pending files).
+        /// </summary>
+        public override void Abort(Exception error)
+        {
+            if (!_transactional)
+            {
+                Complete();
+                return;
+            }
+            lock (_lock)
+            {
+                _out?.Dispose();
+                _out = null;
+            }
+        }
+
+        public byte[] PreCommit(long checkpointId)
+        {
+            lock (_lock)
+            {
+                long length = 0;
+                if (_out is not null)
+                {
+                    _out.Flush();
+                    length = _out.BaseStream.Length;
+                    _out.Dispose();
+                    _out = null;
+                    File.Move(OpenPending, Pending(checkpointId), overwrite: true);
+                }
+                var state = SourcePosition.Of(_preCommitted, _preCommitted + length);
+                _preCommitted += length;
+                _uncommitted.Add((checkpointId, state));
+                return state;
+            }
+        }
+
+        public ValueTask CommitAsync(long checkpointId, byte[] preCommitState, CancellationToken cancellationToken)
+        {
+            lock (_lock) Commit(checkpointId, preCommitState);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask RecoverAsync(long? checkpointId, byte[]? preCommitState, CancellationToken cancellationToken)
+        {
+            lock (_lock)
+            {
+                _transactional = true;
+                if (checkpointId is { } id && preCommitState is not null) Commit(id, preCommitState);
+                long committed = preCommitState is null ? 0 : SourcePosition.Read(preCommitState, 1);
+                using (var target = new FileStream(file, FileMode.OpenOrCreate, FileAccess.Write)) target.SetLength(Math.Min(committed, target.Length));
+                string directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
+                foreach (string pending in Directory.EnumerateFiles(directory, $"{Path.GetFileName(file)}.ckpt-*.pending")) File.Delete(pending);
+                File.Delete(OpenPending);
+                _preCommitted = committed;
+                _uncommitted.Clear();
+            }
+            return ValueTask.CompletedTask;
+        }
+
+        /// <summary>
+        /// Appends checkpoint <paramref name="checkpointId"/>'s pending file to the file, unless the file
+        /// already holds it (idempotent: a commit repeated after a crash, or after the end committed all).
+        /// A commit torn by a crash is cut back and appended again.
+        /// </summary>
+        private void Commit(long checkpointId, byte[] state)
+        {
+            long before = SourcePosition.Read(state, 0), after = SourcePosition.Read(state, 1);
+            string pending = Pending(checkpointId);
+            using (var target = new FileStream(file, FileMode.OpenOrCreate, FileAccess.Write))
+            {
+                if (target.Length < after)
+                {
+                    if (target.Length < before)
+                        throw new InvalidOperationException($"'{file}' holds {target.Length} bytes, fewer than the {before} committed before checkpoint {checkpointId}: a commit is missing.");
+                    target.SetLength(before);
+                    target.Position = before;
+                    if (after > before)
+                    {
+                        using var source = new FileStream(pending, FileMode.Open, FileAccess.Read);
+                        source.CopyTo(target);
+                    }
+                    target.Flush(flushToDisk: true);
+                }
+            }
+            File.Delete(pending);
+            _uncommitted.RemoveAll(c => c.Id <= checkpointId);
+        }
     }
 }

@@ -130,17 +130,38 @@ public sealed class GeneratorSource<T>(Func<long, long, T> factory, RateSchedule
     public override SourceReader<T> Open(int instance, int parallelism, SourceContext context) =>
         new Reader(factory, rate, count, instance, parallelism);
 
-    private sealed class Reader(Func<long, long, T> factory, RateSchedule rate, long? count, int instance, int parallelism) : SourceReader<T>
+    /// <summary>
+    /// Its position is the next event's index and due offset; a restored generator goes on from that
+    /// event at once, its schedule shifted to the restart (the same events, due from now on).
+    /// </summary>
+    private sealed class Reader(Func<long, long, T> factory, RateSchedule rate, long? count, int instance, int parallelism) : SourceReader<T>, ICheckpointedReader
     {
         private long _start = long.MinValue;
         private long _next = instance; // next global event index owned by this instance
         private double _dueOffsetTicks; // due time of _next, relative to start
+        private bool _restored;
 
         public override bool StampsArrival => true;
 
+        public byte[] Position => SourcePosition.Of(_next, BitConverter.DoubleToInt64Bits(_dueOffsetTicks));
+
+        public ValueTask RestoreAsync(byte[] position, CancellationToken cancellationToken)
+        {
+            _next = SourcePosition.Read(position, 0);
+            _dueOffsetTicks = BitConverter.Int64BitsToDouble(SourcePosition.Read(position, 1));
+            _restored = true;
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask OnCheckpointCompletedAsync(long checkpointId, byte[] position, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
         public override ValueTask<SourceRead> ReadAsync(T[] items, long[] arrivals, long now, CancellationToken cancellationToken)
         {
-            if (_start == long.MinValue) { _start = now; _dueOffsetTicks = TicksBetween(instance); }
+            if (_start == long.MinValue)
+            {
+                if (_restored) _start = now - (long)_dueOffsetTicks;
+                else { _start = now; _dueOffsetTicks = TicksBetween(instance); }
+            }
             int n = 0;
             while (n < items.Length)
             {
@@ -180,9 +201,19 @@ public sealed class EnumerableSource<T>(IEnumerable<T> items, string name) : Sou
         items is T[] array ? new ArrayReader(array) : new Reader(items.GetEnumerator());
 
     /// <summary>An array is copied in bulk, a batch at a time (what enumerating it would read, without two interface calls per record).</summary>
-    private sealed class ArrayReader(T[] array) : SourceReader<T>
+    private sealed class ArrayReader(T[] array) : SourceReader<T>, ICheckpointedReader
     {
         private int _next;
+
+        public byte[] Position => SourcePosition.Of(_next);
+
+        public ValueTask RestoreAsync(byte[] position, CancellationToken cancellationToken)
+        {
+            _next = (int)SourcePosition.Read(position, 0);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask OnCheckpointCompletedAsync(long checkpointId, byte[] position, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public override ValueTask<SourceRead> ReadAsync(T[] items, long[] arrivals, long now, CancellationToken cancellationToken)
         {
@@ -193,12 +224,27 @@ public sealed class EnumerableSource<T>(IEnumerable<T> items, string name) : Sou
         }
     }
 
-    private sealed class Reader(IEnumerator<T> e) : SourceReader<T>
+    /// <summary>Its position is the number of items read; a restore skips as many (the sequence must enumerate the same items again).</summary>
+    private sealed class Reader(IEnumerator<T> e) : SourceReader<T>, ICheckpointedReader
     {
+        private long _read;
+
+        public byte[] Position => SourcePosition.Of(_read);
+
+        public ValueTask RestoreAsync(byte[] position, CancellationToken cancellationToken)
+        {
+            long skip = SourcePosition.Read(position, 0);
+            while (_read < skip && e.MoveNext()) _read++;
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask OnCheckpointCompletedAsync(long checkpointId, byte[] position, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
         public override ValueTask<SourceRead> ReadAsync(T[] items, long[] arrivals, long now, CancellationToken cancellationToken)
         {
             int n = 0;
             while (n < items.Length && e.MoveNext()) items[n++] = e.Current;
+            _read += n;
             return new(new SourceRead(n, n < items.Length));
         }
 
@@ -217,10 +263,23 @@ public sealed class AsyncEnumerableSource<T>(IAsyncEnumerable<T> items, string n
 
     public override SourceReader<T> Open(int instance, int parallelism, SourceContext context) => new Reader(items);
 
-    private sealed class Reader(IAsyncEnumerable<T> items) : SourceReader<T>
+    /// <summary>Its position is the number of items read; a restore skips as many (the sequence must produce the same items again).</summary>
+    private sealed class Reader(IAsyncEnumerable<T> items) : SourceReader<T>, ICheckpointedReader
     {
         private IAsyncEnumerator<T>? _e;
         private ValueTask<bool>? _pending;
+        private long _read;
+
+        public byte[] Position => SourcePosition.Of(_read);
+
+        public async ValueTask RestoreAsync(byte[] position, CancellationToken cancellationToken)
+        {
+            _e ??= items.GetAsyncEnumerator(cancellationToken);
+            long skip = SourcePosition.Read(position, 0);
+            while (_read < skip && await _e.MoveNextAsync().ConfigureAwait(false)) _read++;
+        }
+
+        public ValueTask OnCheckpointCompletedAsync(long checkpointId, byte[] position, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public override async ValueTask<SourceRead> ReadAsync(T[] buffer, long[] arrivals, long now, CancellationToken cancellationToken)
         {
@@ -237,6 +296,7 @@ public sealed class AsyncEnumerableSource<T>(IAsyncEnumerable<T> items, string n
                 }
                 if (!await next.ConfigureAwait(false)) return new SourceRead(n, true);
                 buffer[n++] = _e.Current;
+                _read++;
             }
             return new SourceRead(n, false);
         }
@@ -250,7 +310,9 @@ public sealed class AsyncEnumerableSource<T>(IAsyncEnumerable<T> items, string n
 
 /// <summary>
 /// Reads a JSON-lines file, one record per line. A line that does not parse goes to the query's
-/// dead letters with its line number and the parser's message; the query goes on.
+/// dead letters with its line number and the parser's message; the query goes on. Its position in a
+/// checkpoint is the byte offset after the last line read (and that line's number), so a recovered
+/// query seeks straight there.
 /// </summary>
 public sealed class JsonLinesSource<T>(string path, JsonSerializerOptions? options) : Source<T>
 {
@@ -259,40 +321,101 @@ public sealed class JsonLinesSource<T>(string path, JsonSerializerOptions? optio
     public override SourceReader<T> Open(int instance, int parallelism, SourceContext context)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"JSON-lines source file '{path}' does not exist.", path);
-        return new Reader(new StreamReader(path), options, context, Description);
+        return new Reader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.SequentialScan), options, context, Description);
     }
 
-    private sealed class Reader(StreamReader reader, JsonSerializerOptions? options, SourceContext context, string description) : SourceReader<T>
+    /// <summary>Splits the file into lines itself (UTF-8 bytes, parsed without a string), so it knows the byte offset of every line.</summary>
+    private sealed class Reader(FileStream file, JsonSerializerOptions? options, SourceContext context, string description) : SourceReader<T>, ICheckpointedReader
     {
-        private long _line;
+        private static ReadOnlySpan<byte> Bom => [0xEF, 0xBB, 0xBF];
+        private byte[] _buffer = new byte[1 << 16];
+        private int _start, _end; // the bytes read but not yet consumed
+        private long _offset;     // file offset of _buffer[_start]
+        private long _line;       // lines consumed
+        private bool _eof;
+
+        public byte[] Position => SourcePosition.Of(_offset, _line);
+
+        public ValueTask RestoreAsync(byte[] position, CancellationToken cancellationToken)
+        {
+            (_offset, _line) = (SourcePosition.Read(position, 0), SourcePosition.Read(position, 1));
+            file.Position = _offset;
+            _start = _end = 0;
+            _eof = false;
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask OnCheckpointCompletedAsync(long checkpointId, byte[] position, CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
         public override async ValueTask<SourceRead> ReadAsync(T[] items, long[] arrivals, long now, CancellationToken cancellationToken)
         {
             int n = 0;
-            while (n < items.Length)
+            while (true)
             {
-                string? line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
-                if (line is null) return new SourceRead(n, true);
+                n = ParseBuffered(items, n);
+                if (n == items.Length) return new SourceRead(n, false);
+                if (_eof) return new SourceRead(n, true);
+                await FillAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Parses the complete lines in the buffer (and, at the end of the file, the last one) until <paramref name="items"/> is full.</summary>
+        private int ParseBuffered(T[] items, int n)
+        {
+            while (n < items.Length && _start < _end)
+            {
+                var rest = _buffer.AsSpan(_start, _end - _start);
+                int newline = rest.IndexOf((byte)'\n');
+                if (newline < 0 && !_eof) break;
+                int length = newline < 0 ? rest.Length : newline;
+                int consumed = newline < 0 ? rest.Length : newline + 1;
+                var line = rest[..length];
+                if (_offset == 0 && line.StartsWith(Bom)) line = line[Bom.Length..];
+                if (line.Length > 0 && line[^1] == (byte)'\r') line = line[..^1];
+                _start += consumed;
+                _offset += consumed;
                 _line++;
-                if (string.IsNullOrWhiteSpace(line)) continue;
+                if (line.Trim(" \t"u8).IsEmpty) continue;
                 try
                 {
                     var item = JsonSerializer.Deserialize<T>(line, options);
-                    if (item is null) { context.DeadLetter(new DeadLetter(description, _line, line, "the line is JSON null")); continue; }
+                    if (item is null) { context.DeadLetter(new DeadLetter(description, _line, System.Text.Encoding.UTF8.GetString(line), "the line is JSON null")); continue; }
                     items[n++] = item;
                 }
                 catch (JsonException ex)
                 {
-                    context.DeadLetter(new DeadLetter(description, _line, line, ex.Message));
+                    context.DeadLetter(new DeadLetter(description, _line, System.Text.Encoding.UTF8.GetString(line), ex.Message));
                 }
             }
-            return new SourceRead(n, false);
+            return n;
         }
 
-        public override ValueTask DisposeAsync()
+        /// <summary>Reads more of the file behind the unconsumed bytes, growing the buffer for a line longer than it.</summary>
+        private async ValueTask FillAsync(CancellationToken cancellationToken)
         {
-            reader.Dispose();
-            return ValueTask.CompletedTask;
+            int unconsumed = _end - _start;
+            if (unconsumed == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
+            else if (_start > 0) _buffer.AsSpan(_start, unconsumed).CopyTo(_buffer);
+            _start = 0;
+            _end = unconsumed;
+            int read = await file.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            if (read == 0) _eof = true;
+            _end += read;
         }
+
+        public override ValueTask DisposeAsync() => file.DisposeAsync();
     }
+}
+
+/// <summary>Encodes a source reader's position (a few longs) for a checkpoint.</summary>
+internal static class SourcePosition
+{
+    public static byte[] Of(params ReadOnlySpan<long> values)
+    {
+        var bytes = new byte[values.Length * sizeof(long)];
+        for (int i = 0; i < values.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+        return bytes;
+    }
+
+    public static long Read(byte[] position, int index) => System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(position.AsSpan(index * sizeof(long)));
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Cameo.Progress;
 using Cameo.Time;
 
@@ -19,9 +20,14 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
     Func<TIn, TKey> keySelector,
     IAggregate<TIn, TAcc, TOut> aggregate,
     Action<TIn>? onLate = null,
-    long allowedLatenessMs = 0) : Operator<TIn, WindowResult<TKey, TOut>>, IResumableFiring<WindowResult<TKey, TOut>>
+    long allowedLatenessMs = 0) : Operator<TIn, WindowResult<TKey, TOut>>, IResumableFiring<WindowResult<TKey, TOut>>, ICheckpointedOperator
     where TKey : notnull
 {
+    /// <summary>The saved state: the watermark, the late count and each open window's accumulators.</summary>
+    private sealed record Saved(long Watermark, long Late, List<SavedWindow> Windows);
+
+    private sealed record SavedWindow(long Start, List<KeyValuePair<TKey, TAcc>> Keys);
+
     private readonly WindowState<TKey, TAcc> _state = new();
     private readonly SortedDictionary<long, Dictionary<TKey, TAcc>> _fired = new(); // by start: fired windows still open to late updates
     private long _watermark = Watermark.None;
@@ -98,6 +104,24 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
             _fired.Remove(start);
             _state.Recycle(fired);
         }
+    }
+
+    public byte[] Snapshot(JsonSerializerOptions serializer)
+    {
+        if (_firing is not null) throw new InvalidOperationException("A window firing is half emitted; its operator cannot be saved now.");
+        var windows = _state.Windows.Select(w => new SavedWindow(w.Key, [.. w.Value])).ToList();
+        return JsonSerializer.SerializeToUtf8Bytes(new Saved(_watermark, LateRecords, windows), serializer);
+    }
+
+    public void Restore(byte[] state, JsonSerializerOptions serializer)
+    {
+        var saved = JsonSerializer.Deserialize<Saved>(state, serializer) ?? throw new InvalidDataException("Empty window state.");
+        _state.Clear();
+        _watermark = saved.Watermark;
+        LateRecords = saved.Late;
+        foreach (var window in saved.Windows)
+            foreach (var (key, acc) in window.Keys)
+                _state.Slot(window.Start, key, out _) = acc;
     }
 
     public bool Fire(long upTo, IOutput<WindowResult<TKey, TOut>> output, ref int budget)

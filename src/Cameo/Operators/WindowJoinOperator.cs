@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Cameo.Progress;
 using Cameo.Time;
 
@@ -16,9 +17,16 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     WindowSpec window,
     Func<TLeft, TKey> leftKey,
     Func<TRight, TKey> rightKey,
-    Func<TLeft, TRight, JoinWindow, TOut> resultSelector) : BinaryOperator<TLeft, TRight, TOut>, IResumableFiring<TOut>
+    Func<TLeft, TRight, JoinWindow, TOut> resultSelector) : BinaryOperator<TLeft, TRight, TOut>, IResumableFiring<TOut>, ICheckpointedOperator
     where TKey : notnull
 {
+    /// <summary>The saved state: the watermark, the late count and each open window's buffered records by key.</summary>
+    private sealed record Saved(long Watermark, long Late, List<SavedWindow> Windows);
+
+    private sealed record SavedWindow(long Start, List<SavedBucket> Keys);
+
+    private sealed record SavedBucket(TKey Key, List<(TLeft Item, long Time)> Left, List<(TRight Item, long Time)> Right);
+
     private sealed class Bucket
     {
         public readonly List<(TLeft Item, long Time)> Left = [];
@@ -64,6 +72,28 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     }
 
     public void Advance(long watermark) => _watermark = watermark;
+
+    public byte[] Snapshot(JsonSerializerOptions serializer)
+    {
+        if (_firing is not null) throw new InvalidOperationException("A join firing is half emitted; its operator cannot be saved now.");
+        var windows = _state.Windows.Select(w => new SavedWindow(w.Key, [.. w.Value.Select(b => new SavedBucket(b.Key, b.Value.Left, b.Value.Right))])).ToList();
+        return JsonSerializer.SerializeToUtf8Bytes(new Saved(_watermark, LateRecords, windows), serializer);
+    }
+
+    public void Restore(byte[] state, JsonSerializerOptions serializer)
+    {
+        var saved = JsonSerializer.Deserialize<Saved>(state, serializer) ?? throw new InvalidDataException("Empty join state.");
+        _state.Clear();
+        _watermark = saved.Watermark;
+        LateRecords = saved.Late;
+        foreach (var window in saved.Windows)
+            foreach (var bucket in window.Keys)
+            {
+                var restored = BucketAt(window.Start, bucket.Key);
+                restored.Left.AddRange(bucket.Left);
+                restored.Right.AddRange(bucket.Right);
+            }
+    }
 
     public bool Fire(long upTo, IOutput<TOut> output, ref int budget)
     {

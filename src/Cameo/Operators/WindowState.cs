@@ -53,6 +53,18 @@ internal sealed class WindowState<TKey, TState> where TKey : notnull
         return true;
     }
 
+    /// <summary>The open windows, oldest first (for a snapshot; not to be changed while enumerated).</summary>
+    public IEnumerable<KeyValuePair<long, Dictionary<TKey, TState>>> Windows => _windows;
+
+    /// <summary>Drops every window (before a restore).</summary>
+    public void Clear()
+    {
+        _windows.Clear();
+        _last = null;
+        _lastStart = long.MinValue;
+        _earliestStart = long.MaxValue;
+    }
+
     /// <summary>Keeps a fired window's dictionary, emptied, for a later window.</summary>
     public void Recycle(Dictionary<TKey, TState> window)
     {

@@ -36,6 +36,13 @@ public sealed class FrontierEstimator : IFrontierSource
         Volatile.Write(ref _lagTicks, lag + (long)((sample - lag) * Alpha));
     }
 
+    /// <summary>Resumes from a saved <see cref="LagTicks"/> (a checkpoint's), as if it had been observed.</summary>
+    public void Restore(long lagTicks)
+    {
+        _hasSample = true;
+        Volatile.Write(ref _lagTicks, lagTicks);
+    }
+
     /// <summary>The physical time at which an event stamped <paramref name="eventTimeMs"/> is expected to arrive.</summary>
     public long ExpectedArrival(long eventTimeMs) =>
         eventTimeMs >= Watermark.EndOfStream / TimeSpan.TicksPerMillisecond / 2

@@ -43,6 +43,28 @@ public sealed class InputProgress
         return true;
     }
 
+    /// <summary>True if <paramref name="channel"/> has ended.</summary>
+    public bool IsEnded(int channel) => _ended[channel];
+
+    /// <summary>Writes each channel's watermark and the minimum's arrival (not which channels ended: their ends come again on a replay).</summary>
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(_channels.Length);
+        foreach (long w in _channels) writer.Write(w);
+        writer.Write(Current);
+        writer.Write(CurrentArrival);
+    }
+
+    /// <summary>Reads what <see cref="Save"/> wrote, for the same number of channels.</summary>
+    public void Restore(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count != _channels.Length) throw new InvalidDataException($"Saved input progress has {count} channels, the instance has {_channels.Length}.");
+        for (int i = 0; i < count; i++) _channels[i] = reader.ReadInt64();
+        Current = reader.ReadInt64();
+        CurrentArrival = reader.ReadInt64();
+    }
+
     /// <summary>Marks a channel as ended; returns true if that ended the last open channel.</summary>
     public bool End(int channel)
     {

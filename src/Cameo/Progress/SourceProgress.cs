@@ -25,6 +25,13 @@ public sealed class SourceProgress(long watermarkDelayMs, FrontierEstimator esti
     /// <summary>The watermark this source has promised so far.</summary>
     public long Watermark => _maxEventTime == long.MinValue ? Progress.Watermark.None : _maxEventTime - watermarkDelayMs;
 
+    /// <summary>Resumes from a saved <see cref="MaxEventTime"/> (and the forecast's lag), so the watermark goes on from where it was.</summary>
+    public void Restore(long maxEventTime, long lagTicks)
+    {
+        _maxEventTime = maxEventTime;
+        Estimator.Restore(lagTicks);
+    }
+
     /// <summary>
     /// Takes in a batch's event times and the physical arrival of each record (or of all, if
     /// <paramref name="arrivals"/> is empty): moves the watermark and teaches the forecast.

@@ -1,3 +1,4 @@
+using Cameo.Checkpoints;
 using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Messages;
@@ -30,6 +31,9 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
         Hosts = HostFactory.CreateAll(context, plan, batchSize, _completion.SinkEnded);
         Actors = [.. Hosts.Select(h => h.Node.Kind == NodeKind.Source && !runtime.RunsSources ? null : new Actor(h, this))];
         foreach (var host in Hosts) host.Bind(this);
+        // Refused at definition rather than losing an operator's state silently on recovery.
+        if (context.Checkpoints is not null && Hosts.Select(h => h.CheckpointGap).FirstOrDefault(g => g is not null) is { } gap)
+            throw new QueryDefinitionException(context.Name, gap);
     }
 
     public QueryContext Context { get; }
@@ -108,12 +112,39 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
         Gate.Done();
     }
 
-    /// <summary>Starts a driver for each source instance, on its actor's turns where the runtime runs sources.</summary>
+    /// <summary>Starts a driver for each source instance (on its actor's turns where the runtime runs sources); in a checkpointed query, after recovering from the last checkpoint.</summary>
     public void StartSources()
+    {
+        if (Context.Checkpoints is CheckpointCoordinator checkpoints)
+        {
+            _ = RecoverAndStartAsync(checkpoints);
+            return;
+        }
+        StartDrivers();
+    }
+
+    private void StartDrivers()
     {
         for (int i = 0; i < Hosts.Length; i++)
             if (Hosts[i].Node.Kind == NodeKind.Source)
                 _ = SourceDriver.Start(Hosts[i], this, Actors[i] is { } actor ? new SourceTurns(actor, _runtime) : null);
+    }
+
+    /// <summary>Loads the query's last checkpoint, puts every instance back in its saved state, then starts the sources and the checkpoints.</summary>
+    private async Task RecoverAndStartAsync(CheckpointCoordinator checkpoints)
+    {
+        try
+        {
+            await checkpoints.RecoverAsync(Stopping.Token).ConfigureAwait(false);
+            foreach (var host in Hosts) host.RestoreCheckpoint();
+        }
+        catch (Exception ex)
+        {
+            Fail(ex, null);
+            return;
+        }
+        StartDrivers();
+        checkpoints.Start();
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Cameo.Dataflow;
 using Cameo.Execution;
+using Cameo.Operators;
 using Cameo.Time;
 
 namespace Cameo.Runtime;
@@ -70,9 +71,20 @@ public static class SourceDriver
         var token = query.StoppingToken;
         var items = new T[query.BatchSize];
         var arrivals = new long[query.BatchSize];
+        var checkpoints = query.Context.Checkpoints;
+        ICheckpointedReader? checkpointed = null;
+        long injected = 0;
         try
         {
             await using var reader = host.OpenReader();
+            if (checkpoints is not null)
+            {
+                checkpointed = reader as ICheckpointedReader
+                    ?? throw new NotSupportedException($"{host.Node.Name} cannot be checkpointed: its reader ({reader.GetType().Name}) does not implement ICheckpointedReader.");
+                if (checkpoints.Restored(host.Index)?.SourcePosition is { } position) await checkpointed.RestoreAsync(position, token);
+                checkpoints.Register(host.Index, checkpointed);
+                injected = checkpoints.StartedAfter;
+            }
             // A step (from one resumption to the next) is bounded like a message's cost: with a
             // backlog and credit to spare, reads and credits complete at once, and a source catching
             // up would otherwise hold its thread (on the embedded runtime, a worker) until its
@@ -81,6 +93,12 @@ public static class SourceDriver
             long stepStart = clock.GetTimestamp();
             while (!token.IsCancellationRequested)
             {
+                // A requested checkpoint's barrier goes out after the last record of the previous read.
+                if (checkpointed is not null && checkpoints!.Requested > injected)
+                {
+                    injected = checkpoints.Requested;
+                    host.InjectBarrier(injected, checkpointed.Position);
+                }
                 await query.WaitForCreditAsync(token);
                 long now = PhysicalTime.Now(clock);
                 var read = await reader.ReadAsync(items, arrivals, now, token);
@@ -88,7 +106,16 @@ public static class SourceDriver
                 {
                     using (await query.EnterIngestAsync(token)) host.Ingest(items, reader.StampsArrival ? arrivals : null, read.Count, now);
                 }
-                if (read.Completed) break;
+                if (read.Completed)
+                {
+                    if (checkpointed is not null)
+                    {
+                        host.Finish(PhysicalTime.Now(clock));
+                        checkpoints!.Ended(host.Index, host.FinalState(checkpointed.Position), source: true);
+                        return;
+                    }
+                    break;
+                }
                 if (read.Count == 0)
                 {
                     // Timers tick in milliseconds: a shorter delay completes at once, and a source

@@ -62,6 +62,23 @@ public sealed class CostProfile
         if (results > 0) Volatile.Write(ref _perResult, Average(_perResult, (double)elapsedTicks / results));
     }
 
+    /// <summary>Writes the averages (per message, per record, per result): what a restarted instance schedules with until it has measured itself.</summary>
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(PerMessage);
+        writer.Write(PerRecord);
+        writer.Write(PerResult);
+    }
+
+    /// <summary>Resumes from what <see cref="Save"/> wrote, as one sample.</summary>
+    public void Restore(BinaryReader reader)
+    {
+        Volatile.Write(ref _perMessageTicks, reader.ReadInt64());
+        Volatile.Write(ref _perRecord, reader.ReadDouble());
+        Volatile.Write(ref _perResult, reader.ReadDouble());
+        Volatile.Write(ref _samples, Math.Max(1, _samples));
+    }
+
     /// <summary>
     /// How many units (records, results) of <paramref name="unitCost"/> ticks fit in <paramref name="bound"/>
     /// ticks: at least 1, at most <paramref name="cap"/>, and <paramref name="cap"/> while the cost is unknown.

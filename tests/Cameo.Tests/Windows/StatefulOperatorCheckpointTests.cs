@@ -15,6 +15,9 @@ public class StatefulOperatorCheckpointTests
         typeof(WindowAggregateOperator<,,,>), typeof(SessionWindowOperator<,,,>), typeof(WindowJoinOperator<,,,>), typeof(TableJoinOperator<,,,>),
     ];
 
+    /// <summary>Stateful operators without snapshots: a checkpointed engine refuses queries holding them (tested below).</summary>
+    private static readonly Type[] NotYetCheckpointed = [typeof(SessionWindowOperator<,,,>), typeof(TableJoinOperator<,,,>)];
+
     private static bool IsOperator(Type t) =>
         t.BaseType is { IsGenericType: true } b && (b.GetGenericTypeDefinition() == typeof(Operator<,>) || b.GetGenericTypeDefinition() == typeof(BinaryOperator<,,>));
 
@@ -29,11 +32,23 @@ public class StatefulOperatorCheckpointTests
             .Where(i => i.Assembly == assembly && i.Name.Contains("Checkpoint", StringComparison.Ordinal))
             .Select(i => i.IsGenericType ? i.GetGenericTypeDefinition() : i)
             .ToHashSet();
-        foreach (var op in Stateful)
+        foreach (var op in Stateful.Except(NotYetCheckpointed))
         {
             if (checkpointContracts.Count == 0) continue; // no operator is checkpointed yet
             Assert.True(op.GetInterfaces().Any(i => checkpointContracts.Contains(i.IsGenericType ? i.GetGenericTypeDefinition() : i)),
                 $"{op.Name} keeps state but implements none of {string.Join(", ", checkpointContracts.Select(c => c.Name))}");
         }
+    }
+
+    [Fact]
+    public void A_checkpointed_engine_refuses_a_query_whose_operator_cannot_be_saved()
+    {
+        var options = new EngineOptions { Checkpoints = new Cameo.Checkpoints.CheckpointOptions { Store = new Cameo.Checkpoints.DirectoryStateStore(Path.Combine(Path.GetTempPath(), $"cameo-gap-{Guid.NewGuid():N}")) } };
+        var engine = new CameoEngine(options);
+        var error = Assert.Throws<Cameo.Dataflow.QueryDefinitionException>(() => engine.AddQuery("sessions", TimeSpan.FromSeconds(1), q => q
+            .From(Source.From(new[] { 1L, 2L, 3L })).WithEventTime(t => t, TimeSpan.Zero)
+            .KeyBy(t => t % 2).SessionWindow(TimeSpan.FromMilliseconds(10)).Count()
+            .To(_ => { })));
+        Assert.Contains("cannot save", error.Message, StringComparison.Ordinal);
     }
 }

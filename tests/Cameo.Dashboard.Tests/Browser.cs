@@ -21,7 +21,7 @@ public sealed class Browser : IAsyncDisposable
     public static async Task<Browser> LaunchAsync()
     {
         Assert.True(File.Exists(ChromiumPath),
-            $"Chromium is not installed at {ChromiumPath}: the browser tests need Debian's chromium package ('apt-get install -y chromium', which .ci/run does).");
+            $"Chromium is not installed at {ChromiumPath}: the browser tests need Debian's chromium package, which .ci/run installs.");
         var playwright = await Playwright.CreateAsync();
         string profile = Directory.CreateTempSubdirectory("cameo-dashboard-chromium-").FullName;
         try

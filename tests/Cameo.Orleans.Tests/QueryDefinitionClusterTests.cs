@@ -64,7 +64,7 @@ public sealed class QueryDefinitionClusterTests(RedisClusterFixture cluster) : I
         JsonElement snapshot = default;
         // Until the query has outputs and both silos have answered (a silo that joined a moment ago
         // may not answer the first snapshots: its monitor grain is placed once the others see it).
-        for (int i = 0; i < 150; i++)
+        for (int i = 0; i < 300; i++)
         {
             snapshot = JsonDocument.Parse(await http.GetStringAsync("api/snapshot")).RootElement;
             if (snapshot.GetProperty("queries").EnumerateArray().Any(q => q.GetProperty("name").GetString() == "watched" && q.GetProperty("outputs").GetInt64() > 0)

@@ -160,6 +160,9 @@ internal sealed class FeedSink<T>(SharedFeed<T> feed) : Sink<T>
         public override void Write(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps, long arrival) => feed.Write(partition, items, timestamps, arrival);
 
         public override void Complete() => feed.Complete(partition);
+
+        /// <summary>The shared part failed: its readers learn that from its completion, not as an end of their input.</summary>
+        public override void Abort(Exception error) { }
     }
 }
 

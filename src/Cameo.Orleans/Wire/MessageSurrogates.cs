@@ -18,13 +18,14 @@ public struct PriorityContextSurrogate
     [Id(3)] public long LatencyTarget;
     [Id(4)] public long OperatorCost;
     [Id(5)] public long CriticalPathCost;
+    [Id(6)] public long PendingWork;
 }
 
 [RegisterConverter]
 public sealed class PriorityContextConverter : IConverter<PriorityContext, PriorityContextSurrogate>
 {
     public PriorityContext ConvertFromSurrogate(in PriorityContextSurrogate s) =>
-        new(s.QueryId, s.ArrivalTime, s.FrontierTime, s.LatencyTarget, s.OperatorCost, s.CriticalPathCost);
+        new(s.QueryId, s.ArrivalTime, s.FrontierTime, s.LatencyTarget, s.OperatorCost, s.CriticalPathCost, s.PendingWork);
 
     public PriorityContextSurrogate ConvertToSurrogate(in PriorityContext c) => new()
     {
@@ -34,6 +35,7 @@ public sealed class PriorityContextConverter : IConverter<PriorityContext, Prior
         LatencyTarget = c.LatencyTarget,
         OperatorCost = c.OperatorCost,
         CriticalPathCost = c.CriticalPathCost,
+        PendingWork = c.PendingWork,
     };
 }
 

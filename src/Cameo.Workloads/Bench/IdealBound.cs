@@ -21,11 +21,14 @@ namespace Cameo.Workloads.Bench;
 /// fixed by its schedule and seed, which is what makes every policy see the same trace). Each
 /// query is its dataflow of stages: its records cost what the engine profiled per source record
 /// (every operator's processing time over the records read, window and join bookkeeping
-/// included), grouped into jobs of the records arriving within <see cref="JobWidth"/>; a windowed
-/// stage fires when the event that moves the watermark (largest event time seen minus the same
-/// out-of-orderness bound) past the window's end arrives, and only after all the window's records
-/// were processed; a firing costs the sink's profiled time per output. Window results are one per
-/// key; a join's are its pairs; a filter's are the records it keeps.
+/// included, their firings not), grouped into jobs of the records arriving within
+/// <see cref="JobWidth"/>, each job after the one before it on the same instance (the query's
+/// parallelism; an instance takes its messages in order); a windowed stage fires when the event
+/// that moves the watermark (largest event time seen minus the same out-of-orderness bound) past
+/// the window's end arrives, and only after all the window's records and every job before the
+/// closing one were processed (the watermark follows them on every channel); a firing costs, per
+/// output, the profiled time the windows (or the join) spent emitting results, and the sink's.
+/// Window results are one per key; a join's are its pairs; a filter's are the records it keeps.
 /// </para>
 /// <para>
 /// Deadlines come from the engine's code: <see cref="ContextConverter.Frontier"/> with a forecast
@@ -122,19 +125,23 @@ public static class IdealBound
         return new RunResult(Policy, "replay", workers, utilization, results, 0);
     }
 
-    /// <summary>Per source record, the ticks of work up to the windowed stage (all of it for a filter); per output, the sink's ticks.</summary>
+    /// <summary>
+    /// Per source record, the ticks of work up to the windowed stage (all of it for a filter); per
+    /// output, the firing's ticks (a window's or join's emitting, which waits for the close) and the sink's.
+    /// </summary>
     private static (double PerRecord, double PerOutput) Costs(RandomTenant tenant, IReadOnlyList<OperatorCost>? operators)
     {
         double fallback = tenant.CpuMicros * 10; // a tenant none of whose records were profiled: its nominal CPU per event
         if (operators is null) return (fallback, 0);
         long sourceRecords = operators.Where(o => o.Kind == NodeKind.Source).Sum(o => o.Records);
         var sinks = operators.Where(o => o.Kind == NodeKind.Sink).ToList();
-        long work = operators.Where(o => o.Kind == NodeKind.Operator).Sum(o => o.BusyTicks);
+        var stages = operators.Where(o => o.Kind == NodeKind.Operator).ToList();
+        long firing = stages.Sum(o => o.FiringTicks), work = stages.Sum(o => o.BusyTicks) - firing;
         long sinkBusy = sinks.Sum(s => s.BusyTicks), sinkRecords = sinks.Sum(s => s.Records);
         if (sourceRecords == 0) return (fallback, 0);
         return tenant.Shape == MixShape.Stateless
-            ? ((work + sinkBusy) / (double)sourceRecords, 0)
-            : (work / (double)sourceRecords, sinkRecords == 0 ? 0 : sinkBusy / (double)sinkRecords);
+            ? ((work + firing + sinkBusy) / (double)sourceRecords, 0)
+            : (work / (double)sourceRecords, sinkRecords == 0 ? 0 : (firing + sinkBusy) / (double)sinkRecords);
     }
 
     /// <summary>A replayed job: whose, how many outputs its completion emits, and the frontier arrivals they are measured from (spread evenly).</summary>
@@ -210,6 +217,12 @@ public static class IdealBound
             var open = new SortedDictionary<long, Window>();
             long closedUpTo = long.MinValue; // windows ending at or before this have fired
             var bucket = new Bucket();
+            // The stages ahead of the window run on `Parallelism` instances, each taking its messages
+            // in order: a job waits for the one before it on its instance, and a firing, whose
+            // watermark follows every record read before the closing one, for the last job on each.
+            var lastOnInstance = new int[Math.Max(1, tenant.Parallelism)];
+            Array.Fill(lastOnInstance, -1);
+            int flushed = 0;
 
             void Flush()
             {
@@ -220,24 +233,30 @@ public static class IdealBound
                 int id = replay.Add(bucket.LastArrival, (long)Math.Ceiling(bucket.Records * costs.PerRecord), rank);
                 jobs.Add(new JobInfo(index, bucket.Outputs, bucket.FirstOutput, bucket.LastOutput));
                 foreach (long start in bucket.Windows) open[start].Jobs.Add(id);
+                // Firings due with this job wait for the jobs before it, and for it only if it holds
+                // their records: the engine sends a closing watermark ahead of the records above it.
+                int[] before = [.. lastOnInstance];
+                int instance = flushed++ % lastOnInstance.Length;
+                if (lastOnInstance[instance] >= 0) replay.After(lastOnInstance[instance], id);
+                lastOnInstance[instance] = id;
                 long last = bucket.LastArrival;
                 bucket = new Bucket();
                 while (open.Count > 0 && open.First() is var (start, w) && w.Closing <= last)
                 {
                     open.Remove(start);
                     closedUpTo = Math.Max(closedUpTo, start + spec.Size);
-                    Fire(w);
+                    Fire(w, before);
                 }
             }
 
-            void Fire(Window w)
+            void Fire(Window w, int[] before)
             {
                 long outputs = tenant.Shape == MixShape.Join ? w.Pairs() : w.Keys.Count;
                 if (outputs == 0) return;
                 var context = ContextConverter.Build(index, Target, w.Closing, w.Closing, NoCosts, 0);
                 int id = replay.Add(w.Closing, Math.Max(1, (long)Math.Ceiling(outputs * costs.PerOutput)), SchedulingPolicies.Edf.Rank(context, w.Closing));
                 jobs.Add(new JobInfo(index, outputs, w.Closing, w.Closing));
-                foreach (int job in w.Jobs) replay.After(job, id);
+                foreach (int job in w.Jobs.Union(before.Where(j => j >= 0))) replay.After(job, id);
             }
 
             await foreach (var (arrival, port, r) in Merge(sources, end).ConfigureAwait(false))

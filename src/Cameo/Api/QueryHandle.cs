@@ -78,7 +78,11 @@ public sealed class QueryHandle
         InstanceHost[] hosts;
         lock (_context.Instances) hosts = [.. _context.Instances];
         return [.. hosts.GroupBy(h => h.Node.Id).OrderBy(g => g.Key).Select(g => new OperatorCost(
-            g.Key, g.First().Node.Name, g.First().Node.Kind, g.Count(), g.Sum(h => h.Cost.Records), g.Sum(h => h.Cost.BusyTicks)))];
+            g.Key, g.First().Node.Name, g.First().Node.Kind, g.Count(), g.Sum(h => h.Cost.Records), g.Sum(h => h.Cost.BusyTicks))
+        {
+            FiringTicks = g.Sum(h => h.Cost.FiringTicks),
+            Results = g.Sum(h => h.Cost.Results),
+        })];
     }
 
     /// <summary>Stops the query's sources; open windows are flushed and <see cref="Completion"/> follows.</summary>
@@ -96,6 +100,12 @@ public sealed class QueryHandle
 /// <param name="BusyTicks">Time the instances spent processing, ticks (window firings included).</param>
 public sealed record OperatorCost(int Node, string Name, Dataflow.NodeKind Kind, int Instances, long Records, long BusyTicks)
 {
+    /// <summary>Of <see cref="BusyTicks"/>, the time spent emitting window (and join) firings' results.</summary>
+    public long FiringTicks { get; init; }
+
+    /// <summary>Results those firings emitted.</summary>
+    public long Results { get; init; }
+
     /// <summary>Processing time per record, ticks (0 before any record).</summary>
     public double TicksPerRecord => Records == 0 ? 0 : BusyTicks / (double)Records;
 }

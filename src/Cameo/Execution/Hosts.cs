@@ -433,14 +433,19 @@ internal static class EventTimeRouting
     /// instance's order, whatever the batching: before a record behind that watermark (the only kind
     /// a window can find late), the records ahead of it go out with the watermark. The watermark
     /// after the batch goes out with the flush that follows (the caller's, or here at the end).
-    /// Records in order never split a batch.
+    /// Records in order never split a batch, except where the watermark after the batch closes a
+    /// window: it then goes out ahead of the batch's trailing records stamped above it, which no
+    /// window it closes can hold. Otherwise the firing would wait until the operators on the way
+    /// had processed those records too (a whole burst, when input arrives in bursts), though the
+    /// window's own records were all sent before. Record order is kept; only the watermark moves up.
     /// </summary>
     public static void Route<T>(SourceProgress progress, Router<T> output, ReadOnlySpan<T> items, ReadOnlySpan<long> stamps, ReadOnlySpan<long> arrivals, long now)
     {
         long max = progress.MaxEventTime;
         long sent = progress.Watermark;
+        int tail = TrailingAbove(progress, output, stamps, sent);
         int from = 0;
-        for (int i = 0; i < items.Length; i++)
+        for (int i = 0; i < tail; i++)
         {
             long t = stamps[i];
             if (max != long.MinValue)
@@ -456,8 +461,31 @@ internal static class EventTimeRouting
             }
             if (t > max) max = t;
         }
-        Send(progress, output, items[from..], stamps[from..], arrivals.IsEmpty ? arrivals : arrivals[from..], now);
+        Send(progress, output, items[from..tail], stamps[from..tail], arrivals.IsEmpty ? arrivals : arrivals[from..tail], now);
+        if (tail < items.Length)
+        {
+            progress.Observe(stamps[tail..], arrivals.IsEmpty ? arrivals : arrivals[tail..], now);
+            output.Flush(progress.Watermark);
+            output.EmitBatch(items[tail..], stamps[tail..]);
+        }
         output.Flush(progress.Watermark);
+    }
+
+    /// <summary>
+    /// Where the trailing records that may follow the batch's watermark begin: the index after the
+    /// last record at or below it, if that watermark moves past <paramref name="sent"/> and closes a
+    /// window; otherwise the batch's length (the watermark follows every record).
+    /// </summary>
+    private static int TrailingAbove<T>(SourceProgress progress, Router<T> output, ReadOnlySpan<long> stamps, long sent)
+    {
+        long max = progress.MaxEventTime;
+        foreach (long t in stamps) if (t > max) max = t;
+        if (max == long.MinValue) return stamps.Length;
+        long watermark = max - progress.DelayMs;
+        if (watermark <= sent || !output.ClosesWindow(watermark)) return stamps.Length;
+        int tail = stamps.Length;
+        while (tail > 0 && stamps[tail - 1] > watermark) tail--;
+        return tail;
     }
 
     private static void Send<T>(SourceProgress progress, Router<T> output, ReadOnlySpan<T> items, ReadOnlySpan<long> stamps, ReadOnlySpan<long> arrivals, long now)

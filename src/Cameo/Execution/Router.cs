@@ -4,7 +4,6 @@ using Cameo.Messages;
 using Cameo.Operators;
 using Cameo.Progress;
 using Cameo.Scheduling;
-using Cameo.Time;
 
 namespace Cameo.Execution;
 
@@ -202,6 +201,15 @@ internal sealed class Router<T> : IOutput<T>, IRouter
         }
     }
 
+    /// <summary>True if <paramref name="watermark"/> would close a window below some destination.</summary>
+    public bool ClosesWindow(long watermark)
+    {
+        foreach (var route in _routes)
+            for (int t = 0; t < route.Targets.Length; t++)
+                if (ContextConverter.ClosesWindow(route.LastWatermark[t], watermark, route.Paths)) return true;
+        return false;
+    }
+
     /// <summary>Tells every destination that this instance's output has ended.</summary>
     public void End()
     {
@@ -294,7 +302,7 @@ internal sealed class Router<T> : IOutput<T>, IRouter
         var context = _query.SharedConsumers is { } shared && SharedContext(shared, route, minTimestamp, previousWatermark, watermark) is { } mostUrgent
             ? mostUrgent
             : ContextConverter.Build(_query.Id, _query.LatencyTargetTicks, _arrival, frontier, _costs, route.TargetNode,
-                route.RecordsPerTick * _costs.RecordCostOf(route.TargetNode), PhysicalTime.Now(_query.Clock));
+                route.RecordsPerTick * _costs.RecordCostOf(route.TargetNode));
         message.Prepare(kind, _self, route.Channel, route.Port, watermark, context, count);
         if (route.LastContext.Length != 0) route.LastContext[t] = context;
         _transport!.Send(route.Targets[t], message);

@@ -55,30 +55,46 @@ public static class ContextConverter
     }
 
     /// <summary>
-    /// The work the target operator must still do, after this message, before the output its
-    /// frontier releases: the records that reach it between <paramref name="now"/> (when the message
-    /// is sent) and the frontier, at the share of the target's time its input takes
+    /// True if a watermark moving from <paramref name="previous"/> to <paramref name="next"/> closes a
+    /// window on some path of <paramref name="paths"/>: an output waits for it (paths without a
+    /// window wait for no watermark).
+    /// </summary>
+    public static bool ClosesWindow(long previous, long next, ReleasePath[] paths)
+    {
+        if (next == Watermark.None || next <= previous) return false;
+        long from = previous == Watermark.None ? next : previous + 1;
+        foreach (var path in paths)
+            if (!path.IsImmediate && path.Release(from) <= next) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// The work the target operator must do, besides this message, before the output its frontier
+    /// releases: the records that reach it between <paramref name="arrival"/> (of this message's
+    /// earliest record) and the frontier, at the share of the target's time its input takes
     /// (<paramref name="inputLoad"/> = records per tick x cost per record). Counted only while that
-    /// input alone leaves the target time to spare (load below 1: otherwise no order meets the
-    /// window, and escalating it would only take time from other queries). With a load below 1 the
-    /// start deadline stays after <paramref name="now"/>: the input still to come takes less than
-    /// the time until the frontier.
+    /// input leaves the target time to spare (load below 1: otherwise no order meets the window,
+    /// and escalating it would only take time from other queries).
     /// </summary>
     /// <remarks>
     /// <para>Ahead of a window every message feeding it shares the window's frontier; ranked by its own
     /// cost alone, each would be due at the last moment, and the window's whole input would be left
     /// to run right before the deadline whenever other work is as urgent, late by that input's cost.
-    /// Counting what is still to come makes the earlier messages due earlier, so the window's input
-    /// is feasible as a whole, also when it costs more than the query's whole latency target (a
+    /// Counting the input between this message and the close makes the earlier messages due earlier
+    /// (deadlines chained backwards, as for jobs that must run in order), so the window's input is
+    /// feasible as a whole, also when it costs more than the query's whole latency target (a
     /// 500 ms window whose input takes a fifth of a worker holds 100 ms of work for a 50 ms target:
     /// its deadlines must fall before the window closes).</para>
-    /// <para>What is still to come is measured from the moment of sending, not from the message's
-    /// arrival: a backlog of old input sent after its window's close has nothing left to come, and
-    /// must not be ranked as if it had.</para>
+    /// <para>Counted from the arrival, not from the sending, it also sees a backlog: input read late,
+    /// with the rest of its window still unread behind it, is due as early as that rest requires, and
+    /// so, when that is already past, is recognised as late when it is sent (which the Cameo policy
+    /// ranks with its own <see cref="PriorityContext.Slack"/> from then on: a bulk query catching up
+    /// after a spike queues behind tighter queries' fresh work instead of claiming the workers
+    /// because its window is due).</para>
     /// </remarks>
-    public static long PendingWork(long now, long frontier, double inputLoad)
+    public static long PendingWork(long arrival, long frontier, double inputLoad)
     {
-        long ahead = frontier - now;
+        long ahead = frontier - arrival;
         if (ahead <= 0 || !(inputLoad > 0) || inputLoad >= 1) return 0;
         return (long)(ahead * inputLoad);
     }
@@ -91,13 +107,8 @@ public static class ContextConverter
     /// <param name="costs">What the sender knows of the costs below it.</param>
     /// <param name="target">The target operator (node id).</param>
     /// <param name="inputLoad">Share of the target's time its input on this edge takes (0 if unknown): see <see cref="PendingWork"/>.</param>
-    /// <param name="sentAt">When the message is sent (physical ticks; at least <paramref name="arrival"/>): what <see cref="PendingWork"/> counts from.</param>
-    public static PriorityContext Build(int queryId, long latencyTarget, long arrival, long frontier, DownstreamCosts costs, int target, double inputLoad = 0, long sentAt = 0)
-    {
-        long cost = costs.CostOf(target), path = costs.PathBelow(target);
-        long pending = PendingWork(Math.Max(arrival, sentAt), frontier, inputLoad);
-        return new(queryId, arrival, frontier, latencyTarget, cost, path + pending);
-    }
+    public static PriorityContext Build(int queryId, long latencyTarget, long arrival, long frontier, DownstreamCosts costs, int target, double inputLoad = 0) =>
+        new(queryId, arrival, frontier, latencyTarget, costs.CostOf(target), costs.PathBelow(target), PendingWork(arrival, frontier, inputLoad));
 
     /// <summary>
     /// The context a message of a shared stream would carry in <paramref name="consumer"/>'s query:

@@ -20,6 +20,8 @@ public sealed class CostProfile
     private double _perResult;
     private long _busyTicks;
     private long _records;
+    private long _firingTicks;
+    private long _results;
 
     /// <summary>Average cost of one message, in ticks.</summary>
     public long PerMessage => Volatile.Read(ref _perMessageTicks);
@@ -38,6 +40,12 @@ public sealed class CostProfile
 
     /// <summary>Records carried by every message measured.</summary>
     public long Records => Volatile.Read(ref _records);
+
+    /// <summary>Of <see cref="BusyTicks"/>, the time spent emitting firings' results.</summary>
+    public long FiringTicks => Volatile.Read(ref _firingTicks);
+
+    /// <summary>Results every measured firing slice emitted.</summary>
+    public long Results => Volatile.Read(ref _results);
 
     /// <summary>Adds a message of <paramref name="records"/> records that took <paramref name="elapsedTicks"/> to process.</summary>
     public void Record(long elapsedTicks, int records = 0)
@@ -59,7 +67,10 @@ public sealed class CostProfile
     /// <summary>A slice of window firings emitted <paramref name="results"/> results in <paramref name="elapsedTicks"/>.</summary>
     public void RecordResults(long elapsedTicks, int results)
     {
-        if (results > 0) Volatile.Write(ref _perResult, Average(_perResult, (double)elapsedTicks / results));
+        if (results <= 0) return;
+        Volatile.Write(ref _firingTicks, _firingTicks + elapsedTicks);
+        Volatile.Write(ref _results, _results + results);
+        Volatile.Write(ref _perResult, Average(_perResult, (double)elapsedTicks / results));
     }
 
     /// <summary>Writes the averages (per message, per record, per result): what a restarted instance schedules with until it has measured itself.</summary>

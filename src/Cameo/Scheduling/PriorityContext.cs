@@ -12,23 +12,29 @@ namespace Cameo.Scheduling;
 /// window-closing event ahead of a window.</param>
 /// <param name="LatencyTarget">The query's latency target, in ticks.</param>
 /// <param name="OperatorCost">Profiled cost of processing the message at its target operator.</param>
-/// <param name="CriticalPathCost">Profiled cost of the costliest path from the target operator's outputs to a sink,
-/// plus, ahead of a window, the target's work on the input still to come before the window closes
-/// (see <see cref="ContextConverter.PendingWork"/>).</param>
+/// <param name="CriticalPathCost">Profiled cost of the costliest path from the target operator's outputs to a sink.</param>
+/// <param name="PendingWork">Ahead of a window, the target's work on the window's other input, from
+/// this message's arrival to the window's close: it must be done by the same deadline (see
+/// <see cref="ContextConverter.PendingWork"/>).</param>
 public readonly record struct PriorityContext(
     int QueryId,
     long ArrivalTime,
     long FrontierTime,
     long LatencyTarget,
     long OperatorCost,
-    long CriticalPathCost)
+    long CriticalPathCost,
+    long PendingWork = 0)
 {
     /// <summary>When the output this message feeds must be emitted: <c>frontier + L</c>.</summary>
     public long CompletionDeadline => FrontierTime + LatencyTarget;
 
     /// <summary>
     /// The latest moment processing may start and still meet the target:
-    /// <c>frontier + L - C(o, M) - C(path below o)</c>, the paper's <c>ddl_M</c>.
+    /// <c>frontier + L - C(o, M) - C(path below o)</c>, the paper's <c>ddl_M</c>, less the
+    /// <see cref="PendingWork"/> that must fit before the same deadline.
     /// </summary>
-    public long StartDeadline => FrontierTime + LatencyTarget - OperatorCost - CriticalPathCost;
+    public long StartDeadline => FrontierTime + LatencyTarget - OperatorCost - CriticalPathCost - PendingWork;
+
+    /// <summary>The time the message's own work and the path below it leave to spare within the target: <c>L - C(o, M) - C(path below o)</c>.</summary>
+    public long Slack => LatencyTarget - OperatorCost - CriticalPathCost;
 }

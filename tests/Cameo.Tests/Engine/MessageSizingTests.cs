@@ -24,6 +24,9 @@ public class MessageSizingTests
         Assert.InRange(profile.PerRecord, 39, 40);
         profile.RecordResults(300, 3);
         Assert.Equal(100, profile.PerResult);
+        profile.RecordResults(200, 1);
+        Assert.Equal(500, profile.FiringTicks); // totals, for a replay of the work: firings apart from records
+        Assert.Equal(4, profile.Results);
     }
 
     [Theory]

@@ -228,26 +228,27 @@ public class PriorityArithmeticTests
         Assert.True(heavy.StartDeadline > arrival);
     }
     [Fact]
-    public void Input_sent_after_its_windows_close_has_nothing_pending_and_is_not_escalated_past_fresh_work()
+    public void A_backlog_whose_window_can_no_longer_fit_is_late_when_sent_and_ranked_behind_fresh_work_with_its_own_slack()
     {
         // A bulk query catching up: input that arrived 3 s ago, whose window was due to close 1 s ago,
-        // is sent now. Nothing of that window's input is still to come.
+        // is sent now. The 2 s of its window's input behind it, at 60% of the target's time, are 1.2 s
+        // of work that had to fit before the same deadline (the window's close + 2 s): it is late.
         long ms = TimeSpan.TicksPerMillisecond;
         long now = 100_000 * ms, arrival = now - 3_000 * ms, frontier = now - 1_000 * ms;
         long bulkTarget = 2_000 * ms, tightTarget = 20 * ms;
         var costs = new DownstreamCosts(2, [1]);
-        var backlog = ContextConverter.Build(0, bulkTarget, arrival, frontier, costs, 1, inputLoad: 0.5, sentAt: now);
-        Assert.Equal(0, backlog.CriticalPathCost - costs.PathBelow(1));
+        var backlog = ContextConverter.Build(0, bulkTarget, arrival, frontier, costs, 1, inputLoad: 0.6);
+        Assert.Equal(1_200 * ms, backlog.PendingWork);
+        Assert.True(backlog.StartDeadline < now);
 
-        // Past its start deadline, the overload rule re-ranks it from now with its own target: behind a
-        // tight query's message that arrives now, not ahead of it.
-        var fresh = ContextConverter.Build(1, tightTarget, now, now, costs, 1, sentAt: now);
+        // The overload rule re-ranks it from now with its own slack, the pending work left out:
+        // behind a tight query's message that arrives now, not ahead of it.
+        var fresh = ContextConverter.Build(1, tightTarget, now, now, costs, 1);
         var cameo = SchedulingPolicies.Cameo;
+        Assert.Equal(now + backlog.Slack, cameo.Rank(backlog, now));
         Assert.True(cameo.Rank(backlog, now) > cameo.Rank(fresh, now));
 
-        // Sent before the close, the same message counts the input still to come from the moment it is sent.
-        long early = frontier - 400 * ms;
-        var ahead = ContextConverter.Build(0, bulkTarget, arrival, frontier, costs, 1, inputLoad: 0.5, sentAt: early);
-        Assert.Equal(200 * ms, ahead.CriticalPathCost - costs.PathBelow(1));
+        // Ranked by its start deadline alone, the same backlog would go first.
+        Assert.True(backlog.StartDeadline < fresh.StartDeadline);
     }
 }

@@ -14,7 +14,7 @@ internal static class YsbCommand
         var policy = new Option<string>("--policy") { Description = "Scheduling policy.", DefaultValueFactory = _ => "cameo" };
         var traceEvents = new Option<int>("--trace-events") { Description = "Events in the pre-generated trace (replayed in a loop).", DefaultValueFactory = _ => 1 << 19 };
         var parseParallelism = new Option<int>("--parse-parallelism") { Description = "Instances of the JSON parsing operator.", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var modes = new Option<string[]>("--modes") { Description = "Which runs: engine-parsed, engine-json, loop-parsed, loop-json.", DefaultValueFactory = _ => ["loop-parsed", "loop-json", "engine-parsed", "engine-json"], AllowMultipleArgumentsPerToken = true };
+        var modes = new Option<string[]>("--modes") { Description = "Which runs: engine-parsed, engine-json, loop-parsed, loop-json; engine-parsed+otel and engine-json+otel with OpenTelemetry export on.", DefaultValueFactory = _ => ["loop-parsed", "loop-json", "engine-parsed", "engine-json"], AllowMultipleArgumentsPerToken = true };
         var seed = new Option<int>("--seed") { Description = "Seed of the campaign table and the events.", DefaultValueFactory = _ => 42 };
         var allocations = new Option<bool>("--allocations") { Description = "Also sample what is allocated during each measured run, by type." };
         var repeat = new Option<int>("--repeat") { Description = "Runs of each mode, interleaved.", DefaultValueFactory = _ => 1 };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cameo.Operators;
 using Cameo.Scheduling;
+using Cameo.Workloads.Bench;
 using Cameo.Workloads.Ysb;
 
 namespace Cameo.Benchmarks;
@@ -27,6 +28,8 @@ internal sealed class YsbSaturation(double seconds, double warmup, int workers, 
                 {
                     "engine-parsed" => Engine(trace, campaigns, json: false),
                     "engine-json" => Engine(trace, campaigns, json: true),
+                    "engine-parsed" + OtelExport.Suffix => Engine(trace, campaigns, json: false, otel: true),
+                    "engine-json" + OtelExport.Suffix => Engine(trace, campaigns, json: true, otel: true),
                     "loop-parsed" => Loop(trace, campaigns, json: false),
                     "loop-json" => Loop(trace, campaigns, json: true),
                     _ => throw new ArgumentException($"Unknown mode '{mode}'."),
@@ -44,8 +47,13 @@ internal sealed class YsbSaturation(double seconds, double warmup, int workers, 
     /// <param name="Outputs">Window results emitted over the whole run.</param>
     private readonly record struct Result(double EventsPerSecond, double EventsPerCpuSecond, double Cores, double BytesPerEvent, long Outputs);
 
-    private Result Engine(YsbTrace trace, YsbCampaigns campaigns, bool json)
+    /// <param name="trace"></param>
+
+    /// <param name="campaigns"></param>
+    /// <param name="json"></param>    /// <param name="otel">With OpenTelemetry export on for the run (<see cref="OtelExport"/>).</param>
+    private Result Engine(YsbTrace trace, YsbCampaigns campaigns, bool json, bool otel = false)
     {
+        using var export = otel ? OtelExport.Start() : null;
         using var engine = new EngineScope(CameoEngine.Create(o => { o.Workers = workers; o.Policy = policy; }));
         long outputs = 0, views = 0;
         var sink = Sink.Call<WindowResult<int, long>>(r => { outputs++; views += r.Value; }); // one sink instance: one thread at a time

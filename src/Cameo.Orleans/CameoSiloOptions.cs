@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Cameo.Orleans.Scheduling;
 using Cameo.Scheduling;
 using Cameo.Scheduling.Core;
@@ -58,6 +59,22 @@ public sealed class CameoSiloOptions
 
     /// <summary>The scheduler these options describe (one per silo, or one shared by the silos of a process).</summary>
     public TurnScheduler CreateScheduler() => new(Turns, UrgentTurns, Rule, urgentCost: UrgentCost.Ticks);
+
+    /// <summary>
+    /// For silos of one process, which share its cores: a step for each silo's options that sets
+    /// <see cref="SharedScheduler"/> (unless already set) to one scheduler, created from the first
+    /// options that schedule by a policy. Each silo taking a turn per core would run more CPU-bound
+    /// turns than there are cores, and the OS would time-slice them regardless of deadlines.
+    /// </summary>
+    public static Action<CameoSiloOptions> ShareScheduler()
+    {
+        var gate = new object();
+        TurnScheduler? shared = null;
+        return o =>
+        {
+            if (o.Policy is not null) lock (gate) o.SharedScheduler ??= shared ??= o.CreateScheduler();
+        };
+    }
 
     /// <summary>Called as each message starts processing (tracing, and tests of processing order). Must be cheap and thread-safe.</summary>
     public Action<ProcessedMessage>? OnProcessed { get; set; }
@@ -156,4 +173,26 @@ public sealed class CameoSilo
 
     /// <summary>Null under <c>orleans-default</c>.</summary>
     public TurnScheduler? Scheduler { get; }
+
+    /// <summary>The priority mailboxes of this silo's active instance grains, by the cluster key of their query.</summary>
+    private readonly ConcurrentDictionary<Grains.InstancePump, string> _pumps = new();
+
+    /// <summary>An instance grain of query <paramref name="queryKey"/> started pumping on this silo.</summary>
+    internal void Track(Grains.InstancePump pump, string queryKey) => _pumps[pump] = queryKey;
+
+    /// <summary>The instance grain of <paramref name="pump"/> retired or deactivated.</summary>
+    internal void Untrack(Grains.InstancePump pump) => _pumps.TryRemove(pump, out _);
+
+    /// <summary>
+    /// Messages waiting in the mailboxes of the query's instances on this silo (read without their
+    /// grains' turns: a gauge, not an invariant); null under <c>orleans-default</c>, where messages
+    /// wait in Orleans' own queues.
+    /// </summary>
+    public int? QueuedMessages(string queryKey)
+    {
+        if (Scheduler is null) return null;
+        int queued = 0;
+        foreach (var (pump, key) in _pumps) if (key == queryKey) queued += pump.Count;
+        return queued;
+    }
 }

@@ -5,6 +5,7 @@ using Cameo.Orleans.Deployment;
 using Cameo.Orleans.Grains;
 using Cameo.Orleans.Scheduling;
 using Cameo.Runtime;
+using Cameo.Scheduling;
 using Orleans.Runtime.Placement;
 
 namespace Cameo.Orleans;
@@ -13,7 +14,7 @@ namespace Cameo.Orleans;
 /// Runs a <see cref="CameoEngine"/>'s queries on an Orleans cluster whose silos share this process
 /// (each instance a grain, see <see cref="InstanceGrain"/>), so the very same query definitions run
 /// embedded or distributed: <c>EngineOptions.Runtime = OrleansRuntime.InProcess(2, SchedulingPolicies.Cameo)</c>
-/// (package Cameo.Testing, which starts the silos in this process).
+/// (a <see cref="LocalCluster"/> started in this process).
 /// </summary>
 /// <remarks>
 /// Query definitions hold lambdas, so the silos find a query's plan in this process's
@@ -50,6 +51,23 @@ public sealed class OrleansRuntime : IQueryRuntime
         _scheduler = scheduler;
         ResetUtilization();
     }
+
+    /// <summary>
+    /// A runtime factory for <see cref="EngineOptions.Runtime"/>: starts <paramref name="silos"/> silos in
+    /// this process (a <see cref="LocalCluster"/>), scheduling by <paramref name="policy"/> (null: plain
+    /// Orleans order, <c>orleans-default</c>). The silos share one turn scheduler, as they share the cores.
+    /// </summary>
+    public static Func<EngineOptions, IQueryRuntime> InProcess(int silos, ISchedulingPolicy? policy, Action<CameoSiloOptions>? configure = null) => _ =>
+    {
+        var cluster = LocalCluster.StartAsync(silos, o =>
+        {
+            o.Policy = policy;
+            configure?.Invoke(o);
+        }).GetAwaiter().GetResult();
+        var home = cluster.Silos[0];
+        var scheduler = cluster.CameoSilo(home).Scheduler; // shared by the silos of the process
+        return new OrleansRuntime(cluster.Grains, scheduler?.Turns ?? Environment.ProcessorCount, home, cluster, scheduler);
+    };
 
     public string Name => "orleans";
 

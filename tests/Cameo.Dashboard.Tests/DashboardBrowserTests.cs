@@ -62,6 +62,38 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         string first = await p99.InnerTextAsync();
         await Assertions.Expect(p99).Not.ToHaveTextAsync(first, new() { Timeout = 15_000 });
         Assert.Matches(@"^[0-9.]+ ms$", await p99.InnerTextAsync());
+        await Assertions.Expect(alerts.Locator(".queue")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^[0-9,]+$"));
+        await Assertions.Expect(page.Locator("#queue-note")).ToHaveTextAsync("");
+    }
+
+    [Fact]
+    public async Task The_page_shows_the_messages_queued_behind_a_stuck_sink()
+    {
+        // A sink that blocks on its first record holds its worker; the source's next messages wait
+        // in the mailbox of the sink's instance, up to the query's credits.
+        using var release = new ManualResetEventSlim();
+        await using var engine = new CameoEngine(new EngineOptions { Workers = 2, MaxInFlightMessages = 8, BatchSize = 1 });
+        var stuck = engine.AddQuery("stuck", TimeSpan.FromMilliseconds(20), q => q
+            .From(Source.Generate((i, dueMs) => i, eventsPerSecond: 1_000))
+            .To(Sink.Call<long>(_ => release.Wait())));
+        engine.Start();
+        try
+        {
+            await using var dashboard = await DashboardServer.StartAsync(new EngineDashboardSource(engine),
+                new DashboardOptions { Port = 0, Interval = TimeSpan.FromMilliseconds(250) });
+            await using var browser = await Browser.LaunchAsync();
+            var page = await browser.Context.NewPageAsync();
+            await page.GotoAsync(dashboard.Address.ToString());
+
+            // Every credit but the one of the message the sink is stuck on is a queued message.
+            await Assertions.Expect(page.Locator("[data-query='stuck'] .queue")).ToHaveTextAsync("7", new() { Timeout = 15_000 });
+            Assert.Equal(7, stuck.QueuedMessages);
+        }
+        finally
+        {
+            release.Set();
+            await engine.StopAsync(TimeSpan.FromSeconds(2));
+        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Cameo.Orleans.Deployment;
+using Cameo.TestSupport;
 using MyQueries;
 
 namespace Cameo.Orleans.Tests;
@@ -10,19 +11,11 @@ public sealed class ReadmeQueryDefinitionTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static string RepositoryFile(params string[] path)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cameo.slnx"))) dir = dir.Parent;
-        return File.ReadAllText(Path.Combine([dir!.FullName, .. path])).ReplaceLineEndings("\n");
-    }
-
     [Fact]
     public void The_readme_shows_the_query_definition_exactly_as_it_compiles()
     {
-        string readme = RepositoryFile("README.md");
-        string definition = RepositoryFile("tests", "Cameo.TestQueries", "ClicksPerCampaign.cs");
-        Assert.Contains("```csharp\n" + definition + "```", readme);
+        string definition = ReadmeText.RepositoryFile("tests", "Cameo.TestQueries", "ClicksPerCampaign.cs");
+        Assert.Contains(definition, ReadmeText.CSharpBlocks("Dashboard and cluster queries"));
     }
 
     [Fact]

@@ -1,11 +1,11 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Cameo.TestSupport;
 
 namespace Cameo.Redis.Tests;
 
 /// <summary>The README's Redis example is compiled and run here, and compared with the README text.</summary>
 [Collection(RedisCollection.Name)]
-public sealed partial class ReadmeExampleTests(RedisServer redis)
+public sealed class ReadmeExampleTests(RedisServer redis)
 {
     /// <summary>The README's example, verbatim between the markers: runs until <paramref name="stop"/> fires.</summary>
     private static async Task ReadmeExample(CancellationToken stop)
@@ -43,38 +43,7 @@ public sealed partial class ReadmeExampleTests(RedisServer redis)
     }
 
     [Fact]
-    public void The_readme_shows_exactly_the_example_this_test_runs()
-    {
-        string root = RepositoryRoot();
-        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
-        int section = readme.IndexOf("## Durable streams: Redis", StringComparison.Ordinal);
-        Assert.True(section >= 0, "README.md has no Redis section");
-        var block = CSharpBlock().Match(readme, section);
-        Assert.True(block.Success, "the README's Redis section has no ```csharp block");
-
-        string source = File.ReadAllText(Path.Combine(root, "tests", "Cameo.Redis.Tests", "ReadmeExampleTests.cs"));
-        var example = MarkedExample().Match(source);
-        Assert.True(example.Success, "the example's markers are missing from this file");
-        string shown = string.Join('\n', block.Groups[1].Value.Split('\n').Where(l => !l.StartsWith("using ", StringComparison.Ordinal) && !l.StartsWith("public sealed record Reading", StringComparison.Ordinal)));
-        Assert.Equal(Normalize(example.Groups[1].Value), Normalize(shown));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "README.md")) && File.Exists(Path.Combine(dir.FullName, "Cameo.slnx")))
-                return dir.FullName;
-        throw new DirectoryNotFoundException($"No README.md next to Cameo.slnx above {AppContext.BaseDirectory}.");
-    }
-
-    private static string Normalize(string code) => WhiteSpace().Replace(code, " ").Trim();
-
-    [GeneratedRegex(@"```csharp\r?\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex CSharpBlock();
-
-    [GeneratedRegex(@"// README example begin\r?\n(.*?)// README example end", RegexOptions.Singleline)]
-    private static partial Regex MarkedExample();
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex WhiteSpace();
+    public void The_readme_shows_exactly_the_example_this_test_runs() =>
+        ReadmeText.AssertShowsMarkedCode("Durable streams: Redis", "README example", ["tests", "Cameo.Redis.Tests", "ReadmeExampleTests.cs"],
+            hidden: line => line.StartsWith("using ", StringComparison.Ordinal) || line.StartsWith("public sealed record Reading", StringComparison.Ordinal));
 }

@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Cameo.Tests.Support;
+using Cameo.TestSupport;
 
 namespace Cameo.Tests;
 
@@ -12,7 +12,7 @@ public sealed class ProcessWideState;
 /// README cannot show code that does not build or does not work.
 /// </summary>
 [Collection(nameof(ProcessWideState))]
-public partial class ReadmeExampleTests
+public class ReadmeExampleTests
 {
     /// <summary>The README's example, verbatim between the markers (it reads app.log from the working directory).</summary>
     private static async Task ReadmeExample()
@@ -59,36 +59,6 @@ public partial class ReadmeExampleTests
     }
 
     [Fact]
-    public void The_readme_shows_exactly_the_example_this_test_runs()
-    {
-        string root = RepositoryRoot();
-        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
-        var block = CSharpBlock().Match(readme);
-        Assert.True(block.Success, "README.md has no ```csharp block");
-
-        string source = File.ReadAllText(Path.Combine(root, "tests", "Cameo.Tests", "ReadmeExampleTests.cs"));
-        var example = MarkedExample().Match(source);
-        Assert.True(example.Success, "the example's markers are missing from this file");
-        Assert.Equal(Normalize(example.Groups[1].Value), Normalize(block.Groups[1].Value));
-    }
-
-    /// <summary>The directory holding README.md and the solution, found by walking up from the test binaries.</summary>
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "README.md")) && File.Exists(Path.Combine(dir.FullName, "Cameo.slnx")))
-                return dir.FullName;
-        throw new DirectoryNotFoundException($"No README.md next to Cameo.slnx above {AppContext.BaseDirectory}.");
-    }
-
-    private static string Normalize(string code) => WhiteSpace().Replace(code, " ").Trim();
-
-    [GeneratedRegex(@"```csharp\r?\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex CSharpBlock();
-
-    [GeneratedRegex(@"// README example begin\r?\n(.*?)// README example end", RegexOptions.Singleline)]
-    private static partial Regex MarkedExample();
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex WhiteSpace();
+    public void The_readme_shows_exactly_the_example_this_test_runs() =>
+        ReadmeText.AssertShowsMarkedCode("A first query", "README example", ["tests", "Cameo.Tests", "ReadmeExampleTests.cs"]);
 }

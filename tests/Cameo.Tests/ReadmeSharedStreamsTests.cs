@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Cameo.Tests.Support;
+using Cameo.TestSupport;
 
 namespace Cameo.Tests;
 
@@ -12,7 +12,7 @@ public sealed record Bid(long Auction, long Price, long Time);
 /// small file, and compared with the README text.
 /// </summary>
 [Collection(nameof(ProcessWideState))]
-public partial class ReadmeSharedStreamsTests
+public class ReadmeSharedStreamsTests
 {
     /// <summary>The README's example, verbatim between the markers (it reads bids.jsonl from the working directory).</summary>
     private static async Task Example()
@@ -80,26 +80,6 @@ public partial class ReadmeSharedStreamsTests
     }
 
     [Fact]
-    public void The_readme_shows_exactly_the_example_this_test_runs()
-    {
-        string root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".."));
-        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
-        var section = Section().Match(readme);
-        Assert.True(section.Success, "README.md has no csharp block under '## Shared streams and side outputs'");
-        string source = File.ReadAllText(Path.Combine(root, "tests", "Cameo.Tests", "ReadmeSharedStreamsTests.cs"));
-        var example = Marked().Match(source);
-        Assert.True(example.Success, "the example's markers are missing from this file");
-        Assert.Equal(Normalize(example.Groups[1].Value), Normalize(section.Groups[1].Value));
-    }
-
-    private static string Normalize(string code) => Spaces().Replace(code, " ").Trim();
-
-    [GeneratedRegex(@"## Shared streams and side outputs.*?```csharp\r?\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex Section();
-
-    [GeneratedRegex(@"// README shared example begin\r?\n(.*?)// README shared example end", RegexOptions.Singleline)]
-    private static partial Regex Marked();
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex Spaces();
+    public void The_readme_shows_exactly_the_example_this_test_runs() =>
+        ReadmeText.AssertShowsMarkedCode("Shared streams and side outputs", "README shared example", ["tests", "Cameo.Tests", "ReadmeSharedStreamsTests.cs"]);
 }

@@ -28,6 +28,17 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Telemetry_otel_runs_each_policy_again_with_export_on_in_the_same_rounds()
+    {
+        int exit = await InvokeAsync(["multi-tenant", "--policies", "cameo", "--repeat", "1", "--telemetry", "otel", .. Tiny]);
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
+        var runs = AssertScenario(json.RootElement, "multi-tenant", ["cameo", "cameo+otel"], repeat: 1);
+        Assert.Equal(["cameo", "cameo+otel"], runs.Select(r => r.GetProperty("policy").GetString()));
+    }
+
+    [Fact]
     public async Task Several_scenarios_write_an_array_reuse_the_calibration_and_mark_overload_over_time()
     {
         var settings = new BenchSettings(BenchPolicy.ParseList("cameo"), Seconds: 0.8, WarmupSeconds: 0.2, Load: 0.9, Repeat: 1, Seed: 42, Workers: 2, CalibrationSeconds: 0.2);

@@ -1,6 +1,5 @@
 using Cameo.Orleans;
 using Cameo.Scheduling;
-using Cameo.Testing;
 using Cameo.Workloads.Bench;
 
 namespace Cameo.Cli.Bench;

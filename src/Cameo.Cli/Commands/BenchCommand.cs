@@ -39,9 +39,14 @@ public static class BenchCommand
         var workers = new Option<int>("--workers") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var calibration = new Option<double>("--calibration-seconds") { Description = "Seconds calibration measures each query alone and each round of the mix (at least; saturated queries are measured longer).", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Write results.json and the PNG plots into DIR." };
+        var telemetry = new Option<string?>("--telemetry")
+        {
+            Description = "otel: beside each policy, a row with OpenTelemetry export on (`cameo+otel`, in the same rounds): the OpenTelemetry SDK collects Cameo's meter and message traces in this process and exports them to memory every second.",
+        };
+        telemetry.AcceptOnlyFromAmong("otel");
         var command = new Command("bench", "Compare Cameo with the baselines (fifo, slots) and other policies on the paper's scenarios.")
         {
-            scenario, policies, runtime, silos, seconds, warmup, load, repeat, seed, tenants, stagger, workers, calibration, output,
+            scenario, policies, runtime, silos, seconds, warmup, load, repeat, seed, tenants, stagger, workers, calibration, output, telemetry,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -63,6 +68,7 @@ public static class BenchCommand
                 if (orleansSilos is < 1) throw new ArgumentException("--silos must be at least 1.");
                 string list = parse.GetValue(policies) ?? (orleansSilos is not null ? OrleansContenders.DefaultList : name == RandomMix.ScenarioName ? RandomMixPolicies : BenchPolicy.DefaultList);
                 contenders = orleansSilos is { } n ? BenchPolicy.ParseList(list, name => OrleansContenders.Parse(name, n)) : BenchPolicy.ParseList(list);
+                if (parse.GetValue(telemetry) is not null) contenders = BenchPolicy.WithOtelTwins(contenders);
             }
             catch (ArgumentException ex)
             {

@@ -72,7 +72,10 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         host.Bind(this);
         _sequencer = new ChannelSequencer(host.ChannelCount);
         if (host.Node.Kind != Dataflow.NodeKind.Source && silo.Scheduler is { } scheduler)
+        {
             _pump = new InstancePump(scheduler, new PriorityMailbox(host.ChannelCount), _acks.Credits, this);
+            silo.Track(_pump, spec.Key);
+        }
         _host = host;
         DelayDeactivation(TimeSpan.FromDays(1)); // stays active while its query runs; Retire lets it go
         return Task.FromResult(RuntimeIdentity);
@@ -152,7 +155,14 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         _stopping.Cancel();
         _acks?.Credits.Open();
         _pump?.Clear();
+        if (_pump is not null) silo.Untrack(_pump);
         DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_pump is not null) silo.Untrack(_pump);
         return Task.CompletedTask;
     }
 

@@ -34,6 +34,7 @@ public static class CameoHosting
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CameoSiloOptions>, SiloOptionsValidator>());
         builder.Services.AddSingleton(sp => new CameoSilo(sp.GetRequiredService<IOptions<CameoSiloOptions>>().Value));
         builder.Services.AddSingleton<Monitoring.SiloMonitor>();
+        builder.Services.AddPlacementDirector<Monitoring.OwnSiloPlacement, Monitoring.OwnSiloPlacementDirector>();
         builder.Services.TryAddSingleton<QueryDefinitions>();
         builder.Services.AddCameoSerialization();
         return builder;

@@ -1,6 +1,5 @@
 using Cameo.Monitoring;
 using Cameo.Orleans.Grains;
-using Orleans.Runtime.Placement;
 
 namespace Cameo.Orleans.Monitoring;
 
@@ -22,10 +21,7 @@ public sealed class ClusterDashboardSource(IGrainFactory grains, string title) :
         {
             try
             {
-                RequestContext.Set(IPlacementDirector.PlacementHintKey, silo);
-                var call = grains.GetGrain<ISiloMonitorGrain>(silo.ToParsableString()).Report();
-                RequestContext.Remove(IPlacementDirector.PlacementHintKey);
-                return await call.WaitAsync(Timeout, cancellationToken).ConfigureAwait(false);
+                return await grains.GetGrain<ISiloMonitorGrain>(silo.ToParsableString()).Report().WaitAsync(Timeout, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -43,7 +39,7 @@ public sealed class ClusterDashboardSource(IGrainFactory grains, string title) :
         string policy = string.Join(", ", reports.Select(r => r.Policy).Where(p => p != "?").Distinct());
         return new DashboardSnapshot(DateTimeOffset.UtcNow, title, "orleans", policy.Length == 0 ? "?" : policy, panels,
             [.. reports.Select(r => new WorkerLoad($"silo {r.Silo}", r.Utilization))],
-            "queue depth is not reported by the Orleans runtime");
+            panels.Any(p => p.QueueDepth is null) ? "silos under orleans-default leave waiting messages in Orleans' own queues" : null);
     }
 
     private async Task<string> StateAsync(string key, CancellationToken cancellationToken)

@@ -28,9 +28,6 @@ public sealed class SiloMonitor(CameoSilo silo, ILocalSiloDetails local)
     private TimeSpan _busy;
     private long _at;
 
-    /// <summary>The silo's address and incarnation: its monitor grain's key.</summary>
-    public string Silo => local.SiloAddress.ToParsableString();
-
     /// <summary>The silo's endpoint, as reports show it.</summary>
     private string Endpoint => local.SiloAddress.Endpoint.ToString();
 
@@ -38,7 +35,7 @@ public sealed class SiloMonitor(CameoSilo silo, ILocalSiloDetails local)
     {
         string policy = silo.Options.PolicyName;
         var queries = LocalQueries.All();
-        var panels = queries.Select(q => QueryPanel.From(q.Value.Context.Metrics.Snapshot(), policy, "running", location: Endpoint)).ToArray();
+        var panels = queries.Select(q => QueryPanel.From(q.Value.Context.Metrics.Snapshot(), policy, "running", silo.QueuedMessages(q.Key), Endpoint)).ToArray();
         return new SiloReport(Endpoint, policy, Utilization(), panels, [.. queries.Select(q => q.Key)]);
     }
 
@@ -67,19 +64,9 @@ public interface ISiloMonitorGrain : IGrainWithStringKey
     Task<SiloReport> Report();
 }
 
-/// <summary>
-/// The grain behind <see cref="ISiloMonitorGrain"/>. Callers place it with a placement hint; an
-/// activation that landed elsewhere (its silo had died and it was re-activated) refuses and deactivates.
-/// </summary>
+/// <summary>The grain behind <see cref="ISiloMonitorGrain"/>, activated on the silo its key names (<see cref="OwnSiloPlacement"/>).</summary>
+[OwnSiloPlacement]
 public sealed class SiloMonitorGrain(SiloMonitor monitor) : Grain, ISiloMonitorGrain
 {
-    public Task<SiloReport> Report()
-    {
-        if (this.GetPrimaryKeyString() != monitor.Silo)
-        {
-            DeactivateOnIdle();
-            throw new InvalidOperationException($"The monitor of silo {this.GetPrimaryKeyString()} runs on {monitor.Silo}.");
-        }
-        return Task.FromResult(monitor.Report());
-    }
+    public Task<SiloReport> Report() => Task.FromResult(monitor.Report());
 }

@@ -12,8 +12,15 @@ namespace Cameo.Workloads.Bench;
 /// <param name="Policy">The policy that orders messages.</param>
 /// <param name="Slots">True for the thread-per-instance baseline.</param>
 /// <param name="Runtime">The runtime to run on, or null for the embedded one.</param>
-public sealed record BenchPolicy(string Name, ISchedulingPolicy Policy, bool Slots, Func<EngineOptions, IQueryRuntime>? Runtime = null)
+/// <param name="ExportsTelemetry">True if its runs export Cameo's metrics and traces through OpenTelemetry (<see cref="OtelExport"/>).</param>
+public sealed record BenchPolicy(string Name, ISchedulingPolicy Policy, bool Slots, Func<EngineOptions, IQueryRuntime>? Runtime = null, bool ExportsTelemetry = false)
 {
+    /// <summary>The same contender with OpenTelemetry export on, named <c>{Name}+otel</c>: a row beside this one in the same rounds.</summary>
+    public BenchPolicy WithOtelExport() => this with { Name = Name + OtelExport.Suffix, ExportsTelemetry = true };
+
+    /// <summary>Each of <paramref name="policies"/> followed by its twin with OpenTelemetry export on (<see cref="WithOtelExport"/>).</summary>
+    public static IReadOnlyList<BenchPolicy> WithOtelTwins(IEnumerable<BenchPolicy> policies) => [.. policies.SelectMany(p => new[] { p, p.WithOtelExport() })];
+
     /// <summary>The policy every other one is compared with.</summary>
     public const string Reference = "cameo";
 

@@ -64,7 +64,9 @@ public static class BenchRunner
                 GC.Collect();
                 if (policy.Runtime is not null) await LetThreadPoolShrinkAsync(cancellationToken).ConfigureAwait(false);
                 var run = new RunSettings(policy.Policy, settings.Workers, seconds, settings.WarmupSeconds, settings.Load, settings.Seed, policy.Slots, policy.Runtime);
-                var result = await ScenarioRunner.RunAsync(scenario, capacity, run, cancellationToken: cancellationToken).ConfigureAwait(false);
+                RunResult result;
+                using (policy.ExportsTelemetry ? OtelExport.Start() : null)
+                    result = await ScenarioRunner.RunAsync(scenario, capacity, run, cancellationToken: cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 runs.Add(new BenchRun(policy.Name, repeat, result));
                 log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {Format.Pct(result.Utilization, 1)} (asked {Format.Load(settings.Load)})");

@@ -16,9 +16,9 @@ public sealed class EngineDashboardSource(CameoEngine engine) : IDashboardSource
     public ValueTask<DashboardSnapshot> SnapshotAsync(CancellationToken cancellationToken = default)
     {
         string policy = engine.Policy.Name;
-        var queries = engine.Queries.Select(q => QueryPanel.From(q.Stats, policy, StateOf(q))).ToList();
+        var queries = engine.Queries.Select(q => QueryPanel.From(q.Stats, policy, StateOf(q), q.QueuedMessages)).ToList();
         return ValueTask.FromResult(new DashboardSnapshot(DateTimeOffset.UtcNow, $"{engine.Runtime.Name} engine, {engine.Workers} worker(s)", engine.Runtime.Name, policy,
-            queries, Workers(), "queue depth is not reported by the embedded runtime"));
+            queries, Workers(), queries.Any(p => p.QueueDepth is null) ? $"the {engine.Runtime.Name} runtime does not report it" : null));
     }
 
     private static string StateOf(QueryHandle q) =>

@@ -1,14 +1,14 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Cameo.Checkpoints;
 using Cameo.Operators;
 using Cameo.Tests.Support;
+using Cameo.TestSupport;
 
 namespace Cameo.Tests.Checkpoints;
 
 /// <summary>The README's checkpoint example, compiled and run here, and compared with the README text.</summary>
 [Collection(nameof(ProcessWideState))]
-public sealed partial class ReadmeCheckpointExampleTests
+public sealed class ReadmeCheckpointExampleTests
 {
     public sealed record Click(string Campaign, long TimeMs);
 
@@ -58,24 +58,6 @@ public sealed partial class ReadmeCheckpointExampleTests
     }
 
     [Fact]
-    public void The_readme_shows_exactly_the_checkpoint_example_this_test_runs()
-    {
-        string root = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(root, "Cameo.slnx"))) root = Path.GetDirectoryName(root)!;
-        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
-        string section = readme[readme.IndexOf("## Checkpoints and recovery", StringComparison.Ordinal)..];
-        var block = CSharpBlock().Match(section);
-        Assert.True(block.Success, "the README's checkpoint section has no ```csharp block");
-        string source = File.ReadAllText(Path.Combine(root, "tests", "Cameo.Tests", "Checkpoints", "ReadmeCheckpointExampleTests.cs"));
-        var example = MarkedExample().Match(source);
-        Assert.Equal(Normalize(example.Groups[1].Value), Normalize(block.Groups[1].Value));
-    }
-
-    private static string Normalize(string code) => string.Join("\n", code.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-
-    [GeneratedRegex(@"```csharp\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex CSharpBlock();
-
-    [GeneratedRegex(@"// README checkpoint example begin\n(.*?)\s*// README checkpoint example end", RegexOptions.Singleline)]
-    private static partial Regex MarkedExample();
+    public void The_readme_shows_exactly_the_checkpoint_example_this_test_runs() =>
+        ReadmeText.AssertShowsMarkedCode("Checkpoints and recovery", "README checkpoint example", ["tests", "Cameo.Tests", "Checkpoints", "ReadmeCheckpointExampleTests.cs"]);
 }

@@ -7,8 +7,11 @@ using Cameo.Runtime;
 namespace Cameo.Orleans.Tests;
 
 /// <summary>A 2-silo cluster whose calls between instance grains a test can lose (<see cref="CameoSiloOptions.DropCall"/>), with short resend and progress timeouts.</summary>
-public sealed class LossyClusterFixture : IAsyncLifetime
+public abstract class LossyClusterFixture : IAsyncLifetime
 {
+    /// <summary>The silos' policy; null: <c>orleans-default</c> (<c>PushInOrder</c>, no turn scheduler).</summary>
+    protected abstract Cameo.Scheduling.ISchedulingPolicy? Policy { get; }
+
     public static readonly TimeSpan ResendAfter = TimeSpan.FromMilliseconds(200);
     public static readonly TimeSpan ProgressTimeout = TimeSpan.FromSeconds(3);
 
@@ -21,7 +24,7 @@ public sealed class LossyClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync() => Cluster = await InProcessCluster.StartAsync(2, o =>
     {
-        o.Policy = Cameo.Scheduling.SchedulingPolicies.Cameo;
+        o.Policy = Policy;
         o.ResendAfter = ResendAfter;
         o.ProgressTimeout = ProgressTimeout;
         o.DropCall = call => _rules.TryGetValue(call.Query, out var drop) && drop(call);
@@ -37,12 +40,32 @@ public sealed class LossyClusterFixture : IAsyncLifetime
     });
 }
 
+/// <summary>Silos scheduling by Cameo's policy.</summary>
+public sealed class LossyCameoCluster : LossyClusterFixture
+{
+    protected override Cameo.Scheduling.ISchedulingPolicy? Policy => Cameo.Scheduling.SchedulingPolicies.Cameo;
+}
+
+/// <summary>Silos in plain Orleans order.</summary>
+public sealed class LossyOrleansDefaultCluster : LossyClusterFixture
+{
+    protected override Cameo.Scheduling.ISchedulingPolicy? Policy => null;
+}
+
+/// <summary>Delivery under Cameo scheduling (<c>Push</c> into the priority mailbox).</summary>
+public sealed class DeliveryTests(LossyCameoCluster fixture, Xunit.Abstractions.ITestOutputHelper output)
+    : DeliveryTestsBase(fixture, output), IClassFixture<LossyCameoCluster>;
+
+/// <summary>Delivery under <c>orleans-default</c> (<c>PushInOrder</c>).</summary>
+public sealed class InOrderDeliveryTests(LossyOrleansDefaultCluster fixture, Xunit.Abstractions.ITestOutputHelper output)
+    : DeliveryTestsBase(fixture, output), IClassFixture<LossyOrleansDefaultCluster>;
+
 /// <summary>
 /// <c>Push</c> and <c>Ack</c> are one-way calls: a lost one is repaired (sent again, duplicates dropped,
 /// credits recovered from cumulative acknowledgements), or the query fails naming the instance that
 /// makes no progress; it never stalls silently.
 /// </summary>
-public sealed class DeliveryTests(LossyClusterFixture fixture, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<LossyClusterFixture>
+public abstract class DeliveryTestsBase(LossyClusterFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Events = 6_000;
     private const int Keys = 10;

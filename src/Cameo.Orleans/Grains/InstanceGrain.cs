@@ -52,6 +52,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     private Outbox _outbox = null!;
     private Action<int, DeliveryProgress> _acknowledge = null!;
     private IGrainTimer? _watchdog;
+    private long _watchedAt; // when the watchdog last ran (Stopwatch ticks), 0 before
     private InstancePump? _pump;
     private IQueryGrain _coordinator = null!;
     private IInstanceGrain?[] _instances = [];
@@ -208,13 +209,17 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     /// The sender's watchdog (a grain timer, every half <see cref="CameoSiloOptions.ResendAfter"/>):
     /// asks each receiver that has made no progress on this instance's messages for
     /// <see cref="CameoSiloOptions.ResendAfter"/> where it stands, and fails the query when one has
-    /// made none for <see cref="CameoSiloOptions.ProgressTimeout"/>.
+    /// made none for <see cref="CameoSiloOptions.ProgressTimeout"/>. A round that comes late (the
+    /// process was frozen) does not count the lost time against the receivers.
     /// </summary>
     private Task WatchAsync(CancellationToken cancellationToken)
     {
         if (_over) return Task.CompletedTask;
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
         var options = silo.Options;
+        long period = ToStopwatch(options.ResendAfter) / 2;
+        if (_watchedAt > 0 && now - _watchedAt > 2 * period) _outbox.Froze(now - _watchedAt - period);
+        _watchedAt = now;
         if (_outbox.Stalled(now, ToStopwatch(options.ProgressTimeout), recent: 2 * ToStopwatch(options.ResendAfter)) is { } stall)
         {
             _over = true;

@@ -150,6 +150,18 @@ internal sealed class Outbox(int self, int receivers, int capacity)
     }
 
     /// <summary>
+    /// This instance's watchdog ran <paramref name="ticks"/> late: the process was frozen (a long
+    /// garbage collection, a suspended virtual machine or process), and its receivers could make no
+    /// progress either. Their progress clocks move on by as much, so a freeze is not taken for a stall.
+    /// </summary>
+    public void Froze(long ticks)
+    {
+        lock (_lock)
+            foreach (var link in _links)
+                if (link is not null) link.ProgressAt += ticks;
+    }
+
+    /// <summary>
     /// The receiver that has made no progress on this instance's messages for <paramref name="timeout"/>
     /// ticks, the longest, and why in a few words; null if none. A receiver that answered within
     /// <paramref name="recent"/> ticks is said to answer.

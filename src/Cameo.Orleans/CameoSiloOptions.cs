@@ -80,6 +80,27 @@ public sealed class CameoSiloOptions
     public Action<ProcessedMessage>? OnProcessed { get; set; }
 
     /// <summary>
+    /// How long a sending instance waits for a receiver to process one more of its messages before it
+    /// asks the receiver where it stands and sends again whatever did not arrive (<c>Push</c> and
+    /// <c>Ack</c> are one-way calls, which Orleans may lose). Default 1 s.
+    /// </summary>
+    public TimeSpan ResendAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a receiver may make no progress on a sender's messages (process none of them, or
+    /// answer nothing), resends included, before the query fails with an error naming both instances.
+    /// A receiver waiting for credits from its own receivers is not counted as stalled. Default 30 s.
+    /// </summary>
+    public TimeSpan ProgressTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Fault injection for tests: called before each call between instance grains; returning true
+    /// loses the call, as a failed network would (calls of an instance to itself never leave its
+    /// activation and are not offered). Null (the default): nothing is dropped.
+    /// </summary>
+    public Func<InstanceCall, bool>? DropCall { get; set; }
+
+    /// <summary>
     /// The policy's name: <c>orleans-default</c> when <see cref="Policy"/> is null. Setting it sets
     /// <see cref="Policy"/> (<see cref="ParsePolicy"/>); configuration binds it from the key <c>Policy</c>.
     /// </summary>
@@ -107,6 +128,8 @@ public sealed class CameoSiloOptions
         if (UrgentTurns < 0) problems.Add($"{nameof(UrgentTurns)} must not be negative (was {UrgentTurns}).");
         if (Quantum <= TimeSpan.Zero) problems.Add($"{nameof(Quantum)} must be positive (was {Quantum}).");
         if (UrgentCost < TimeSpan.Zero) problems.Add($"{nameof(UrgentCost)} must not be negative (was {UrgentCost}).");
+        if (ResendAfter <= TimeSpan.Zero) problems.Add($"{nameof(ResendAfter)} must be positive (was {ResendAfter}).");
+        if (ProgressTimeout <= ResendAfter) problems.Add($"{nameof(ProgressTimeout)} must be longer than {nameof(ResendAfter)} (was {ProgressTimeout}, {nameof(ResendAfter)} {ResendAfter}).");
         return problems;
     }
 
@@ -125,6 +148,27 @@ public sealed class CameoSiloOptions
 /// <param name="Enqueued">When it reached the grain, on <see cref="ProcessingClock"/>.</param>
 /// <param name="Started">When it started processing, on <see cref="ProcessingClock"/>.</param>
 public readonly record struct ProcessedMessage(string Silo, string Query, int Instance, long Rank, long Enqueued, long Started);
+
+/// <summary>Which call between instance grains an <see cref="InstanceCall"/> is.</summary>
+public enum InstanceCallKind
+{
+    /// <summary>A message (<c>Push</c>, <c>PushInOrder</c>), sent or sent again.</summary>
+    Push,
+
+    /// <summary>An acknowledgement from the receiver back to the sender.</summary>
+    Ack,
+
+    /// <summary>A sender asking a receiver where it stands with its messages.</summary>
+    Progress,
+}
+
+/// <summary>A call between two instance grains of one query (see <see cref="CameoSiloOptions.DropCall"/>).</summary>
+/// <param name="Kind">The call.</param>
+/// <param name="Query">The query's name.</param>
+/// <param name="From">The calling instance's index in its query.</param>
+/// <param name="To">The called instance's index.</param>
+/// <param name="Sequence">A message's number on its channel (<see cref="InstanceCallKind.Push"/>), otherwise -1.</param>
+public readonly record struct InstanceCall(InstanceCallKind Kind, string Query, int From, int To, long Sequence);
 
 /// <summary>A process-wide counter that orders enqueue and processing events of every silo in the process.</summary>
 public static class ProcessingClock

@@ -1,44 +1,45 @@
+using Cameo.Orleans.Wire;
 using Cameo.Scheduling;
-using Cameo.Scheduling.Core;
 
 namespace Cameo.Orleans.Grains;
 
 /// <summary>
-/// Flow control between instance grains. One-way calls bypass Orleans' backpressure, so each
-/// instance holds <see cref="Credits"/>: at most so many of the messages it sent may be
-/// unacknowledged before its source stops reading or its pump stops taking turns. Receivers
-/// gather what they processed per sender and acknowledge once per turn (<see cref="Flush"/>), with
-/// their latest reply context (cost, and the critical path below) and as many credits back.
+/// The receiving side of flow control between instance grains: what this instance processed of each
+/// sender's messages. It acknowledges once per sender and turn (<see cref="Flush"/>) with cumulative
+/// counts (<see cref="DeliveryProgress"/>) and its latest reply context, so a lost acknowledgement is
+/// repaired by the next one, or by the answer to the sender's <see cref="Progress"/> query.
 /// </summary>
-/// <param name="capacity">Most unacknowledged messages this instance may have sent.</param>
-internal sealed class Acknowledgements(int capacity)
+/// <param name="sequencer">The instance's re-sequencing, which knows what arrived from each sender.</param>
+/// <param name="senders">The query's instances.</param>
+internal sealed class Acknowledgements(ChannelSequencer sequencer, int senders)
 {
-    private readonly Dictionary<int, (ReplyContext Reply, int Messages)> _pending = [];
-
-    /// <summary>This instance's credits for the messages it sends.</summary>
-    public CreditGate Credits { get; } = new(capacity);
-
-    /// <summary>A message this instance sent is on its way.</summary>
-    public void Sent() => Credits.Add();
-
-    /// <summary><paramref name="messages"/> messages this instance sent were acknowledged.</summary>
-    public void Acknowledged(int messages)
-    {
-        for (int i = 0; i < messages; i++) Credits.Done();
-    }
+    private readonly long[] _processed = new long[senders];
+    private readonly ReplyContext[] _replies = new ReplyContext[senders];
+    private readonly bool[] _unacknowledged = new bool[senders];
+    private readonly List<int> _pending = [];
 
     /// <summary>A message from <paramref name="sender"/> was processed here; <paramref name="reply"/> is this instance's latest reply context.</summary>
     public void Processed(int sender, in ReplyContext reply)
     {
-        _pending.TryGetValue(sender, out var pending);
-        _pending[sender] = (reply, pending.Messages + 1);
+        _processed[sender]++;
+        _replies[sender] = reply;
+        if (_unacknowledged[sender]) return;
+        _unacknowledged[sender] = true;
+        _pending.Add(sender);
     }
 
-    /// <summary>Acknowledges, once per sender, everything processed since the last flush: the latest reply context, and all the credits.</summary>
-    public void Flush(Func<int, IInstanceGrain> instance)
+    /// <summary>Where this instance stands with <paramref name="sender"/>'s messages.</summary>
+    public DeliveryProgress Progress(int sender, bool blocked) => new(sequencer.Accepted(sender), _processed[sender], _replies[sender], blocked);
+
+    /// <summary>Acknowledges, once per sender, everything processed since the last flush.</summary>
+    public void Flush(Action<int, DeliveryProgress> acknowledge)
     {
         if (_pending.Count == 0) return;
-        foreach (var (sender, (reply, messages)) in _pending) instance(sender).Ack(reply, messages);
+        foreach (int sender in _pending)
+        {
+            _unacknowledged[sender] = false;
+            acknowledge(sender, Progress(sender, blocked: false));
+        }
         _pending.Clear();
     }
 }

@@ -3,53 +3,59 @@ using Cameo.Orleans.Wire;
 
 namespace Cameo.Orleans.Grains;
 
-/// <summary>
-/// Keeps each channel between two instance grains in send order. Orleans does not promise ordering
-/// between two grains, and a watermark must never overtake the records sent before it, so a sender
-/// numbers its envelopes per receiver and channel (<see cref="Number"/>, carried as
-/// <see cref="Envelope.Sequence"/>), and a receiver holds an envelope that arrives early until its
-/// predecessors have arrived (<see cref="Accept"/>, <see cref="TryNext"/>).
-/// </summary>
-/// <param name="channels">The instance's input channels.</param>
-internal sealed class ChannelSequencer(int channels)
+/// <summary>What <see cref="ChannelSequencer.Accept"/> found an arriving envelope to be.</summary>
+internal enum Arrival
 {
-    private readonly long[] _expected = new long[Math.Max(1, channels)];
-    private readonly Dictionary<(int Channel, long Sequence), Envelope> _early = [];
-    private readonly Dictionary<(int Target, int Channel), long> _sent = [];
+    /// <summary>The next on its channel: process it, then the ones <see cref="ChannelSequencer.TryNext"/> returns.</summary>
+    Next,
 
-    /// <summary>The sequence number of the next envelope this instance sends to instance <paramref name="target"/> on <paramref name="channel"/>: 0, 1, 2, ...</summary>
-    public long Number(int target, int channel)
-    {
-        var key = (target, channel);
-        _sent.TryGetValue(key, out long sequence);
-        _sent[key] = sequence + 1;
-        return sequence;
-    }
+    /// <summary>Ahead of a predecessor that has not arrived: kept until it has.</summary>
+    Early,
+
+    /// <summary>Arrived before (a sender's resend): dropped, untouched.</summary>
+    Duplicate,
+}
+
+/// <summary>
+/// Keeps the channel from each sender instance to this receiver in send order, exactly once. Orleans
+/// does not promise ordering between two grains, and a watermark must never overtake the records
+/// sent before it, so a sender numbers its envelopes per receiver (<see cref="Outbox"/>, carried as
+/// <see cref="Envelope.Sequence"/>), and a receiver holds an envelope that arrives early until its
+/// predecessors have arrived (<see cref="Accept"/>, <see cref="TryNext"/>). An envelope that arrives
+/// again (the sender resent it after a lost call) is recognized by its number and dropped.
+/// </summary>
+/// <param name="senders">The query's instances (any of them may send here, by index).</param>
+internal sealed class ChannelSequencer(int senders)
+{
+    private readonly long[] _expected = new long[Math.Max(1, senders)];
+    private readonly Dictionary<(int Sender, long Sequence), Envelope> _early = [];
 
     /// <summary>Envelopes that arrived ahead of a predecessor.</summary>
     public int Waiting => _early.Count;
 
+    /// <summary>How many envelopes from <paramref name="sender"/> have arrived in order: every one numbered below it.</summary>
+    public long Accepted(int sender) => _expected[sender];
+
     /// <summary>
-    /// True if <paramref name="envelope"/> is the next on its channel: it may be processed now, and so
-    /// may the ones <see cref="TryNext"/> then returns. False: it is kept until its predecessors arrive.
+    /// Files <paramref name="envelope"/>: <see cref="Arrival.Next"/> if it may be processed now (and so
+    /// may the ones <see cref="TryNext"/> then returns), <see cref="Arrival.Early"/> if it is kept until
+    /// its predecessors arrive, <see cref="Arrival.Duplicate"/> if it arrived before.
     /// </summary>
-    public bool Accept(Envelope envelope)
+    public Arrival Accept(Envelope envelope)
     {
-        int channel = envelope.Message.Channel;
-        if (envelope.Sequence != _expected[channel])
-        {
-            _early[(channel, envelope.Sequence)] = envelope;
-            return false;
-        }
-        _expected[channel]++;
-        return true;
+        int sender = envelope.Header.Sender;
+        long expected = _expected[sender];
+        if (envelope.Sequence < expected) return Arrival.Duplicate;
+        if (envelope.Sequence > expected) return _early.TryAdd((sender, envelope.Sequence), envelope) ? Arrival.Early : Arrival.Duplicate;
+        _expected[sender] = expected + 1;
+        return Arrival.Next;
     }
 
-    /// <summary>The kept envelope that comes next on <paramref name="channel"/>, if it has arrived.</summary>
-    public bool TryNext(int channel, [NotNullWhen(true)] out Envelope? next)
+    /// <summary>The kept envelope that comes next from <paramref name="sender"/>, if it has arrived.</summary>
+    public bool TryNext(int sender, [NotNullWhen(true)] out Envelope? next)
     {
-        if (!_early.Remove((channel, _expected[channel]), out next)) return false;
-        _expected[channel]++;
+        if (!_early.Remove((sender, _expected[sender]), out next)) return false;
+        _expected[sender]++;
         return true;
     }
 }

@@ -1,6 +1,5 @@
 using Cameo.Orleans.Deployment;
 using Cameo.Orleans.Wire;
-using Cameo.Scheduling;
 
 namespace Cameo.Orleans.Grains;
 
@@ -28,11 +27,19 @@ public interface IInstanceGrain : IGrainWithStringKey
     Task PushInOrder(Envelope envelope);
 
     /// <summary>
-    /// <paramref name="messages"/> messages this instance sent were processed: the receiver's latest
-    /// costs (reply context), and as many credits back.
+    /// Instance <paramref name="receiver"/> acknowledges this instance's messages: how many arrived and
+    /// were processed (cumulative, so a lost acknowledgement is repaired by the next), with its latest
+    /// costs (reply context); the credits of the newly processed ones come back.
     /// </summary>
     [OneWay, AlwaysInterleave, Alias("ack")]
-    Task Ack(ReplyContext reply, int messages);
+    Task Ack(int receiver, DeliveryProgress progress);
+
+    /// <summary>
+    /// Where this instance stands with <paramref name="sender"/>'s messages: the sender's watchdog asks
+    /// when it has seen no progress for a while, then sends again what did not arrive.
+    /// </summary>
+    [AlwaysInterleave, Alias("progress")]
+    Task<DeliveryProgress> Progress(int sender);
 
     /// <summary>True if the instance still holds its state (false: it was re-activated after its silo died).</summary>
     [AlwaysInterleave, Alias("probe")]

@@ -16,15 +16,20 @@ namespace Cameo.Orleans.Grains;
 /// by the silo's <see cref="TurnScheduler"/>; it is also the host's <see cref="ITransport"/>.
 /// </summary>
 /// <remarks>
-/// <para>The grain composes three concerns, each its own type:</para>
+/// <para>The grain composes four concerns, each its own type:</para>
 /// <list type="bullet">
-/// <item><b>Order</b> (<see cref="ChannelSequencer"/>): messages are numbered per receiver and
-/// channel, and re-sequenced on arrival, so a watermark never overtakes the records sent before it even if
-/// Orleans reorders calls.</item>
-/// <item><b>Flow control</b> (<see cref="Acknowledgements"/>): at most
-/// <see cref="QuerySpec.MaxInFlightMessages"/> of an instance's messages may be unacknowledged; a
-/// source stops reading and a pump stops taking turns until acknowledgements come back, carrying
-/// the receivers' latest reply contexts.</item>
+/// <item><b>Order</b> (<see cref="ChannelSequencer"/>): messages are numbered per sender and
+/// receiver, and re-sequenced on arrival, so a watermark never overtakes the records sent before it even if
+/// Orleans reorders calls; a message that arrives twice is dropped.</item>
+/// <item><b>Delivery and flow control</b> (<see cref="Outbox"/>): a sender keeps what it sent until
+/// the receiver has it, and at most <see cref="QuerySpec.MaxInFlightMessages"/> of its messages may be
+/// unacknowledged; a source stops reading and a pump stops taking turns until acknowledgements come
+/// back. A grain timer watches every receiver's progress: after <see cref="CameoSiloOptions.ResendAfter"/>
+/// without progress it asks the receiver where it stands and sends again what did not arrive; after
+/// <see cref="CameoSiloOptions.ProgressTimeout"/> the query fails, naming the receiver.</item>
+/// <item><b>Acknowledgements</b> (<see cref="Acknowledgements"/>): a receiver acknowledges once per turn
+/// and sender with cumulative counts and its latest reply context, so a lost acknowledgement is
+/// repaired by the next.</item>
 /// <item><b>Scheduling</b> (<see cref="InstancePump"/>): <see cref="Push"/> is one-way and always
 /// interleaved: it only files the message in the priority mailbox and makes sure the pump runs,
 /// which takes turns of the silo's <see cref="TurnScheduler"/>. Under <c>orleans-default</c>,
@@ -44,10 +49,13 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     private InstanceHost? _host;
     private ChannelSequencer _sequencer = null!;
     private Acknowledgements _acks = null!;
+    private Outbox _outbox = null!;
+    private Action<int, DeliveryProgress> _acknowledge = null!;
+    private IGrainTimer? _watchdog;
+    private long _watchedAt; // when the watchdog last ran (Stopwatch ticks), 0 before
     private InstancePump? _pump;
     private IQueryGrain _coordinator = null!;
     private IInstanceGrain?[] _instances = [];
-    private Func<int, IInstanceGrain> _instance = null!;
     private bool _retired;
     private volatile bool _over; // retired or failed: drop messages
 
@@ -62,21 +70,27 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         _query = LocalQueries.Acquire(spec, definitions);
         _coordinator = grains.GetGrain<IQueryGrain>(spec.Key);
         _instances = new IInstanceGrain?[spec.Instances.Length];
-        _instance = Instance;
-        _acks = new Acknowledgements(spec.MaxInFlightMessages);
+        _sequencer = new ChannelSequencer(spec.Instances.Length);
+        _acks = new Acknowledgements(_sequencer, spec.Instances.Length);
+        _outbox = new Outbox(index, spec.Instances.Length, spec.MaxInFlightMessages);
+        _acknowledge = Acknowledge;
         var host = _query.CreateHost(index, () =>
         {
             if (_spec.Catalog is not null) ReportResults(final: true);
             _coordinator.SinkEnded(index);
         });
         host.Bind(this);
-        _sequencer = new ChannelSequencer(host.ChannelCount);
         if (host.Node.Kind != Dataflow.NodeKind.Source && silo.Scheduler is { } scheduler)
         {
-            _pump = new InstancePump(scheduler, new PriorityMailbox(host.ChannelCount), _acks.Credits, this);
+            _pump = new InstancePump(scheduler, new PriorityMailbox(host.ChannelCount), _outbox.Credits, this);
             silo.Track(_pump, spec.Key);
         }
         _host = host;
+        if (host.Node.Kind != Dataflow.NodeKind.Sink)
+        {
+            var every = silo.Options.ResendAfter / 2;
+            _watchdog = this.RegisterGrainTimer(WatchAsync, new GrainTimerCreationOptions(every, every) { Interleave = true });
+        }
         DelayDeactivation(TimeSpan.FromDays(1)); // stays active while its query runs; Retire lets it go
         return Task.FromResult(RuntimeIdentity);
     }
@@ -91,8 +105,8 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     public Task Push(Envelope envelope)
     {
         if (!Arrived(envelope)) return Task.CompletedTask;
-        if (!_sequencer.Accept(envelope)) return Task.CompletedTask;
-        int channel = envelope.Message.Channel;
+        if (_sequencer.Accept(envelope) != Arrival.Next) return Task.CompletedTask; // kept until its predecessors arrive, or a duplicate
+        int sender = envelope.Header.Sender;
         var ready = envelope;
         do
         {
@@ -101,33 +115,38 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
             if (silo.Options.OnProcessed is not null) _enqueuedAt[message] = ProcessingClock.Next();
             _pump!.Enqueue(message, rank);
         }
-        while (_sequencer.TryNext(channel, out ready));
+        while (_sequencer.TryNext(sender, out ready));
         return Task.CompletedTask;
     }
 
     public async Task PushInOrder(Envelope envelope)
     {
         if (!Arrived(envelope)) return;
-        if (!_sequencer.Accept(envelope)) return;
-        int channel = envelope.Message.Channel;
+        if (_sequencer.Accept(envelope) != Arrival.Next) return;
+        int sender = envelope.Header.Sender;
         var ready = envelope;
         do
         {
             var message = ready.Message;
             if (silo.Options.OnProcessed is not null) _enqueuedAt[message] = ProcessingClock.Next();
-            while (!_over && _acks.Credits.IsFull) await _acks.Credits.WaitAsync(CancellationToken.None);
+            while (!_over && _outbox.Credits.IsFull) await _outbox.Credits.WaitAsync(CancellationToken.None);
             Execute(message, PhysicalTime.Now(_query.Context.Clock));
-            _acks.Flush(_instance);
+            _acks.Flush(_acknowledge);
         }
-        while (_sequencer.TryNext(channel, out ready));
+        while (_sequencer.TryNext(sender, out ready));
     }
 
-    public Task Ack(ReplyContext reply, int messages)
+    public Task Ack(int receiver, DeliveryProgress progress)
     {
-        if (_host is null) return Task.CompletedTask; // a late acknowledgement to a retired instance
-        _host.Downstream.Apply(reply);
-        _acks.Acknowledged(messages);
+        if (_host is null) return Task.CompletedTask; // an acknowledgement to an activation without state
+        if (_outbox.Acknowledged(receiver, progress)) _host.Downstream.Apply(progress.Reply);
         return Task.CompletedTask;
+    }
+
+    public Task<DeliveryProgress> Progress(int sender)
+    {
+        if (_host is null) throw new InvalidOperationException($"Operator instance {this.GetPrimaryKeyString()} has no state: it was re-activated after its silo died.");
+        return Task.FromResult(_acks.Progress(sender, blocked: _outbox.Credits.IsWaiting));
     }
 
     public Task<bool> Probe() => Task.FromResult(_host is not null);
@@ -135,7 +154,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     public Task<string> Describe()
     {
         if (_host is null) return Task.FromResult($"{this.GetPrimaryKeyString()}: no state");
-        return Task.FromResult($"{Name} @ {RuntimeIdentity}: out of order {_sequencer.Waiting}, unacknowledged {_acks.Credits.InFlight}/{_acks.Credits.Capacity}"
+        return Task.FromResult($"{Name} @ {RuntimeIdentity}: out of order {_sequencer.Waiting}, unacknowledged {_outbox.Credits.InFlight}/{_outbox.Credits.Capacity}, not arrived {_outbox.Unarrived}, resent {_outbox.Resent}"
             + (_pump is null ? "" : $", {_pump.Describe()}")
             + (_over ? ", over" : ""));
     }
@@ -153,7 +172,8 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         if (_host is not null) LocalQueries.Release(_spec, _query);
         _over = true;
         _stopping.Cancel();
-        _acks?.Credits.Open();
+        _outbox?.Credits.Open();
+        _watchdog?.Dispose();
         _pump?.Clear();
         if (_pump is not null) silo.Untrack(_pump);
         DeactivateOnIdle();
@@ -173,13 +193,84 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
             message.Release();
             return;
         }
-        long sequence = _sequencer.Number(target, message.Channel);
-        _acks.Sent();
+        Deliver(target, _outbox.Send(target, message, PhysicalTime.Now(_query.Context.Clock)));
+    }
+
+    /// <summary>Sends (or sends again) <paramref name="envelope"/> to instance <paramref name="target"/>.</summary>
+    private void Deliver(int target, Envelope envelope)
+    {
+        // a call to itself never leaves the activation: it is neither kept for resending nor lost by DropCall
+        if (silo.Options.DropCall is { } drop && target != _host!.Index && drop(new InstanceCall(InstanceCallKind.Push, _spec.Name, _host.Index, target, envelope.Sequence))) return;
         var receiver = Instance(target);
-        var envelope = new Envelope(message, sequence, PhysicalTime.Now(_query.Context.Clock));
         if (silo.Scheduler is null) receiver.PushInOrder(envelope);
         else receiver.Push(envelope);
     }
+
+    /// <summary>Acknowledges to <paramref name="sender"/> what this instance has of its messages.</summary>
+    private void Acknowledge(int sender, DeliveryProgress progress)
+    {
+        int self = _host!.Index;
+        if (sender == self) return; // messages to itself are not credited (see Outbox)
+        if (silo.Options.DropCall is { } drop && drop(new InstanceCall(InstanceCallKind.Ack, _spec.Name, self, sender, -1))) return;
+        Instance(sender).Ack(self, progress);
+    }
+
+    /// <summary>
+    /// The sender's watchdog (a grain timer, every half <see cref="CameoSiloOptions.ResendAfter"/>):
+    /// asks each receiver that has made no progress on this instance's messages for
+    /// <see cref="CameoSiloOptions.ResendAfter"/> where it stands, and fails the query when one has
+    /// made none for <see cref="CameoSiloOptions.ProgressTimeout"/>. A round that comes late (the
+    /// process was frozen) does not count the lost time against the receivers.
+    /// </summary>
+    private Task WatchAsync(CancellationToken cancellationToken)
+    {
+        if (_over) return Task.CompletedTask;
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var options = silo.Options;
+        long period = ToStopwatch(options.ResendAfter) / 2;
+        if (_watchedAt > 0 && now - _watchedAt > 2 * period) _outbox.Froze(now - _watchedAt - period);
+        _watchedAt = now;
+        if (_outbox.Stalled(now, ToStopwatch(options.ProgressTimeout), recent: 2 * ToStopwatch(options.ResendAfter)) is { } stall)
+        {
+            _over = true;
+            _watchdog?.Dispose();
+            string receiver = _spec.Instances[stall.Receiver];
+            _coordinator.Failed(receiver, $"operator instance {receiver} makes no progress on the channel from {Name}: {stall.Why}. " +
+                $"The query fails instead of stalling (progress timeout {options.ProgressTimeout.TotalSeconds:0.#} s)");
+            return Task.CompletedTask;
+        }
+        if (_outbox.Overdue(now, ToStopwatch(options.ResendAfter)) is { } overdue)
+            foreach (var (receiver, sentBefore) in overdue) _ = ResyncAsync(receiver, sentBefore);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Asks <paramref name="receiver"/> where it stands; its answer acknowledges, and what was sent to it
+    /// before the question (numbered below <paramref name="sentBefore"/>) and has not arrived is sent again.
+    /// No answer within <see cref="CameoSiloOptions.ResendAfter"/>: the next watchdog round asks again.
+    /// </summary>
+    private async Task ResyncAsync(int receiver, long sentBefore)
+    {
+        try
+        {
+            var options = silo.Options;
+            if (options.DropCall is { } drop && drop(new InstanceCall(InstanceCallKind.Progress, _spec.Name, _host!.Index, receiver, -1))) return;
+            var progress = await Instance(receiver).Progress(_host!.Index).WaitAsync(options.ResendAfter);
+            if (_over) return;
+            if (_outbox.Acknowledged(receiver, progress)) _host.Downstream.Apply(progress.Reply);
+            foreach (var envelope in _outbox.Unaccepted(receiver, sentBefore)) Deliver(receiver, envelope);
+        }
+        catch (Exception) when (!_over)
+        {
+            // No answer (timed out, or the call failed): the receiver's progress clock runs on.
+        }
+        finally
+        {
+            _outbox.Asked(receiver);
+        }
+    }
+
+    private static long ToStopwatch(TimeSpan span) => (long)(span.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
 
     /// <summary>Acknowledgements are gathered per sender and sent when the grain's turn ends.</summary>
     void ITransport.Reply(int sender, in ReplyContext reply) => _acks.Processed(sender, reply);
@@ -190,7 +281,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
 
     void IPumpedInstance.Process(Message message, long rank) => Execute(message, rank);
 
-    void IPumpedInstance.TurnEnded() => _acks.Flush(_instance);
+    void IPumpedInstance.TurnEnded() => _acks.Flush(_acknowledge);
 
     /// <summary>False if the message cannot be processed here: the query is over, or this activation has lost its state.</summary>
     private bool Arrived(Envelope envelope)
@@ -272,7 +363,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         public int BatchSize => grain._query.BatchSize;
         public CancellationToken StoppingToken => grain._stopping.Token;
         public bool Failed => grain._over;
-        public ValueTask WaitForCreditAsync(CancellationToken cancellationToken) => grain._acks.Credits.WaitAsync(cancellationToken);
+        public ValueTask WaitForCreditAsync(CancellationToken cancellationToken) => grain._outbox.Credits.WaitAsync(cancellationToken);
 
         /// <summary>
         /// Ingestion takes one of the silo's turns, ranked like a message whose records arrive now, so

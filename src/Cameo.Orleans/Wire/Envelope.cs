@@ -3,14 +3,15 @@ using Cameo.Messages;
 namespace Cameo.Orleans.Wire;
 
 /// <summary>
-/// A <see cref="Messages.Message"/> on its way to an instance grain, numbered on its channel so the
-/// receiver can restore the sender's order (Orleans does not promise ordering between two grains).
+/// A <see cref="Messages.Message"/> on its way to an instance grain, numbered per sender and receiver so
+/// the receiver can restore the sender's order (Orleans does not promise ordering between two grains).
 /// </summary>
 /// <remarks>
 /// Immutable: the sender never touches a message after sending it, so calls inside one silo pass
 /// the envelope, and the very message object, without copying. Between silos the header and the
 /// valid part of the batch travel (see <see cref="RecordBatch"/>), and the receiver rebuilds the
-/// message. Cameo's message classes stay free of Orleans, and no surrogate has to cope with their
+/// message. The sender keeps the envelope until the receiver reports it arrived, and sends it again
+/// only if it had not (a copy that arrives late is dropped by its number, untouched). Cameo's message classes stay free of Orleans, and no surrogate has to cope with their
 /// class hierarchy.
 /// </remarks>
 [GenerateSerializer, Immutable, Alias("cameo.envelope")]
@@ -27,7 +28,7 @@ public sealed class Envelope
         Records = RecordBatch.Of(message);
     }
 
-    /// <summary>0, 1, 2, ... per sender, target and channel.</summary>
+    /// <summary>0, 1, 2, ... per sender and receiver: the receiver restores the order and drops what arrives twice.</summary>
     [Id(0)] public long Sequence { get; private set; }
 
     [Id(1)] public MessageHeader Header { get; private set; }

@@ -25,6 +25,9 @@ public sealed class CreditGate(int capacity)
     /// <summary>Most messages in flight before senders wait.</summary>
     public int Capacity => capacity;
 
+    /// <summary>Whether a sender waits for the gate to open (it opens once three quarters of the capacity are free).</summary>
+    public bool IsWaiting => Volatile.Read(ref _waiter) is not null;
+
     /// <summary>Whether the gate is full: a sender should wait before sending more.</summary>
     public bool IsFull => Volatile.Read(ref _inFlight) >= capacity;
 

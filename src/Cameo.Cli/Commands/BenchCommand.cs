@@ -39,9 +39,10 @@ public static class BenchCommand
         var workers = new Option<int>("--workers") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var calibration = new Option<double>("--calibration-seconds") { Description = "Seconds calibration measures each query alone and each round of the mix (at least; saturated queries are measured longer).", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Write results.json and the PNG plots into DIR." };
+        var checkpointEvery = Duration.Option("--checkpoint-every", "Also run each policy with checkpoints every DURATION (e.g. 1s) to a fresh directory, as rows named POLICY/ckpt (embedded runtime only); report their duration and size, and judge cameo/ckpt against cameo.");
         var command = new Command("bench", "Compare Cameo with the baselines (fifo, slots) and other policies on the paper's scenarios.")
         {
-            scenario, policies, runtime, silos, seconds, warmup, load, repeat, seed, tenants, stagger, workers, calibration, output,
+            scenario, policies, runtime, silos, seconds, warmup, load, repeat, seed, tenants, stagger, workers, calibration, output, checkpointEvery,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -63,6 +64,11 @@ public static class BenchCommand
                 if (orleansSilos is < 1) throw new ArgumentException("--silos must be at least 1.");
                 string list = parse.GetValue(policies) ?? (orleansSilos is not null ? OrleansContenders.DefaultList : name == RandomMix.ScenarioName ? RandomMixPolicies : BenchPolicy.DefaultList);
                 contenders = orleansSilos is { } n ? BenchPolicy.ParseList(list, name => OrleansContenders.Parse(name, n)) : BenchPolicy.ParseList(list);
+                if (parse.GetValue(checkpointEvery) is not null)
+                {
+                    if (orleansSilos is not null) throw new ArgumentException("--checkpoint-every applies to the embedded runtime only.");
+                    contenders = BenchPolicy.WithCheckpointed(contenders);
+                }
             }
             catch (ArgumentException ex)
             {
@@ -71,7 +77,7 @@ public static class BenchCommand
             }
             var settings = new BenchSettings(contenders, parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(load),
                 parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration),
-                orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null);
+                orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null, parse.GetValue(checkpointEvery));
             var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList()
                 : name == RandomMix.ScenarioName ? [RandomMix.Generate(settings.Seed, parse.GetValue(tenants))]
                 : [Scenario.ByName(name)];
@@ -130,6 +136,7 @@ public static class BenchCommand
             AnsiConsole.Write(BenchTables.Queries(bench, summary));
             if (bench.Scenario.Mix is not null) AnsiConsole.Write(BenchTables.TenantAttainment(bench));
             AnsiConsole.Write(BenchTables.Policies(bench, summary));
+            if (BenchTables.Checkpoints(summary) is { } checkpoints) AnsiConsole.Write(checkpoints);
             AnsiConsole.Write(BenchTables.Noise(bench, summary));
             AnsiConsole.WriteLine();
             AnsiConsole.Write(Tables.Verdicts(json.Targets));

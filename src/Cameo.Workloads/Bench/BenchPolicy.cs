@@ -12,8 +12,19 @@ namespace Cameo.Workloads.Bench;
 /// <param name="Policy">The policy that orders messages.</param>
 /// <param name="Slots">True for the thread-per-instance baseline.</param>
 /// <param name="Runtime">The runtime to run on, or null for the embedded one.</param>
-public sealed record BenchPolicy(string Name, ISchedulingPolicy Policy, bool Slots, Func<EngineOptions, IQueryRuntime>? Runtime = null)
+/// <param name="Checkpointed">True for the same contender with checkpoints on (<see cref="BenchSettings.CheckpointEvery"/>).</param>
+public sealed record BenchPolicy(string Name, ISchedulingPolicy Policy, bool Slots, Func<EngineOptions, IQueryRuntime>? Runtime = null, bool Checkpointed = false)
 {
+    /// <summary>What the name of a contender with checkpoints on ends with: <c>cameo/ckpt</c>.</summary>
+    public const string CheckpointedSuffix = "/ckpt";
+
+    /// <summary>The name of <paramref name="policy"/>'s contender with checkpoints on.</summary>
+    public static string CheckpointedName(string policy) => policy + CheckpointedSuffix;
+
+    /// <summary>Each of <paramref name="policies"/> followed by the same contender with checkpoints on (<c>cameo</c>, <c>cameo/ckpt</c>, <c>fifo</c>, ...).</summary>
+    public static IReadOnlyList<BenchPolicy> WithCheckpointed(IReadOnlyList<BenchPolicy> policies) =>
+        [.. policies.SelectMany(p => new[] { p, p with { Name = CheckpointedName(p.Name), Checkpointed = true } })];
+
     /// <summary>The policy every other one is compared with.</summary>
     public const string Reference = "cameo";
 

@@ -17,5 +17,6 @@ var root = new Command("cameo", "Cameo: deadline-aware stream processing for man
     SiloCommand.Create(),
     SubmitCommand.Create(),
     StatusCommand.Create(),
+    ChaosCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -58,7 +58,7 @@ public sealed class RedisStreamSinkOptions<T>
 /// results are held until the checkpoint that covers them completes, then written by a script that
 /// first sets the marker <c>cameo:commit:{stream}:{name}:{instance}:{checkpoint}:{chunk}</c> and
 /// writes nothing if it was set already: a commit repeated after a crash writes nothing twice
-/// (exactly-once). The results after the last checkpoint are written when the query ends, keyed by
+/// (exactly-once). When the query ends, the checkpoints whose commit has not run yet are committed, and the results after the last checkpoint are written, keyed by
 /// that checkpoint; a failed query writes none of them (its replay will).
 /// </remarks>
 public sealed class RedisStreamSink<T>(string configuration, string stream, RedisStreamSinkOptions<T> options) : Sink<T>
@@ -92,6 +92,8 @@ internal sealed class RedisStreamWriter<T>(RedisConnection redis, string stream,
     private readonly JsonSerializerOptions _json = options.JsonOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
     private readonly Queue<Task> _inFlight = new();
     private List<RedisValue> _open = [];   // with checkpoints: results since the last barrier
+    private readonly Lock _lock = new();
+    private readonly List<(long Id, RedisValue[] Values)> _uncommitted = []; // pre-committed checkpoints not yet committed, oldest first
     private bool _transactional;
     private long? _lastCheckpoint;
 
@@ -137,6 +139,13 @@ internal sealed class RedisStreamWriter<T>(RedisConnection redis, string stream,
     {
         if (_transactional)
         {
+            // Checkpoints pre-committed here whose commit has not run yet (the query may end before
+            // the coordinator gets to it): committed now, each under its own markers, so a commit
+            // the coordinator makes as well writes nothing twice.
+            (long Id, RedisValue[] Values)[] uncommitted;
+            lock (_lock) uncommitted = [.. _uncommitted];
+            foreach (var (id, pending) in uncommitted)
+                CommitValuesAsync(id.ToString(System.Globalization.CultureInfo.InvariantCulture), pending, CancellationToken.None).GetAwaiter().GetResult();
             // The results after the last checkpoint: the query ended, so no checkpoint will cover them.
             var values = _open.ToArray();
             _open = [];
@@ -157,6 +166,7 @@ internal sealed class RedisStreamWriter<T>(RedisConnection redis, string stream,
     public override void Abort(Exception error)
     {
         _open = [];
+        lock (_lock) _uncommitted.Clear();
         var sent = _inFlight.ToArray();
         _inFlight.Clear();
         _ = CloseAfterAsync(sent);
@@ -175,6 +185,7 @@ internal sealed class RedisStreamWriter<T>(RedisConnection redis, string stream,
         _lastCheckpoint = checkpointId;
         var values = _open;
         _open = [];
+        lock (_lock) _uncommitted.Add((checkpointId, [.. values]));
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer))
         {
@@ -190,14 +201,18 @@ internal sealed class RedisStreamWriter<T>(RedisConnection redis, string stream,
     }
 
     /// <inheritdoc/>
-    public ValueTask CommitAsync(long checkpointId, byte[] preCommitState, CancellationToken cancellationToken) =>
-        new(CommitValuesAsync(checkpointId.ToString(System.Globalization.CultureInfo.InvariantCulture), Decode(preCommitState), cancellationToken));
+    public async ValueTask CommitAsync(long checkpointId, byte[] preCommitState, CancellationToken cancellationToken)
+    {
+        await CommitValuesAsync(checkpointId.ToString(System.Globalization.CultureInfo.InvariantCulture), Decode(preCommitState), cancellationToken).ConfigureAwait(false);
+        lock (_lock) _uncommitted.RemoveAll(u => u.Id <= checkpointId); // commits come in checkpoint order
+    }
 
     /// <inheritdoc/>
     public async ValueTask RecoverAsync(long? checkpointId, byte[]? preCommitState, CancellationToken cancellationToken)
     {
         _transactional = true;
         _lastCheckpoint = checkpointId;
+        lock (_lock) _uncommitted.Clear();
         if (checkpointId is { } id && preCommitState is not null)
             await CommitAsync(id, preCommitState, cancellationToken).ConfigureAwait(false);
         // Nothing is written before a commit, so nothing after the checkpoint needs discarding.

@@ -34,6 +34,29 @@ public sealed class RedisStreamSinkTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task A_query_that_ends_before_its_last_checkpoints_commit_writes_them_in_order_and_a_late_commit_adds_nothing()
+    {
+        string output = RedisServer.NewKey("tx-end");
+        var writer = Sink.RedisStream<Reading>(RedisServer.Endpoint, output).Open(0);
+        var tx = (ITransactionalWriter)writer;
+        await tx.RecoverAsync(null, null, CancellationToken.None);
+        var batch = Readings(30);
+        writer.Write(batch.AsSpan(0, 10), new long[10]);
+        byte[] first = tx.PreCommit(1);
+        writer.Write(batch.AsSpan(10, 10), new long[10]);
+        byte[] second = tx.PreCommit(2);
+        await tx.CommitAsync(1, first, CancellationToken.None);
+        writer.Write(batch.AsSpan(20, 10), new long[10]);
+
+        writer.Complete(); // checkpoint 2 completed, but the coordinator has not committed it yet
+
+        var again = (ITransactionalWriter)Sink.RedisStream<Reading>(RedisServer.Endpoint, output).Open(0);
+        await again.CommitAsync(2, second, CancellationToken.None); // the coordinator's commit, after the end
+        var written = (await redis.Db.StreamRangeAsync(output)).Select(e => JsonSerializer.Deserialize<Reading>(e["data"].ToString(), new JsonSerializerOptions(JsonSerializerDefaults.Web))!.Id);
+        Assert.Equal(Enumerable.Range(0, 30), written);
+    }
+
+    [Fact]
     public async Task A_failed_query_does_not_write_results_no_checkpoint_covers()
     {
         string output = RedisServer.NewKey("tx-abort");

@@ -76,6 +76,38 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_every_adds_a_checkpointed_row_per_policy_with_the_checkpoints_cost_and_judges_it_against_cameo()
+    {
+        int exit = await InvokeAsync(["multi-tenant", "--policies", "cameo,fifo", "--repeat", "1", "--checkpoint-every", "200ms", .. Tiny]);
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
+        var runs = AssertScenario(json.RootElement, "multi-tenant", ["cameo", "cameo/ckpt", "fifo", "fifo/ckpt"], repeat: 1);
+        Assert.Equal(["cameo", "cameo/ckpt", "fifo", "fifo/ckpt"], runs.Select(r => r.GetProperty("policy").GetString()));
+        Assert.All(runs, r => Assert.Equal(r.GetProperty("policy").GetString()!.EndsWith("/ckpt", StringComparison.Ordinal), r.GetProperty("checkpoints").ValueKind == JsonValueKind.Object));
+        foreach (var policy in json.RootElement.GetProperty("policy").EnumerateArray().Where(p => p.GetProperty("policy").GetString()!.EndsWith("/ckpt", StringComparison.Ordinal)))
+        {
+            var cost = policy.GetProperty("checkpoints");
+            Assert.True(cost.GetProperty("completed").GetInt32() > 0);
+            Assert.True(cost.GetProperty("sizeP50Bytes").GetDouble() > 0);
+            Assert.True(cost.GetProperty("durationMaxMs").GetDouble() >= cost.GetProperty("durationP50Ms").GetDouble());
+        }
+        var targets = json.RootElement.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("text").GetString()!).ToList();
+        Assert.Contains(targets, t => t.StartsWith("worst-LS p99 cameo/ckpt vs cameo", StringComparison.Ordinal));
+        Assert.Contains(targets, t => t.StartsWith("BA throughput cameo/ckpt vs cameo", StringComparison.Ordinal));
+        Assert.Contains(targets, t => t.StartsWith("checkpoints under fifo/ckpt:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Checkpoint_every_is_refused_on_orleans()
+    {
+        int exit = await InvokeAsync(["multi-tenant", "--runtime", "orleans", "--checkpoint-every", "1s", .. Tiny]);
+
+        Assert.Equal(2, exit);
+        Assert.Empty(_out.GetFiles());
+    }
+
+    [Fact]
     public async Task An_unknown_scenario_is_rejected()
     {
         int exit = await InvokeAsync(["two-tenants"]);

@@ -124,6 +124,25 @@ public static class BenchTables
         return table;
     }
 
+    /// <summary>Per contender with checkpoints on: how many completed per run, how long they took, how large they were; null if none ran.</summary>
+    public static Table? Checkpoints(BenchSummary summary)
+    {
+        var rows = summary.PolicyRows.Where(p => p.Policy.EndsWith(BenchPolicy.CheckpointedSuffix, StringComparison.Ordinal)).ToList();
+        if (rows.Count == 0) return null;
+        var table = new Table().RoundedBorder().Title("checkpoints (medians over runs; max: the largest of any run)")
+            .Caption("duration: from the first part written (sources save their positions as they inject the barrier) to the checkpoint recorded complete; size: one query's checkpoint, every instance's part");
+        table.AddColumns("policy", "per run", "duration p50 ms", "duration max ms", "size p50 KiB", "size max KiB");
+        foreach (var c in table.Columns.Skip(1)) c.RightAligned();
+        foreach (var row in rows)
+        {
+            if (row.Checkpoints is { } c)
+                table.AddRow(Markup.Escape(row.Policy), $"{c.Completed}", Format.Ms(c.DurationP50Ms), Format.Ms(c.DurationMaxMs), $"{c.SizeP50Bytes / 1024:0.#}", $"{c.SizeMaxBytes / 1024.0:0.#}");
+            else
+                table.AddRow(Markup.Escape(row.Policy), "0", "[grey]n/a[/]", "[grey]n/a[/]", "[grey]n/a[/]", "[grey]n/a[/]");
+        }
+        return table;
+    }
+
     /// <summary>How much the rounds of the same policy disagreed, and the utilization reached against the asked one.</summary>
     public static IRenderable Noise(ScenarioBench bench, BenchSummary summary)
     {

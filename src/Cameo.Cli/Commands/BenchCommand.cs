@@ -44,9 +44,10 @@ public static class BenchCommand
             Description = "otel: beside each policy, a row with OpenTelemetry export on (`cameo+otel`, in the same rounds): the OpenTelemetry SDK collects Cameo's meter and message traces in this process and exports them to memory every second.",
         };
         telemetry.AcceptOnlyFromAmong("otel");
+        var checkpointEvery = Duration.Option("--checkpoint-every", "Also run each policy with checkpoints every DURATION (e.g. 1s) to a fresh directory, as rows named POLICY/ckpt (embedded runtime only); report their duration and size, and judge cameo/ckpt against cameo.");
         var command = new Command("bench", "Compare Cameo with the baselines (fifo, slots) and other policies on the paper's scenarios.")
         {
-            scenario, policies, runtime, silos, seconds, warmup, load, repeat, seed, tenants, stagger, workers, calibration, output, telemetry,
+            scenario, policies, runtime, silos, seconds, warmup, load, repeat, seed, tenants, stagger, workers, calibration, output, telemetry, checkpointEvery,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -69,6 +70,11 @@ public static class BenchCommand
                 string list = parse.GetValue(policies) ?? (orleansSilos is not null ? OrleansContenders.DefaultList : name == RandomMix.ScenarioName ? RandomMixPolicies : BenchPolicy.DefaultList);
                 contenders = orleansSilos is { } n ? BenchPolicy.ParseList(list, name => OrleansContenders.Parse(name, n)) : BenchPolicy.ParseList(list);
                 if (parse.GetValue(telemetry) is not null) contenders = BenchPolicy.WithOtelTwins(contenders);
+                if (parse.GetValue(checkpointEvery) is not null)
+                {
+                    if (orleansSilos is not null) throw new ArgumentException("--checkpoint-every applies to the embedded runtime only.");
+                    contenders = BenchPolicy.WithCheckpointed(contenders);
+                }
             }
             catch (ArgumentException ex)
             {
@@ -77,7 +83,7 @@ public static class BenchCommand
             }
             var settings = new BenchSettings(contenders, parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(load),
                 parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration),
-                orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null);
+                orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null, parse.GetValue(checkpointEvery));
             var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList()
                 : name == RandomMix.ScenarioName ? [RandomMix.Generate(settings.Seed, parse.GetValue(tenants))]
                 : [Scenario.ByName(name)];
@@ -136,6 +142,7 @@ public static class BenchCommand
             AnsiConsole.Write(BenchTables.Queries(bench, summary));
             if (bench.Scenario.Mix is not null) AnsiConsole.Write(BenchTables.TenantAttainment(bench));
             AnsiConsole.Write(BenchTables.Policies(bench, summary));
+            if (BenchTables.Checkpoints(summary) is { } checkpoints) AnsiConsole.Write(checkpoints);
             AnsiConsole.Write(BenchTables.Noise(bench, summary));
             AnsiConsole.WriteLine();
             AnsiConsole.Write(Tables.Verdicts(json.Targets));

@@ -86,11 +86,12 @@ public sealed record CalibrationRoundJson(double Scale, double Utilization, doub
 public sealed record SpikeJson(double StartSecond, double Seconds, double Factor);
 
 /// <summary>One run: the policy, its round (1-based), the runtime, utilization, priority inversion and each query's measurements.</summary>
-public sealed record BenchRunJson(string Policy, int Repeat, string Runtime, double Utilization, PriorityInversionJson PriorityInversion, double PeakWorkingSetMiB, IReadOnlyList<QueryJson> Queries)
+public sealed record BenchRunJson(string Policy, int Repeat, string Runtime, double Utilization, PriorityInversionJson PriorityInversion, double PeakWorkingSetMiB, IReadOnlyList<QueryJson> Queries,
+    CheckpointStats? Checkpoints)
 {
     public static BenchRunJson From(BenchRun r) => new(
         r.Policy, r.Repeat, r.Result.Runtime, Math.Round(r.Result.Utilization, 4), PriorityInversionJson.From(r.Result.PriorityInversion),
-        Math.Round(r.Result.PeakWorkingSetBytes / (1024.0 * 1024), 1), [.. r.Result.Queries.Select(QueryJson.From)]);
+        Math.Round(r.Result.PeakWorkingSetBytes / (1024.0 * 1024), 1), [.. r.Result.Queries.Select(QueryJson.From)], r.Checkpoints);
 }
 
 /// <summary>A policy over its runs; see <see cref="PolicySummary"/>.</summary>
@@ -100,10 +101,11 @@ public sealed record BenchRunJson(string Policy, int Repeat, string Runtime, dou
 /// <param name="AskedUtilization"></param>
 /// <param name="AtAskedLoad"></param>
 /// <param name="PriorityInversion">Median p99 and largest max over the runs.</param>
-public sealed record PolicySummaryJson(string Policy, int Runs, double Utilization, double AskedUtilization, bool AtAskedLoad, PriorityInversionJson PriorityInversion)
+/// <param name="Checkpoints">With checkpoints on: how many completed per run, their duration and size (medians, largest maxima); null otherwise.</param>
+public sealed record PolicySummaryJson(string Policy, int Runs, double Utilization, double AskedUtilization, bool AtAskedLoad, PriorityInversionJson PriorityInversion, CheckpointStats? Checkpoints)
 {
     public static PolicySummaryJson From(PolicySummary p) => new(
-        p.Policy, p.Runs, Math.Round(p.Utilization, 4), Math.Round(p.AskedUtilization, 4), p.AtAskedLoad, PriorityInversionJson.From(p.PriorityInversion));
+        p.Policy, p.Runs, Math.Round(p.Utilization, 4), Math.Round(p.AskedUtilization, 4), p.AtAskedLoad, PriorityInversionJson.From(p.PriorityInversion), p.Checkpoints);
 }
 
 /// <summary>A policy's query class over its runs, judged by its worst queries; see <see cref="ClassSummary"/>.</summary>

@@ -13,13 +13,24 @@ namespace Cameo.Workloads.Bench;
 /// <param name="Slots">True for the thread-per-instance baseline.</param>
 /// <param name="Runtime">The runtime to run on, or null for the embedded one.</param>
 /// <param name="ExportsTelemetry">True if its runs export Cameo's metrics and traces through OpenTelemetry (<see cref="OtelExport"/>).</param>
-public sealed record BenchPolicy(string Name, ISchedulingPolicy Policy, bool Slots, Func<EngineOptions, IQueryRuntime>? Runtime = null, bool ExportsTelemetry = false)
+/// <param name="Checkpointed">True for the same contender with checkpoints on (<see cref="BenchSettings.CheckpointEvery"/>).</param>
+public sealed record BenchPolicy(string Name, ISchedulingPolicy Policy, bool Slots, Func<EngineOptions, IQueryRuntime>? Runtime = null, bool ExportsTelemetry = false, bool Checkpointed = false)
 {
     /// <summary>The same contender with OpenTelemetry export on, named <c>{Name}+otel</c>: a row beside this one in the same rounds.</summary>
     public BenchPolicy WithOtelExport() => this with { Name = Name + OtelExport.Suffix, ExportsTelemetry = true };
 
     /// <summary>Each of <paramref name="policies"/> followed by its twin with OpenTelemetry export on (<see cref="WithOtelExport"/>).</summary>
     public static IReadOnlyList<BenchPolicy> WithOtelTwins(IEnumerable<BenchPolicy> policies) => [.. policies.SelectMany(p => new[] { p, p.WithOtelExport() })];
+
+    /// <summary>What the name of a contender with checkpoints on ends with: <c>cameo/ckpt</c>.</summary>
+    public const string CheckpointedSuffix = "/ckpt";
+
+    /// <summary>The name of <paramref name="policy"/>'s contender with checkpoints on.</summary>
+    public static string CheckpointedName(string policy) => policy + CheckpointedSuffix;
+
+    /// <summary>Each of <paramref name="policies"/> followed by the same contender with checkpoints on (<c>cameo</c>, <c>cameo/ckpt</c>, <c>fifo</c>, ...).</summary>
+    public static IReadOnlyList<BenchPolicy> WithCheckpointed(IReadOnlyList<BenchPolicy> policies) =>
+        [.. policies.SelectMany(p => new[] { p, p with { Name = CheckpointedName(p.Name), Checkpointed = true } })];
 
     /// <summary>The policy every other one is compared with.</summary>
     public const string Reference = "cameo";

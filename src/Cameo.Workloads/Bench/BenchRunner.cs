@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace Cameo.Workloads.Bench;
 
-/// <summary>One measured run of a benchmark: which contender, which round, what it measured.</summary>
-public sealed record BenchRun(string Policy, int Repeat, RunResult Result);
+/// <summary>One measured run of a benchmark: which contender, which round, what it measured, and what its checkpoints cost (with checkpoints on).</summary>
+public sealed record BenchRun(string Policy, int Repeat, RunResult Result, CheckpointStats? Checkpoints = null);
 
 /// <summary>Everything measured for one scenario: the calibration and every run.</summary>
 /// <param name="Scenario">What ran.</param>
@@ -63,13 +63,26 @@ public static class BenchRunner
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
                 if (policy.Runtime is not null) await LetThreadPoolShrinkAsync(cancellationToken).ConfigureAwait(false);
-                var run = new RunSettings(policy.Policy, settings.Workers, seconds, settings.WarmupSeconds, settings.Load, settings.Seed, policy.Slots, policy.Runtime);
+                // A checkpointed run writes to a directory of its own, so it never resumes another run's queries.
+                var state = policy.Checkpointed ? Directory.CreateTempSubdirectory("cameo-bench-state-") : null;
+                var store = state is null ? null : new MeasuredStateStore(new Cameo.Checkpoints.DirectoryStateStore(state.FullName));
+                var checkpoints = store is null ? null : new Cameo.Checkpoints.CheckpointOptions { Store = store, Interval = settings.CheckpointEvery!.Value };
+                var run = new RunSettings(policy.Policy, settings.Workers, seconds, settings.WarmupSeconds, settings.Load, settings.Seed, policy.Slots, policy.Runtime, Checkpoints: checkpoints);
                 RunResult result;
-                using (policy.ExportsTelemetry ? OtelExport.Start() : null)
-                    result = await ScenarioRunner.RunAsync(scenario, capacity, run, cancellationToken: cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    using (policy.ExportsTelemetry ? OtelExport.Start() : null)
+                        result = await ScenarioRunner.RunAsync(scenario, capacity, run, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    state?.Delete(recursive: true);
+                }
                 cancellationToken.ThrowIfCancellationRequested();
-                runs.Add(new BenchRun(policy.Name, repeat, result));
-                log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {Format.Pct(result.Utilization, 1)} (asked {Format.Load(settings.Load)})");
+                var cost = store?.Stats();
+                runs.Add(new BenchRun(policy.Name, repeat, result, cost));
+                string costText = cost is null ? "" : $"; {cost.Completed} checkpoints, median {Format.Ms(cost.DurationP50Ms)} ms, {cost.SizeP50Bytes / 1024:0.#} KiB";
+                log?.Invoke($"[{runs.Count}/{total}] {policy.Name,-5} round {repeat}: utilization {Format.Pct(result.Utilization, 1)} (asked {Format.Load(settings.Load)}){costText}");
             }
         }
         if (scenario.Mix is not null && runs.Count > 0)

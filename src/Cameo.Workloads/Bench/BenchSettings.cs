@@ -10,6 +10,7 @@ namespace Cameo.Workloads.Bench;
 /// <param name="Workers">Worker threads of the shared pool.</param>
 /// <param name="CalibrationSeconds">How long calibration measures each query alone (after a warm-up of half that).</param>
 /// <param name="Runtime">Where the contenders run; null for <see cref="BenchRuntime.Embedded"/>.</param>
+/// <param name="CheckpointEvery">The checkpoint interval of the contenders with checkpoints on (<see cref="BenchPolicy.Checkpointed"/>); each of their runs checkpoints to a fresh directory.</param>
 public sealed record BenchSettings(
     IReadOnlyList<BenchPolicy> Policies,
     double? Seconds,
@@ -19,7 +20,8 @@ public sealed record BenchSettings(
     int Seed,
     int Workers,
     double CalibrationSeconds,
-    BenchRuntime? Runtime = null)
+    BenchRuntime? Runtime = null,
+    TimeSpan? CheckpointEvery = null)
 {
     /// <summary>Where the contenders run.</summary>
     public BenchRuntime On => Runtime ?? BenchRuntime.Embedded;
@@ -63,6 +65,9 @@ public sealed record BenchSettings(
         : Repeat < 1 ? "--repeat must be at least 1."
         : Workers < 1 ? "--workers must be at least 1."
         : CalibrationSeconds <= 0 ? "--calibration-seconds must be positive."
+        : CheckpointEvery is { } every && every <= TimeSpan.Zero ? "--checkpoint-every must be positive."
+        : Policies.Any(p => p.Checkpointed) && CheckpointEvery is null ? "Contenders with checkpoints need --checkpoint-every."
+        : Policies.Any(p => p.Checkpointed && p.Runtime is not null) ? "--checkpoint-every applies to the embedded runtime (and slots) only."
         : null;
 
     /// <summary>The first problem with running <paramref name="scenario"/> with these settings, or null: <see cref="Problem"/>, or runs that end before the scenario's first spike.</summary>

@@ -82,7 +82,8 @@ public sealed record ClassSummary(
 /// <param name="AskedUtilization">The utilization the asked load means (the load itself: above 1 it cannot be reached).</param>
 /// <param name="AtAskedLoad">False when the reached utilization is more than <see cref="BenchSummary.UtilizationBand"/> off the asked one; always true for a scenario with spikes (whose load is the base load).</param>
 /// <param name="PriorityInversion">Median p99 and largest max of the runs' priority inversion; null if no run measured any message.</param>
-public sealed record PolicySummary(string Policy, int Runs, double Utilization, double AskedUtilization, bool AtAskedLoad, PriorityInversion? PriorityInversion);
+/// <param name="Checkpoints">What the runs' checkpoints cost (medians, largest maxima); null without checkpoints.</param>
+public sealed record PolicySummary(string Policy, int Runs, double Utilization, double AskedUtilization, bool AtAskedLoad, PriorityInversion? PriorityInversion, CheckpointStats? Checkpoints = null);
 
 /// <summary>The medians, ratios, worst queries and noise of a <see cref="ScenarioBench"/>, per policy, query and query class.</summary>
 public sealed class BenchSummary
@@ -134,12 +135,14 @@ public sealed class BenchSummary
         AskedUtilization = Load;
         PolicyRows = [.. Policies.Select(policy =>
         {
-            var runs = bench.Runs.Where(r => r.Policy == policy).Select(r => r.Result).ToList();
+            var policyRuns = bench.Runs.Where(r => r.Policy == policy).ToList();
+            var runs = policyRuns.Select(r => r.Result).ToList();
             double utilization = Median(runs.Select(r => r.Utilization));
             var measured = runs.Where(r => r.PriorityInversion.Messages > 0).Select(r => r.PriorityInversion).ToList();
             PriorityInversion? inversion = measured.Count == 0 ? null
                 : new PriorityInversion(Median(measured.Select(i => i.P99Ms)), measured.Max(i => i.MaxMs), measured.Sum(i => i.Messages));
-            return new PolicySummary(policy, runs.Count, utilization, AskedUtilization, spiky || Math.Abs(utilization - AskedUtilization) <= UtilizationBand, inversion);
+            return new PolicySummary(policy, runs.Count, utilization, AskedUtilization, spiky || Math.Abs(utilization - AskedUtilization) <= UtilizationBand, inversion,
+                CheckpointStats.Combine(policyRuns.Select(r => r.Checkpoints)));
         })];
         Utilization = Median(bench.Runs.Where(r => r.Policy != IdealBound.Policy).Select(r => r.Result.Utilization));
     }

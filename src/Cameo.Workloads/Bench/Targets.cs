@@ -20,6 +20,9 @@ public static class Targets
     public const double MultiTenantLsAttainment = 0.999;
     public const double LsAttainment = 0.99;
     public const double BaThroughputShare = 0.97;
+
+    /// <summary>Most the worst-LS p99 under Cameo may grow with checkpoints on.</summary>
+    public const double CheckpointP99Ratio = 1.1;
     public const double SameThroughput = 0.05;
     public const double MaxPriorityInversionP99Ms = 1;
     public const int MaxOverloadMiB = 512;
@@ -48,6 +51,7 @@ public static class Targets
                 verdicts.Add(Info(P99Ratio(summary, "slots", QueryClass.LS, null)));
                 verdicts.Add(AtLoad(summary, [cameo], BaThroughput(summary, baseline)));
                 verdicts.Add(AtLoad(summary, [cameo], PriorityInversion(summary, cameo)));
+                verdicts.AddRange(WithCheckpoints(summary));
                 break;
             case "single-tenant":
                 var cls = summary.Classes[0];
@@ -218,6 +222,34 @@ public static class Targets
         if (row is null) return new($"priority inversion under {policy}: not measured ({policy} did not run) ({goal})", null);
         if (row.PriorityInversion is not { } pi) return new($"priority inversion under {policy}: n/a (the runtime measured no message) ({goal})", null);
         return new($"priority inversion under {policy}: p99 {Format.Ms(pi.P99Ms)} ms, max {Format.Ms(pi.MaxMs)} ms ({goal})", pi.P99Ms <= MaxPriorityInversionP99Ms);
+    }
+
+    /// <summary>
+    /// Cameo with checkpoints on against Cameo without (when <c>cameo/ckpt</c> ran): worst-LS p99
+    /// within <see cref="CheckpointP99Ratio"/>, every LS query on target at least <see cref="LsAttainment"/>,
+    /// BA throughput at least <see cref="BaThroughputShare"/>; then what each checkpointed contender's
+    /// checkpoints took and weighed.
+    /// </summary>
+    public static IEnumerable<Verdict> WithCheckpoints(BenchSummary summary)
+    {
+        string ckpt = BenchPolicy.CheckpointedName(BenchPolicy.Reference);
+        if (summary.FindPolicy(ckpt) is null) yield break;
+        string[] both = [BenchPolicy.Reference, ckpt];
+        string p99Goal = $"target <= {CheckpointP99Ratio:0.0#}x";
+        var ls = summary.Find(ckpt, QueryClass.LS);
+        var reference = summary.Find(BenchPolicy.Reference, QueryClass.LS);
+        yield return AtLoad(summary, both, ls?.P99VsReference is { } ratio
+            ? new($"worst-LS p99 {ckpt} vs {BenchPolicy.Reference} = {Format.Ratio(ratio)}: {ls.WorstP99!.Query} {Format.Ms(ls.WorstP99.Median.P99Ms!.Value)} ms / {reference!.WorstP99!.Query} {Format.Ms(reference.WorstP99.Median.P99Ms!.Value)} ms ({p99Goal})", ratio <= CheckpointP99Ratio)
+            : new($"worst-LS p99 {ckpt} vs {BenchPolicy.Reference}: n/a ({p99Goal})", null));
+        yield return AtLoad(summary, both, EveryQueryOnTarget(summary, ckpt, QueryClass.LS, LsAttainment));
+        string baGoal = $"target >= {Format.Pct(BaThroughputShare)}";
+        yield return AtLoad(summary, both, summary.Find(ckpt, QueryClass.BA)?.EventsPerSecondVsReference is { } share
+            ? new($"BA throughput {ckpt} vs {BenchPolicy.Reference} = {Format.Pct(share, 1)} ({baGoal})", share >= BaThroughputShare)
+            : new($"BA throughput {ckpt} vs {BenchPolicy.Reference}: n/a ({baGoal})", null));
+        foreach (var row in summary.PolicyRows.Where(p => p.Policy.EndsWith(BenchPolicy.CheckpointedSuffix, StringComparison.Ordinal)))
+            yield return new(row.Checkpoints is { } c
+                ? $"checkpoints under {row.Policy}: {c.Completed} per run, duration median {Format.Ms(c.DurationP50Ms)} ms (max {Format.Ms(c.DurationMaxMs)} ms), size median {c.SizeP50Bytes / 1024:0.#} KiB (max {c.SizeMaxBytes / 1024.0:0.#} KiB)"
+                : $"checkpoints under {row.Policy}: none completed", null, Target: false);
     }
 
     private static Verdict Throughput(BenchSummary summary, string baseline, QueryClass cls)

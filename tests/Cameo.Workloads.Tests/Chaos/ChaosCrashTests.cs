@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Cameo.Cli.Commands;
+using Cameo.Workloads.Chaos;
+using StackExchange.Redis;
+
+namespace Cameo.Workloads.Tests.Chaos;
+
+/// <summary>
+/// `cameo chaos crash` end to end: real worker processes (this build's cameo executable) killed with
+/// SIGKILL and restarted, against the redis-server on 127.0.0.1:6379 that <c>.ci/run</c> starts
+/// (each run uses keys of its own).
+/// </summary>
+public sealed class ChaosCrashTests : IDisposable
+{
+    private const string Redis = "127.0.0.1:6379";
+    private readonly DirectoryInfo _out = Directory.CreateTempSubdirectory("cameo-chaos-test-");
+
+    public void Dispose() => _out.Delete(recursive: true);
+
+    [Fact]
+    public async Task Two_kills_lose_and_duplicate_nothing_in_either_exactly_once_sink()
+    {
+        await using (var redis = await Connect()) { }
+        var settings = new ChaosCrashSettings(Kills: 2, Events: 3_000, _out.FullName, Redis, Seed: 5, InputSeconds: 6, TimeSpan.FromMilliseconds(300));
+
+        int exit = await ChaosCommand.RunCrashAsync(settings, CancellationToken.None);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("kills").GetInt32());
+        Assert.Equal(0, root.GetProperty("lost").GetInt64());
+        Assert.Equal(0, root.GetProperty("duplicated").GetInt64());
+        Assert.Equal(0, root.GetProperty("wrong").GetInt64());
+        Assert.Equal(0, exit);
+        var sinks = root.GetProperty("sinks").EnumerateArray().ToList();
+        Assert.Equal(4, sinks.Count);
+        Assert.All(sinks, s => Assert.True(s.GetProperty("expected").GetInt64() > 0));
+        // Three starts: two killed after they emitted (so each restart's recovery is measured), the last one finished.
+        var runs = root.GetProperty("runs").EnumerateArray().ToList();
+        Assert.Equal([true, true, false], runs.Select(r => r.GetProperty("killedAtSeconds").ValueKind == JsonValueKind.Number));
+        Assert.All(runs, r => Assert.True(r.GetProperty("recoverySeconds").GetDouble() > 0));
+        Assert.Equal(runs.Skip(1).Max(r => r.GetProperty("recoverySeconds").GetDouble()), root.GetProperty("recoverySecondsMax").GetDouble());
+        Assert.True(File.Exists(Path.Combine(_out.FullName, "worker-2.log")));
+    }
+
+    private static async Task<ConnectionMultiplexer> Connect()
+    {
+        try
+        {
+            return await ConnectionMultiplexer.ConnectAsync($"{Redis},connectTimeout=2000,abortConnect=true");
+        }
+        catch (RedisConnectionException ex)
+        {
+            throw new InvalidOperationException($"No redis-server answers on {Redis}: `.ci/run` starts one; locally run `redis-server --port 6379 --daemonize yes`.", ex);
+        }
+    }
+
+    [Theory]
+    [InlineData("500ms", 500)]
+    [InlineData("1s", 1000)]
+    [InlineData("1.5", 1500)]
+    [InlineData("2m", 120_000)]
+    public void Durations_take_a_unit(string text, double ms)
+    {
+        Assert.True(Duration.TryParse(text, out var value));
+        Assert.Equal(TimeSpan.FromMilliseconds(ms), value);
+    }
+
+    [Fact]
+    public void A_duration_without_a_number_is_refused() => Assert.False(Duration.TryParse("fast", out _));
+}

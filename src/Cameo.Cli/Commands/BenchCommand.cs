@@ -16,7 +16,7 @@ namespace Cameo.Cli.Commands;
 public static class BenchCommand
 {
     /// <summary>Scenario names the command accepts.</summary>
-    public static IReadOnlyList<string> Scenarios { get; } = [.. Scenario.Names, "all", RandomMix.ScenarioName, FairShareBench.ScenarioName];
+    public static IReadOnlyList<string> Scenarios { get; } = [.. Scenario.Names, "all", RandomMix.ScenarioName, FairShareBench.ScenarioName, .. NexmarkBenchCommand.Scenarios];
 
     /// <summary>The line-up of random-mix: Cameo and the policies its verdicts compare it with (the ideal bound is added).</summary>
     public const string RandomMixPolicies = "cameo,fifo,edf,llf,sjf";
@@ -84,6 +84,8 @@ public static class BenchCommand
             var settings = new BenchSettings(contenders, parse.GetValue(seconds), parse.GetValue(warmup), parse.GetValue(load),
                 parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration),
                 orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null, parse.GetValue(checkpointEvery));
+            if (NexmarkBenchCommand.Scenarios.Contains(name))
+                return await NexmarkBenchCommand.RunAsync(name, parse.GetValue(policies) is null ? settings with { Policies = BenchPolicy.ParseList(NexmarkBenchCommand.DefaultPolicies) } : settings, parse.GetValue(output), ct);
             var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList()
                 : name == RandomMix.ScenarioName ? [RandomMix.Generate(settings.Seed, parse.GetValue(tenants))]
                 : [Scenario.ByName(name)];

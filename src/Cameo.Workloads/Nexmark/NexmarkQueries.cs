@@ -9,6 +9,15 @@ public sealed record Q1Result(long Auction, long Bidder, long Price, long DateTi
 /// <summary>Q2's result: a bid on one of the selected auctions.</summary>
 public sealed record Q2Result(long Auction, long Price);
 
+/// <summary>Q3's result: a person in one of the chosen states selling an item of the chosen category.</summary>
+public sealed record Q3Result(string Name, string City, string State, long Auction);
+
+/// <summary>Q4's result: the average winning price of the auctions of a category that closed in the sliding window [<paramref name="Start"/>, <paramref name="End"/>).</summary>
+public sealed record Q4Result(long Category, double Average, long Start, long End);
+
+/// <summary>Q6's result: a seller's average winning price over its last (up to 10) closed auctions, as of the one that closed at <paramref name="DateTime"/>.</summary>
+public sealed record Q6Result(long Seller, double Average, int Auctions, long DateTime);
+
 /// <summary>Q5's result: an auction with the most bids (of any tied) in the sliding window [<paramref name="Start"/>, <paramref name="End"/>).</summary>
 public sealed record Q5Result(long Auction, long Bids, long Start, long End);
 
@@ -36,6 +45,13 @@ public static class NexmarkQueries
     public static readonly TimeSpan HotItemsSlide = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan SessionGap = TimeSpan.FromSeconds(10);
 
+    /// <summary>Q3's states and category (the Flink suite's).</summary>
+    public static readonly string[] LocalStates = ["OR", "ID", "CA"];
+    public const long LocalCategory = 10;
+
+    /// <summary>Q6: how many of a seller's last closed auctions its average covers.</summary>
+    public const int SellerHistory = 10;
+
     /// <summary>Beam's <c>auctionSkip</c>: Q2 keeps bids on every 123rd auction.</summary>
     public const long AuctionSkip = 123;
 
@@ -53,6 +69,46 @@ public static class NexmarkQueries
     /// <summary>Q2, selection.</summary>
     public static Stream<Q2Result> Q2(Stream<NexmarkEvent> events) =>
         events.OfType<Bid>().Where(b => b.Auction % AuctionSkip == 0).Select(b => new Q2Result(b.Auction, b.Price));
+
+    /// <summary>
+    /// Q3, local item suggestion: auctions of category 10 with their seller, a person from OR, ID or
+    /// CA. Persons are a table (keyed by id) the auctions look up as of their own time: a seller who
+    /// joined after the auction's time is not found (inner join).
+    /// </summary>
+    public static Stream<Q3Result> Q3(Stream<NexmarkEvent> events, int parallelism = 1)
+    {
+        var persons = events.OfType<Person>().Where(p => Array.IndexOf(LocalStates, p.State) >= 0);
+        return events.OfType<Auction>().Where(a => a.Category == LocalCategory)
+            .JoinTable(persons, a => a.Seller, p => p.Id, (a, p) => new Q3Result(p.Name, p.City, p.State, a.Id)).WithParallelism(parallelism);
+    }
+
+    /// <summary>
+    /// The winning bid of every closed auction: bids look their auction up (as of the bid's time, so
+    /// only bids placed after it opened), bids after the expiry are dropped, and the highest price per
+    /// auction goes out when the watermark passes the expiry, stamped with it.
+    /// </summary>
+    public static Stream<WinningBid> WinningBids(Stream<NexmarkEvent> events, int parallelism = 1) =>
+        events.OfType<Bid>()
+            .JoinTable(events.OfType<Auction>(), b => b.Auction, a => a.Id, (b, a) => (Bid: b, Auction: a)).WithParallelism(parallelism)
+            .Where(p => p.Bid.DateTime <= p.Auction.Expires)
+            .KeyBy(p => p.Auction.Id).Apply("WinningBids", () => new WinningBidsOperator()).WithParallelism(parallelism);
+
+    /// <summary>
+    /// Q4, average price per category: the winning bids of closed auctions, averaged per category
+    /// over sliding windows of their closing times (Beam's Query4: 10 s every 2 s).
+    /// </summary>
+    public static Stream<Q4Result> Q4(Stream<NexmarkEvent> events, int parallelism = 1) =>
+        WinningBids(events, parallelism)
+            .KeyBy(w => w.Category).Window(Window, HotItemsSlide).Average(w => w.Price).WithParallelism(parallelism)
+            .Select(r => new Q4Result(r.Key, r.Value, r.Start, r.End));
+
+    /// <summary>
+    /// Q6, average selling price by seller: for each closed auction, the average winning price of its
+    /// seller's last 10 closed auctions (in closing order).
+    /// </summary>
+    public static Stream<Q6Result> Q6(Stream<NexmarkEvent> events, int parallelism = 1) =>
+        WinningBids(events, parallelism)
+            .KeyBy(w => w.Seller).Apply("SellerAverage", () => new SellerAverageOperator(SellerHistory)).WithParallelism(parallelism);
 
     /// <summary>
     /// Q5, hot items: bids per auction in hopping windows, then, per window, the auctions with the

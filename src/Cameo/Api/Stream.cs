@@ -298,6 +298,9 @@ public sealed class KeyedStream<TKey, T> where TKey : notnull
     /// <summary>Cuts each key's records into event-time windows.</summary>
     public WindowedStream<TKey, T> Window(WindowSpec window) => new(this, window);
 
+    /// <summary>A custom operator that sees every record of a key in one instance (records partitioned by the key).</summary>
+    public Stream<TOut> Apply<TOut>(string name, Func<Operator<T, TOut>> factory) => Stream.Then(name, factory, partitioner: new HashPartitioner<T, TKey>(Key));
+
     /// <summary>Tumbling windows of <paramref name="size"/>.</summary>
     public WindowedStream<TKey, T> Window(TimeSpan size) => Window(WindowSpec.Tumbling(size));
 

@@ -69,11 +69,15 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
 
     private protected override void ForwardBarrier(long checkpointId) => Output.Barrier(checkpointId);
 
+    /// <summary>The watermark and forecast the instance generates (a source's, an event-time assigner's), saved with the host; null for others.</summary>
+    private protected virtual SourceProgress? GeneratedProgress => null;
+
     private protected override void SaveHost(BinaryWriter writer)
     {
         base.SaveHost(writer);
         writer.Write(_released);
         writer.Write(_lateReported);
+        GeneratedProgress?.Save(writer);
     }
 
     private protected override void RestoreHost(BinaryReader reader)
@@ -81,6 +85,7 @@ internal abstract class RoutingHost<TOut>(QueryContext query, LogicalNode node, 
         base.RestoreHost(reader);
         _released = reader.ReadInt64();
         _lateReported = reader.ReadInt64();
+        GeneratedProgress?.Restore(reader);
     }
 
     protected sealed override void OnProgress(long watermark, long arrival)
@@ -360,18 +365,7 @@ internal sealed class SourceHost<T> : RoutingHost<T>
     /// <summary>This instance's state at the end of its input, which every later checkpoint keeps (the source injects no more barriers).</summary>
     public InstanceState FinalState(byte[] position) => Snapshot(0) with { SourcePosition = position };
 
-    private protected override void SaveHost(BinaryWriter writer)
-    {
-        base.SaveHost(writer);
-        writer.Write(SourceProgress.MaxEventTime);
-        writer.Write(SourceProgress.Estimator.LagTicks);
-    }
-
-    private protected override void RestoreHost(BinaryReader reader)
-    {
-        base.RestoreHost(reader);
-        SourceProgress.Restore(reader.ReadInt64(), reader.ReadInt64());
-    }
+    private protected override SourceProgress GeneratedProgress => SourceProgress;
 
     /// <summary>The source is exhausted (or stopped): close every window below and end the outputs.</summary>
     public void Finish(long now)
@@ -423,6 +417,11 @@ internal sealed class EventTimeHost<T> : RoutingHost<T>
         Output.Arrival = arrival;
         Output.Flush(SourceProgress.Watermark);
     }
+
+    /// <summary>Its state is the watermark it generates, saved with the host's.</summary>
+    private protected override bool SavesOwnState => true;
+
+    private protected override SourceProgress GeneratedProgress => SourceProgress;
 }
 
 /// <summary>How sources and event-time assigners send records and watermarks.</summary>

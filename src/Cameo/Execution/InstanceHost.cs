@@ -188,10 +188,13 @@ public abstract class InstanceHost
     /// <summary>The operator whose state the instance checkpoints, if it has state.</summary>
     private protected virtual Operators.ICheckpointedOperator? CheckpointedOperator => null;
 
-    /// <summary>Why this instance cannot take part in a checkpoint (its operator keeps state it cannot save), or null if it can.</summary>
+    /// <summary>True if the host keeps its node's whole state itself (in <see cref="SaveHost"/>), with no operator state to save.</summary>
+    private protected virtual bool SavesOwnState => false;
+
+    /// <summary>Why this instance cannot take part in a checkpoint (its operator keeps state it cannot save: a custom operator that is not an <see cref="Operators.ICheckpointedOperator"/>), or null if it can.</summary>
     public string? CheckpointGap =>
-        Node.Kind == NodeKind.Operator && !Node.IsStateless && CheckpointedOperator is null
-            ? $"{Node.Name} keeps state that a checkpoint cannot save yet (only windowed aggregates, window joins and stateless operators are checkpointed)"
+        Node.Kind == NodeKind.Operator && !Node.IsStateless && CheckpointedOperator is null && !SavesOwnState
+            ? $"{Node.Name} keeps state that a checkpoint cannot save (a custom operator must implement ICheckpointedOperator to run in a checkpointed engine)"
             : null;
 
     /// <summary>This instance's part of checkpoint <paramref name="checkpointId"/>.</summary>

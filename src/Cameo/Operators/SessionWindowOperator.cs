@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Cameo.Progress;
 
 namespace Cameo.Operators;
@@ -23,9 +24,14 @@ public sealed class SessionWindowOperator<TIn, TKey, TAcc, TOut>(
     long gapMs,
     Func<TIn, TKey> keySelector,
     IAggregate<TIn, TAcc, TOut> aggregate,
-    long allowedLatenessMs = 0) : Operator<TIn, WindowResult<TKey, TOut>>
+    long allowedLatenessMs = 0) : Operator<TIn, WindowResult<TKey, TOut>>, ICheckpointedOperator
     where TKey : notnull
 {
+    /// <summary>The saved state: the watermark, the late count and every key's sessions.</summary>
+    private sealed record Saved(long Watermark, long Late, List<KeyValuePair<TKey, List<SavedSession>>> Keys);
+
+    private sealed record SavedSession(long Start, long End, List<TIn> Records, bool Emitted);
+
     /// <summary>One session of a key: its interval, its records, and whether its current content has been emitted.</summary>
     private sealed class Session
     {
@@ -111,6 +117,36 @@ public sealed class SessionWindowOperator<TIn, TKey, TAcc, TOut>(
             var sessions = _sessions[entry.Key];
             sessions.Remove(entry.Session);
             if (sessions.Count == 0) _sessions.Remove(entry.Key);
+        }
+    }
+
+    /// <summary>The watermark, the late count and every session (fired ones kept for late updates included) with its records.</summary>
+    public byte[] Snapshot(JsonSerializerOptions serializer)
+    {
+        var keys = _sessions.Select(k => KeyValuePair.Create(k.Key, k.Value.Select(s => new SavedSession(s.Start, s.End, s.Records, s.Emitted)).ToList())).ToList();
+        return JsonSerializer.SerializeToUtf8Bytes(new Saved(_watermark, LateRecords, keys), serializer);
+    }
+
+    /// <summary>Puts the sessions back; each waits to fire at its end, or, if fired, to be dropped after the allowed lateness.</summary>
+    public void Restore(byte[] state, JsonSerializerOptions serializer)
+    {
+        var saved = JsonSerializer.Deserialize<Saved>(state, serializer) ?? throw new InvalidDataException("Empty session state.");
+        _sessions.Clear();
+        _byEnd.Clear();
+        _byPurge.Clear();
+        _watermark = saved.Watermark;
+        LateRecords = saved.Late;
+        foreach (var (key, sessions) in saved.Keys)
+        {
+            var restored = _sessions[key] = new List<Session>(sessions.Count);
+            foreach (var s in sessions)
+            {
+                var session = new Session { Start = s.Start, End = s.End, Emitted = s.Emitted };
+                session.Records.AddRange(s.Records);
+                restored.Add(session);
+                if (s.Emitted) _byPurge.Enqueue((key, session), s.End + allowedLatenessMs);
+                else _byEnd.Enqueue((key, session), s.End);
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Cameo.Progress;
 
 namespace Cameo.Operators;
@@ -20,9 +21,12 @@ namespace Cameo.Operators;
 public sealed class TableJoinOperator<TLeft, TRow, TKey, TOut>(
     Func<TLeft, TKey> leftKey,
     Func<TRow, TKey> rowKey,
-    Func<TLeft, TRow, TOut> resultSelector) : BinaryOperator<TLeft, TRow, TOut>
+    Func<TLeft, TRow, TOut> resultSelector) : BinaryOperator<TLeft, TRow, TOut>, ICheckpointedOperator
     where TKey : notnull
 {
+    /// <summary>The saved state: the watermark, the late count, every key's versions and the waiting left records.</summary>
+    private sealed record Saved(long Watermark, long Late, List<KeyValuePair<TKey, List<(long Time, TRow Row)>>> Versions, List<(TLeft Item, long Time)> Waiting);
+
     private readonly Dictionary<TKey, List<(long Time, TRow Row)>> _versions = [];
     private readonly List<(TLeft Item, long Time)> _waiting = [];
     private long _watermark = Watermark.None;
@@ -67,6 +71,20 @@ public sealed class TableJoinOperator<TLeft, TRow, TKey, TOut>(
                 output.Emit(resultSelector(item, versions[v].Row), t);
         }
         _waiting.RemoveRange(kept, _waiting.Count - kept);
+    }
+
+    public byte[] Snapshot(JsonSerializerOptions serializer) =>
+        JsonSerializer.SerializeToUtf8Bytes(new Saved(_watermark, LateRecords, [.. _versions], _waiting), serializer);
+
+    public void Restore(byte[] state, JsonSerializerOptions serializer)
+    {
+        var saved = JsonSerializer.Deserialize<Saved>(state, serializer) ?? throw new InvalidDataException("Empty table join state.");
+        _watermark = saved.Watermark;
+        LateRecords = saved.Late;
+        _versions.Clear();
+        foreach (var (key, versions) in saved.Versions) _versions[key] = versions;
+        _waiting.Clear();
+        _waiting.AddRange(saved.Waiting);
     }
 
     /// <summary>Index of the newest version at or below <paramref name="t"/>, or null.</summary>

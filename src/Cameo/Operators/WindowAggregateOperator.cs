@@ -12,7 +12,8 @@ namespace Cameo.Operators;
 /// watermark passes its end plus that much: a record for it updates it and emits the updated
 /// result at once (the same key, start and end, superseding the earlier one), as Flink does. Its
 /// firings can run in slices (<see cref="IResumableFiring{TOut}"/>): a cursor remembers where in a
-/// window's keys the last slice stopped; a record for the window being fired is late.
+/// window's keys the last slice stopped; a record for the window being fired is late, or, within
+/// the allowed lateness, an update of it applied once its firing is emitted.
 /// </summary>
 /// <remarks>State: open windows (<see cref="WindowState{TKey,TState}"/>) and, with allowed lateness, fired windows kept for updates.</remarks>
 public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
@@ -23,11 +24,6 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
     long allowedLatenessMs = 0) : Operator<TIn, WindowResult<TKey, TOut>>, IResumableFiring<WindowResult<TKey, TOut>>, ICheckpointedOperator
     where TKey : notnull
 {
-    /// <summary>The saved state: the watermark, the late count and each open window's accumulators.</summary>
-    private sealed record Saved(long Watermark, long Late, List<SavedWindow> Windows);
-
-    private sealed record SavedWindow(long Start, List<KeyValuePair<TKey, TAcc>> Keys);
-
     private readonly WindowState<TKey, TAcc> _state = new();
     private readonly SortedDictionary<long, Dictionary<TKey, TAcc>> _fired = new(); // by start: fired windows still open to late updates
     private long _watermark = Watermark.None;
@@ -35,6 +31,7 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
     private Dictionary<TKey, TAcc>.Enumerator _cursor;
     private long _firingStart;
     private int _left;                       // its results not yet emitted
+    private readonly List<(TIn Item, long Time)> _forFiring = []; // records (within the allowed lateness) for the window being fired
 
     public override void OnRecords(ReadOnlySpan<TIn> items, ReadOnlySpan<long> timestamps, IOutput<WindowResult<TKey, TOut>> output)
     {
@@ -64,8 +61,9 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
         foreach (long start in window.OpenStarts(t, Watermark.None))
         {
             long end = start + window.Size;
-            if (_watermark == Watermark.None || end > _watermark)
+            if (_watermark == Watermark.None || end > _watermark || _state.Holds(start))
             {
+                // Open, or closed but not yet fired (its firing is queued behind another): it fires with the record.
                 ref TAcc? acc = ref _state.Slot(start, key, out bool exists);
                 acc = aggregate.Add(exists ? acc! : aggregate.Create(), item);
                 counted = true;
@@ -77,8 +75,28 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
                 output.Emit(new WindowResult<TKey, TOut>(key, start, end, aggregate.Result(acc)), end - 1);
                 counted = true;
             }
+            else if (_firing is not null && start == _firingStart)
+            {
+                _forFiring.Add((item, t)); // updates the window once its firing is emitted
+                counted = true;
+            }
         }
         if (!counted) LateRecord(item, t);
+    }
+
+    /// <summary>Applies the records that came for the window while it was being fired, as updates of the fired window.</summary>
+    private void ApplyDeferred(IOutput<WindowResult<TKey, TOut>> output)
+    {
+        foreach (var (item, t) in _forFiring)
+        {
+            long end = _firingStart + window.Size;
+            if (!_fired.TryGetValue(_firingStart, out var fired)) { LateRecord(item, t); continue; }
+            TKey key = keySelector(item);
+            ref TAcc? acc = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(fired, key, out bool exists);
+            acc = aggregate.Add(exists ? acc! : aggregate.Create(), item);
+            output.Emit(new WindowResult<TKey, TOut>(key, _firingStart, end, aggregate.Result(acc)), end - 1);
+        }
+        _forFiring.Clear();
     }
 
     private void LateRecord(TIn item, long t)
@@ -106,22 +124,26 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
         }
     }
 
+    /// <summary>The watermark, the late count, each open window's accumulators and those of fired windows kept for late updates.</summary>
     public byte[] Snapshot(JsonSerializerOptions serializer)
     {
         if (_firing is not null) throw new InvalidOperationException("A window firing is half emitted; its operator cannot be saved now.");
-        var windows = _state.Windows.Select(w => new SavedWindow(w.Key, [.. w.Value])).ToList();
-        return JsonSerializer.SerializeToUtf8Bytes(new Saved(_watermark, LateRecords, windows), serializer);
+        return WindowSnapshot<TKey, TAcc>.Save(_watermark, LateRecords, _state.Windows, _fired, static acc => acc, serializer);
     }
 
     public void Restore(byte[] state, JsonSerializerOptions serializer)
     {
-        var saved = JsonSerializer.Deserialize<Saved>(state, serializer) ?? throw new InvalidDataException("Empty window state.");
+        var saved = WindowSnapshot<TKey, TAcc>.Load(state, serializer);
         _state.Clear();
+        _fired.Clear();
         _watermark = saved.Watermark;
         LateRecords = saved.Late;
-        foreach (var window in saved.Windows)
-            foreach (var (key, acc) in window.Keys)
-                _state.Slot(window.Start, key, out _) = acc;
+        WindowSnapshot<TKey, TAcc>.ForEach(saved.Open, (start, key, acc) => _state.Slot(start, key, out _) = acc);
+        WindowSnapshot<TKey, TAcc>.ForEach(saved.Fired, (start, key, acc) =>
+        {
+            if (!_fired.TryGetValue(start, out var fired)) _fired[start] = fired = [];
+            fired[key] = acc;
+        });
     }
 
     public bool Fire(long upTo, IOutput<WindowResult<TKey, TOut>> output, ref int budget)
@@ -147,6 +169,7 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
             }
             if (allowedLatenessMs > 0 && _watermark != Watermark.EndOfStream && _firingStart + window.Size + allowedLatenessMs > _watermark) _fired[_firingStart] = _firing;
             else _state.Recycle(_firing);
+            if (_forFiring.Count > 0) ApplyDeferred(output);
             _firing = null;
         }
     }

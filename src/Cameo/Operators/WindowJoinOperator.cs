@@ -20,12 +20,8 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     Func<TLeft, TRight, JoinWindow, TOut> resultSelector) : BinaryOperator<TLeft, TRight, TOut>, IResumableFiring<TOut>, ICheckpointedOperator
     where TKey : notnull
 {
-    /// <summary>The saved state: the watermark, the late count and each open window's buffered records by key.</summary>
-    private sealed record Saved(long Watermark, long Late, List<SavedWindow> Windows);
-
-    private sealed record SavedWindow(long Start, List<SavedBucket> Keys);
-
-    private sealed record SavedBucket(TKey Key, List<(TLeft Item, long Time)> Left, List<(TRight Item, long Time)> Right);
+    /// <summary>A key's saved records of one window, both sides.</summary>
+    private sealed record SavedBucket(List<(TLeft Item, long Time)> Left, List<(TRight Item, long Time)> Right);
 
     private sealed class Bucket
     {
@@ -73,26 +69,25 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
 
     public void Advance(long watermark) => _watermark = watermark;
 
+    /// <summary>The watermark, the late count and each open window's buffered records by key.</summary>
     public byte[] Snapshot(JsonSerializerOptions serializer)
     {
         if (_firing is not null) throw new InvalidOperationException("A join firing is half emitted; its operator cannot be saved now.");
-        var windows = _state.Windows.Select(w => new SavedWindow(w.Key, [.. w.Value.Select(b => new SavedBucket(b.Key, b.Value.Left, b.Value.Right))])).ToList();
-        return JsonSerializer.SerializeToUtf8Bytes(new Saved(_watermark, LateRecords, windows), serializer);
+        return WindowSnapshot<TKey, SavedBucket>.Save(_watermark, LateRecords, _state.Windows, [], static b => new SavedBucket(b.Left, b.Right), serializer);
     }
 
     public void Restore(byte[] state, JsonSerializerOptions serializer)
     {
-        var saved = JsonSerializer.Deserialize<Saved>(state, serializer) ?? throw new InvalidDataException("Empty join state.");
+        var saved = WindowSnapshot<TKey, SavedBucket>.Load(state, serializer);
         _state.Clear();
         _watermark = saved.Watermark;
         LateRecords = saved.Late;
-        foreach (var window in saved.Windows)
-            foreach (var bucket in window.Keys)
-            {
-                var restored = BucketAt(window.Start, bucket.Key);
-                restored.Left.AddRange(bucket.Left);
-                restored.Right.AddRange(bucket.Right);
-            }
+        WindowSnapshot<TKey, SavedBucket>.ForEach(saved.Open, (start, key, bucket) =>
+        {
+            var restored = BucketAt(start, key);
+            restored.Left.AddRange(bucket.Left);
+            restored.Right.AddRange(bucket.Right);
+        });
     }
 
     public bool Fire(long upTo, IOutput<TOut> output, ref int budget)

@@ -53,6 +53,9 @@ internal sealed class WindowState<TKey, TState> where TKey : notnull
         return true;
     }
 
+    /// <summary>True if the window starting at <paramref name="start"/> is held (open, or closed and not yet taken).</summary>
+    public bool Holds(long start) => _windows.ContainsKey(start);
+
     /// <summary>The open windows, oldest first (for a snapshot; not to be changed while enumerated).</summary>
     public IEnumerable<KeyValuePair<long, Dictionary<TKey, TState>>> Windows => _windows;
 

@@ -25,6 +25,16 @@ public sealed class SourceProgress(long watermarkDelayMs, FrontierEstimator esti
     /// <summary>The watermark this source has promised so far.</summary>
     public long Watermark => _maxEventTime == long.MinValue ? Progress.Watermark.None : _maxEventTime - watermarkDelayMs;
 
+    /// <summary>Writes what <see cref="Restore(BinaryReader)"/> reads: the largest event time seen and the forecast's lag.</summary>
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(_maxEventTime);
+        writer.Write(Estimator.LagTicks);
+    }
+
+    /// <summary>Resumes from what <see cref="Save"/> wrote.</summary>
+    public void Restore(BinaryReader reader) => Restore(reader.ReadInt64(), reader.ReadInt64());
+
     /// <summary>Resumes from a saved <see cref="MaxEventTime"/> (and the forecast's lag), so the watermark goes on from where it was.</summary>
     public void Restore(long maxEventTime, long lagTicks)
     {

@@ -67,6 +67,67 @@ public class NexmarkQueryTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    public async Task Q3_local_item_suggestions_match_the_model(int parallelism)
+    {
+        // Auctions of category 10 whose seller, from OR, ID or CA, had joined by the auction's time.
+        var persons = Input.OfType<Person>().ToDictionary(p => p.Id);
+        var want = Input.OfType<Auction>().Where(a => a.Category == 10)
+            .Select(a => (Auction: a, Seller: persons[a.Seller]))
+            .Where(x => x.Seller.State is "OR" or "ID" or "CA" && x.Seller.DateTime <= x.Auction.DateTime)
+            .Select(x => (x.Seller.Name, x.Seller.City, x.Seller.State, x.Auction.Id)).Order().ToList();
+        Assert.NotEmpty(want);
+        var got = (await RunAsync(e => NexmarkQueries.Q3(e, parallelism))).Select(r => (r.Name, r.City, r.State, r.Auction)).Order().ToList();
+        Assert.Equal(want, got);
+    }
+
+    /// <summary>Every auction with a bid placed while it was open, and its highest such price.</summary>
+    private static List<WinningBid> WinningBidsModel() =>
+        [.. from a in Input.OfType<Auction>()
+            let prices = Bids.Where(b => b.Auction == a.Id && b.DateTime >= a.DateTime && b.DateTime <= a.Expires).Select(b => b.Price).ToList()
+            where prices.Count > 0
+            select new WinningBid(a.Id, a.Seller, a.Category, prices.Max(), a.Expires)];
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Q4_average_prices_per_category_match_the_model(int parallelism)
+    {
+        // Per category and hopping window of closing times, the mean winning price.
+        var winners = WinningBidsModel();
+        var want = winners.SelectMany(w => Enumerable.Range(0, (int)(WindowMs / SlideMs)).Select(k => (w, Start: Floor(w.Expires, SlideMs) - k * SlideMs)))
+            .GroupBy(x => (x.w.Category, x.Start))
+            .Select(g => (g.Key.Category, Math.Round(g.Average(x => (double)x.w.Price), 6), g.Key.Start, g.Key.Start + WindowMs)).Order().ToList();
+        Assert.NotEmpty(want);
+        var got = (await RunAsync(e => NexmarkQueries.Q4(e, parallelism))).Select(r => (r.Category, Math.Round(r.Average, 6), r.Start, r.End)).Order().ToList();
+        Assert.Equal(want, got);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Q6_average_selling_prices_per_seller_match_the_model(int parallelism)
+    {
+        // Per seller, in closing order (then auction id), the mean of its last 10 winning prices.
+        var want = WinningBidsModel().GroupBy(w => w.Seller).SelectMany(g =>
+        {
+            var closed = g.OrderBy(w => w.Expires).ThenBy(w => w.Auction).ToList();
+            return closed.Select((w, i) =>
+            {
+                var last = closed.Skip(Math.Max(0, i - 9)).Take(Math.Min(10, i + 1)).ToList();
+                return (w.Seller, Math.Round(last.Average(x => (double)x.Price), 6), last.Count, w.Expires);
+            });
+        }).Order().ToList();
+        Assert.Contains(want, r => r.Count == 10);
+        var got = (await RunAsync(e => NexmarkQueries.Q6(e, parallelism))).Select(r => (r.Seller, Math.Round(r.Average, 6), r.Auctions, r.DateTime)).Order().ToList();
+        Assert.Equal(want, got);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
     public async Task Q5_hot_items_match_the_model(int parallelism)
     {
         // Every hopping window holding a bid, the auctions with the most bids in it.

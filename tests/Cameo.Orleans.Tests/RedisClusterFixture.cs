@@ -44,7 +44,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         try
         {
             string redisServer = FindRedis();
-            int redisPort = FreePort();
+            int redisPort = LocalCluster.FreePort();
             Redis = $"127.0.0.1:{redisPort}";
             Start(redisServer, $"--port {redisPort} --bind 127.0.0.1 --save \"\" --appendonly no", null);
             await WaitForPortAsync(redisPort, TimeSpan.FromSeconds(10));
@@ -53,10 +53,10 @@ public sealed class RedisClusterFixture : IAsyncLifetime
             var started = new List<Task>();
             for (int i = 0; i < 2; i++)
             {
-                int port = FreePort();
+                int port = LocalCluster.FreePort();
                 var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                string dashboard = i == 0 ? $" --dashboard --dashboard-port {FreePort()}" : "";
-                var process = Start("dotnet", $"\"{cli}\" silo --redis {Redis} --port {port} --gateway {FreePort()} --turns 1 --queries \"{QueryAssembly}\"{dashboard}", line =>
+                string dashboard = i == 0 ? $" --dashboard --dashboard-port {LocalCluster.FreePort()}" : "";
+                var process = Start("dotnet", $"\"{cli}\" silo --redis {Redis} --port {port} --gateway {LocalCluster.FreePort()} --turns 1 --queries \"{QueryAssembly}\"{dashboard}", line =>
                 {
                     if (line.StartsWith("dashboard: ", StringComparison.Ordinal)) Dashboard = new Uri(line["dashboard: ".Length..]);
                     if (line.StartsWith("silo started", StringComparison.Ordinal) && dashboard.Length == 0) ready.TrySetResult();
@@ -144,14 +144,6 @@ public sealed class RedisClusterFixture : IAsyncLifetime
         return File.Exists(path) ? path : throw new InvalidOperationException($"{project} is not built at {path}.");
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static async Task WaitForPortAsync(int port, TimeSpan timeout)
     {

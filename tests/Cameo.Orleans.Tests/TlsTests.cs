@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -18,21 +16,13 @@ public sealed class TlsTests
         return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     [Fact]
     public async Task Only_a_client_with_the_cluster_certificate_connects()
     {
         using var cluster = SelfSigned("cameo-cluster");
         using var stranger = SelfSigned("someone-else");
-        int port = FreePort(), gateway = FreePort();
+        int port = LocalCluster.FreePort(), gateway = LocalCluster.FreePort();
         using var silo = ClusterHosting.BuildSilo(new SiloSettings(null, port, gateway, port, "cameo", Turns: 1), tls: cluster);
         await silo.StartAsync();
         try

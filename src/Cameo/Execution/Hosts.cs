@@ -477,6 +477,7 @@ internal static class EventTimeRouting
     /// </summary>
     private static int TrailingAbove<T>(SourceProgress progress, Router<T> output, ReadOnlySpan<long> stamps, long sent)
     {
+        if (!output.HasWindowBelow) return stamps.Length;
         long max = progress.MaxEventTime;
         foreach (long t in stamps) if (t > max) max = t;
         if (max == long.MinValue) return stamps.Length;

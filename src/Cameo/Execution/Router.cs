@@ -99,6 +99,7 @@ internal sealed class Router<T> : IOutput<T>, IRouter
                 TargetShare = e.Partitioner is null && node.Parallelism == targets.Length ? 1.0 : (double)node.Parallelism / targets.Length,
             };
         })];
+        HasWindowBelow = _routes.Any(r => r.Paths.Any(p => !p.IsImmediate));
     }
 
     public void Bind(ITransport transport) => _transport = transport;
@@ -201,9 +202,13 @@ internal sealed class Router<T> : IOutput<T>, IRouter
         }
     }
 
+    /// <summary>True if some destination has a window below it (its watermarks can close one).</summary>
+    public bool HasWindowBelow { get; }
+
     /// <summary>True if <paramref name="watermark"/> would close a window below some destination.</summary>
     public bool ClosesWindow(long watermark)
     {
+        if (!HasWindowBelow) return false;
         foreach (var route in _routes)
             for (int t = 0; t < route.Targets.Length; t++)
                 if (ContextConverter.ClosesWindow(route.LastWatermark[t], watermark, route.Paths)) return true;

@@ -96,10 +96,16 @@ public sealed class EmbeddedRuntime : ActorRuntime
     {
         while (!Stopping)
         {
-            if (!_ready.TryPop(TimeSpan.FromMilliseconds(100), out var actor, out long version)) continue;
+            long now = Stopwatch.GetTimestamp(), due = Pacer.NextDue;
+            if (due <= now) Pacer.ReleaseDue();
+            if (!_ready.TryPop(IdleWait(due - now), out var actor, out long version)) continue;
             RunFrom(id, actor, version);
         }
     }
+
+    /// <summary>How long an idle worker waits for work: until the next paced source is due (at least 1 ms, at most 100 ms).</summary>
+    private static TimeSpan IdleWait(long ticksToDue) =>
+        TimeSpan.FromMilliseconds(Math.Clamp(Math.Ceiling(ticksToDue * 1000.0 / Stopwatch.Frequency), 1, 100));
 
     /// <summary>Runs turns on worker <paramref name="id"/>, from the given ready-queue entry on, for as long as each turn hands over to another.</summary>
     private void RunFrom(int id, Actor actor, long version)
@@ -148,6 +154,7 @@ public sealed class EmbeddedRuntime : ActorRuntime
             query.Execute(actor, message);
             now = actor.LastFinished = Stopwatch.GetTimestamp();
             _inversion.Finished(id, now);
+            if (Pacer.NextDue <= now) Pacer.ReleaseDue(); // a due source queues its read now, so the turn rule below weighs it
 
             long version, best;
             lock (actor.Lock) // one lock per message: decide, and take the next message if the actor goes on

@@ -12,6 +12,13 @@ namespace Cameo.Runtime;
 /// system clock one background thread sleeps in 1 ms steps while anything waits, and releases the
 /// waiters that are due; the continuations run on the thread pool. Other clocks (fakes in tests)
 /// keep their own timers.
+/// <para>
+/// That thread only runs when the OS gives it a core. With every core busy, a woken thread waits
+/// for a running one's time slice, milliseconds that land on the paced source's events. So the
+/// embedded runtime's workers also release due waiters between messages (<see cref="NextDue"/>,
+/// <see cref="ReleaseDue"/>), as an event loop fires its timers: a due source then waits at most
+/// for the message in progress. Whoever sees a waiter due first releases it, once.
+/// </para>
 /// </remarks>
 internal sealed class Pacer
 {
@@ -19,6 +26,15 @@ internal sealed class Pacer
     private readonly PriorityQueue<Waiter, long> _waiters = new();
     private readonly object _lock = new();
     private Thread? _thread;
+    private long _nextDue = long.MaxValue;
+
+    /// <summary>When the earliest waiter on the system clock is due (<see cref="Stopwatch"/> ticks), or <see cref="long.MaxValue"/>; read without a lock.</summary>
+    public static long NextDue => Volatile.Read(ref Shared._nextDue);
+
+    /// <summary>Releases the waiters due by now; their continuations are queued, not run here.</summary>
+    public static void ReleaseDue() => Shared.Release(t_due ??= []);
+
+    [ThreadStatic] private static List<Waiter>? t_due;
 
     /// <summary>Completes after <paramref name="delay"/> on <paramref name="clock"/>.</summary>
     public static Task DelayAsync(TimeSpan delay, TimeProvider clock, CancellationToken cancellationToken) =>
@@ -34,6 +50,7 @@ internal sealed class Pacer
         lock (_lock)
         {
             _waiters.Enqueue(waiter, due);
+            if (due < _nextDue) Volatile.Write(ref _nextDue, due);
             if (_thread is null)
             {
                 _thread = new Thread(Run) { IsBackground = true, Name = "cameo-pacer" };
@@ -55,21 +72,31 @@ internal sealed class Pacer
             lock (_lock)
             {
                 while (_waiters.Count == 0) Monitor.Wait(_lock);
-                long now = Stopwatch.GetTimestamp();
-                while (_waiters.TryPeek(out var waiter, out long at) && at <= now)
-                {
-                    _waiters.Dequeue();
-                    due.Add(waiter);
-                }
             }
-            foreach (var waiter in due)
-            {
-                waiter.TrySetResult();
-                waiter.Registration.Dispose(); // a long-lived token must not keep every past wait registered
-            }
-            due.Clear();
+            Release(due);
             Thread.Sleep(1);
         }
+    }
+
+    /// <summary>Takes the waiters due by now under the lock, then completes them outside it.</summary>
+    private void Release(List<Waiter> due)
+    {
+        lock (_lock)
+        {
+            long now = Stopwatch.GetTimestamp();
+            while (_waiters.TryPeek(out var waiter, out long at) && at <= now)
+            {
+                _waiters.Dequeue();
+                due.Add(waiter);
+            }
+            Volatile.Write(ref _nextDue, _waiters.TryPeek(out _, out long next) ? next : long.MaxValue);
+        }
+        foreach (var waiter in due)
+        {
+            waiter.TrySetResult();
+            waiter.Registration.Dispose(); // a long-lived token must not keep every past wait registered
+        }
+        due.Clear();
     }
 
     /// <summary>A wait, and its registration on the waiter's cancellation token (disposed when the wait is due).</summary>

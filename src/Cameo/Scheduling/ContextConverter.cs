@@ -39,9 +39,12 @@ public static class ContextConverter
     public static long WatermarkFrontier(long arrival, long previous, long next, ReleasePath[] paths, IFrontierSource estimator, long watermarkDelayMs)
     {
         if (next == Watermark.EndOfStream) return arrival;
-        // A first watermark has no predecessor to compare with; it closes nothing that holds records
-        // sent before it, so it is due when the window holding its own event time closes.
-        long from = previous == Watermark.None ? next : previous + 1;
+        // A window closes when the watermark reaches its end, and the first end above `previous` is
+        // that of the window holding `previous` itself: a watermark moving one millisecond, from
+        // end - 1 to end, closes it. A first watermark has no predecessor to compare with; it closes
+        // nothing that holds records sent before it, so it is due when the window holding its own
+        // event time closes.
+        long from = previous == Watermark.None ? next : previous;
         long best = long.MaxValue;
         foreach (var path in paths)
         {
@@ -62,7 +65,7 @@ public static class ContextConverter
     public static bool ClosesWindow(long previous, long next, ReleasePath[] paths)
     {
         if (next == Watermark.None || next <= previous) return false;
-        long from = previous == Watermark.None ? next : previous + 1;
+        long from = previous == Watermark.None ? next : previous; // see WatermarkFrontier
         foreach (var path in paths)
             if (!path.IsImmediate && path.Release(from) <= next) return true;
         return false;

@@ -3,7 +3,7 @@ using Cameo.Runtime;
 
 namespace Cameo.Tests.Engine;
 
-/// <summary>The pacer's waits on a long-lived token do not stay registered on it.</summary>
+/// <summary>The pacer: waits released when due, by its thread or by a worker between messages, and not kept registered on a long-lived token.</summary>
 public class PacerTests
 {
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -24,5 +24,21 @@ public class PacerTests
         GC.WaitForPendingFinalizers();
         GC.Collect();
         Assert.True(waits.Count(w => w.IsAlive) <= 1, $"{waits.Count(w => w.IsAlive)} of 20 finished waits still referenced"); // the pacer thread may hold the last one a moment
+    }
+
+    [Fact]
+    public void A_worker_checking_between_messages_releases_the_waits_that_are_due_and_no_other()
+    {
+        using var cancel = new CancellationTokenSource();
+        var far = Pacer.DelayAsync(TimeSpan.FromHours(1), TimeProvider.System, cancel.Token);
+        long farDue = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency * 3600; // no earlier than the wait's own
+        Assert.True(Pacer.NextDue <= farDue, "the earliest due time is published for the workers to check");
+
+        var due = Pacer.DelayAsync(TimeSpan.Zero, TimeProvider.System, CancellationToken.None);
+        Pacer.ReleaseDue(); // what a worker does between messages once NextDue has passed
+
+        Assert.True(due.IsCompleted, "a due wait is released by the check itself, without waiting for the pacer's thread");
+        Assert.False(far.IsCompleted, "a wait is never released before it is due");
+        cancel.Cancel();
     }
 }

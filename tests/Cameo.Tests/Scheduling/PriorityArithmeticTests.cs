@@ -93,11 +93,43 @@ public class PriorityArithmeticTests
         Assert.Equal(lag.ExpectedArrival(11_020), ContextConverter.WatermarkFrontier(arrival, 10_500, 10_900, paths, lag, 20));
         // 10_500 -> 11_000 closes [10_000, 11_000): urgent, due at its own arrival.
         Assert.Equal(arrival, ContextConverter.WatermarkFrontier(arrival, 10_500, 11_000, paths, lag, 20));
+        // 10_999 -> 11_000 moves one millisecond onto the window's end, and closes it just the same.
+        Assert.Equal(arrival, ContextConverter.WatermarkFrontier(arrival, 10_999, 11_000, paths, lag, 20));
+        // 11_000 -> 11_500: [10_000, 11_000) closed with the previous watermark; nothing closes now.
+        Assert.Equal(lag.ExpectedArrival(12_020), ContextConverter.WatermarkFrontier(arrival, 11_000, 11_500, paths, lag, 20));
         // A first watermark closes nothing sent before it: due when the window holding it closes.
         Assert.Equal(lag.ExpectedArrival(11_020), ContextConverter.WatermarkFrontier(arrival, Watermark.None, 10_000, paths, lag, 20));
         Assert.Equal(arrival, ContextConverter.WatermarkFrontier(arrival, 10_500, Watermark.EndOfStream, paths, lag, 20));
         Assert.Equal(arrival, ContextConverter.WatermarkFrontier(arrival, 10_500, 10_600, [ReleasePath.Immediate], lag, 20));
     }
+
+    /// <summary>
+    /// Whether a watermark moving from <paramref name="previous"/> to <paramref name="next"/> closes a
+    /// window, by brute force over the window grid: a window closes when the watermark reaches its end
+    /// (the rule of the window operators), so some window's end must lie in (previous, next].
+    /// </summary>
+    private static bool ClosesByGrid(long previous, long next, WindowSpec w)
+    {
+        long first = (long)Math.Floor((previous - w.Size) / (double)w.Slide) - 1;
+        for (long start = first * w.Slide; start <= next; start += w.Slide) // every window start on the grid
+            if (start + w.Size > previous && start + w.Size <= next) return true;
+        return false;
+    }
+
+    [Property(MaxTest = 300)]
+    public Property A_watermark_closes_a_window_exactly_when_some_window_end_lies_between_the_previous_watermark_and_it() =>
+        Prop.ForAll((
+            from w in Gen.Elements(EventGen.Windows)
+            from previous in Times
+            from step in Gen.OneOf(Gen.Choose(1, 3), Gen.Choose(1, 3_000))
+            select (W: w, Previous: previous, Next: previous + step)).ToArbitrary(), c =>
+        {
+            ReleasePath[] paths = [new([c.W])];
+            bool closes = ClosesByGrid(c.Previous, c.Next, c.W);
+            const long arrival = 42;
+            return ContextConverter.ClosesWindow(c.Previous, c.Next, paths) == closes
+                && (ContextConverter.WatermarkFrontier(arrival, c.Previous, c.Next, paths, new FixedLag(0), 0) == arrival) == closes;
+        });
 
     [Property(MaxTest = 100)]
     public bool Start_deadline_is_frontier_plus_target_minus_the_costs(int query, long arrival, int frontier, int target, int op, int path)

@@ -32,9 +32,9 @@ internal sealed class Pacer
     public static long NextDue => Volatile.Read(ref Shared._nextDue);
 
     /// <summary>Releases the waiters due by now; their continuations are queued, not run here.</summary>
-    public static void ReleaseDue() => Shared.Release(t_due ??= []);
+    public static void ReleaseDue() => Shared.Release(DueScratch ??= []);
 
-    [ThreadStatic] private static List<Waiter>? t_due;
+    [ThreadStatic] private static List<Waiter>? DueScratch;
 
     /// <summary>Completes after <paramref name="delay"/> on <paramref name="clock"/>.</summary>
     public static Task DelayAsync(TimeSpan delay, TimeProvider clock, CancellationToken cancellationToken) =>

@@ -32,9 +32,9 @@ internal sealed class Pacer
     public static long NextDue => Volatile.Read(ref Shared._nextDue);
 
     /// <summary>Releases the waiters due by now; their continuations are queued, not run here.</summary>
-    public static void ReleaseDue() => Shared.Release(DueScratch ??= []);
+    public static void ReleaseDue() => Shared.Release(_dueScratch ??= []);
 
-    [ThreadStatic] private static List<Waiter>? DueScratch;
+    [ThreadStatic] private static List<Waiter>? _dueScratch;
 
     /// <summary>Completes after <paramref name="delay"/> on <paramref name="clock"/>.</summary>
     public static Task DelayAsync(TimeSpan delay, TimeProvider clock, CancellationToken cancellationToken) =>

@@ -29,7 +29,15 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
         public readonly List<(TRight Item, long Time)> Right = [];
     }
 
+    /// <summary>Most record slots the buckets kept for reuse may hold on to, both sides together.</summary>
+    private const long MaxSpareRecords = 1 << 20;
+
     private readonly WindowState<TKey, Bucket> _state = new();
+    // Buckets of fired windows, emptied, for the windows that open next: a bucket lives as long as its
+    // window, long enough to be promoted by the GC, so allocating one per key and window (and growing
+    // its lists) would keep the older generations busy and lengthen every pause.
+    private readonly Stack<Bucket> _spareBuckets = new();
+    private long _spareRecords;
     private long _watermark = Watermark.None;
     private Dictionary<TKey, Bucket>? _firing; // the window being emitted, taken out of the state
     private Dictionary<TKey, Bucket>.ValueCollection.Enumerator _buckets;
@@ -118,6 +126,7 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
                 _left = 0;
                 _right = 0;
             }
+            foreach (var fired in _firing.Values) Spare(fired);
             _state.Recycle(_firing);
             _firing = null;
         }
@@ -126,8 +135,24 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     private Bucket BucketAt(long start, TKey key)
     {
         ref Bucket? bucket = ref _state.Slot(start, key, out bool exists);
-        if (!exists || bucket is null) bucket = new Bucket();
-        return bucket;
+        if (exists && bucket is not null) return bucket;
+        if (_spareBuckets.TryPop(out var spare))
+        {
+            _spareRecords -= spare.Left.Capacity + spare.Right.Capacity;
+            return bucket = spare;
+        }
+        return bucket = new Bucket();
+    }
+
+    /// <summary>Keeps an emptied bucket for reuse while the kept ones hold at most <see cref="MaxSpareRecords"/> slots, so a burst's size is not kept for good.</summary>
+    private void Spare(Bucket bucket)
+    {
+        long slots = bucket.Left.Capacity + bucket.Right.Capacity;
+        if (_spareRecords + slots > MaxSpareRecords) return;
+        bucket.Left.Clear();
+        bucket.Right.Clear();
+        _spareBuckets.Push(bucket);
+        _spareRecords += slots;
     }
 }
 

@@ -1,6 +1,7 @@
 using Cameo.Operators;
 using Cameo.Progress;
 using Cameo.Tests.Support;
+using Cameo.TestSupport;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -144,11 +145,23 @@ public class TableJoinProperties
         {
             var s = b.From(Source.From(input)).WithEventTime(e => e.Time, TimeSpan.FromMilliseconds(100));
             var (prices, orders) = s.Split(e => e.Key == 1);
+            // README state expiry example begin
             orders.JoinTable(prices, o => 0, p => 0, (o, p) => (o.Id, p.Value))
                 .WithStateExpiry(TimeSpan.FromMilliseconds(100))
                 .To(results.Add);
+            // README state expiry example end
         });
         await engine.RunAsync().WaitAsync(Within.Run);
         Assert.Equal([(2, 10), (5, 20)], results.Order());
+    }
+
+    [Fact]
+    public void The_readme_shows_the_state_expiry_example_as_tested()
+    {
+        static string Normalize(string code) => System.Text.RegularExpressions.Regex.Replace(code, @"\s+", " ").Trim();
+        string file = ReadmeText.RepositoryFile("tests", "Cameo.Tests", "Windows", "TableJoinProperties.cs");
+        const string begin = "// README state expiry example begin\n", end = "// README state expiry example end";
+        string marked = file[(file.IndexOf(begin, StringComparison.Ordinal) + begin.Length)..file.IndexOf(end, StringComparison.Ordinal)];
+        Assert.Contains(Normalize(marked), ReadmeText.CSharpBlocks("Checkpoints and recovery").Select(Normalize));
     }
 }

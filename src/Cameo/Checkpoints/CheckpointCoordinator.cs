@@ -8,8 +8,8 @@ namespace Cameo.Checkpoints;
 /// <summary>
 /// Runs the checkpoints of one query (asynchronous barrier snapshots): every
 /// <see cref="CheckpointOptions.Interval"/> it asks the sources for a barrier, collects each instance's
-/// acknowledged state, serializes it and writes it to the store off the workers (a bounded number at
-/// a time, <see cref="CheckpointOptions.MaxConcurrentSaves"/>), and once every instance has
+/// acknowledged state, serializes it and writes it to the store off the workers (on one low-priority
+/// thread, <see cref="CheckpointSaver"/>), and once every instance has
 /// acknowledged, records the checkpoint as complete, then tells the sources' readers
 /// (<see cref="ICheckpointedReader.OnCheckpointCompletedAsync"/>) and commits the transactional sinks
 /// (<see cref="ITransactionalWriter.CommitAsync"/>). One checkpoint is in flight at a time. Before the
@@ -168,10 +168,10 @@ public sealed class CheckpointCoordinator : ICheckpointCoordinator, IAsyncDispos
     public void Acknowledge(long checkpointId, int instance, InstanceState state) => Acknowledge(checkpointId, instance, CapturedState.Of(state));
 
     /// <summary>
-    /// Counts the instance's part as acknowledged and saves it from the thread pool: the worker that
-    /// acknowledged goes back to its messages while the captured state is serialized (at most
-    /// <see cref="CheckpointOptions.MaxConcurrentSaves"/> at a time in the engine), checksummed and
-    /// written. The checkpoint completes once every part is written; a part that fails to serialize
+    /// Counts the instance's part as acknowledged and saves it off the workers: the worker that
+    /// acknowledged goes back to its messages while the captured state is serialized on the process's
+    /// low-priority saver thread (<see cref="CheckpointSaver"/>), then checksummed and written from the
+    /// thread pool. The checkpoint completes once every part is written; a part that fails to serialize
     /// or to be written fails the checkpoint (logged), and the next one is taken at the next interval.
     /// </summary>
     public void Acknowledge(long checkpointId, int instance, CapturedState state)
@@ -187,17 +187,7 @@ public sealed class CheckpointCoordinator : ICheckpointCoordinator, IAsyncDispos
 
     private async Task SaveAsync(long checkpointId, int instance, CapturedState state, CancellationToken token)
     {
-        var saves = _options.Saves;
-        await saves.WaitAsync(token).ConfigureAwait(false);
-        byte[] bytes;
-        try
-        {
-            bytes = state.Serialize().ToBytes();
-        }
-        finally
-        {
-            saves.Release();
-        }
+        byte[] bytes = await CheckpointSaver.Run(() => state.Serialize().ToBytes()).ConfigureAwait(false);
         await _options.Store.WriteAsync(_query, checkpointId, instance, bytes, token).ConfigureAwait(false);
     }
 

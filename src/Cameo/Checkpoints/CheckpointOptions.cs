@@ -20,18 +20,6 @@ public sealed class CheckpointOptions
     public int Keep { get; init; } = 3;
 
     /// <summary>
-    /// At most this many instance states of the engine's queries are serialized at a time, off the
-    /// workers (on the thread pool), so checkpoints of many queries together take a bounded share of
-    /// the cores from the workers. Default 1.
-    /// </summary>
-    public int MaxConcurrentSaves { get; init; } = 1;
-
-    private SemaphoreSlim? _saves;
-
-    /// <summary>Bounds the serializations in flight to <see cref="MaxConcurrentSaves"/> (shared by every query of the engine).</summary>
-    internal SemaphoreSlim Saves => LazyInitializer.EnsureInitialized(ref _saves, () => new SemaphoreSlim(MaxConcurrentSaves));
-
-    /// <summary>
     /// How operator state of the query's own types (window accumulators, keys, joined records) is
     /// serialized: those types must round-trip through System.Text.Json with these options. The
     /// default includes fields, so value tuples round-trip.
@@ -46,7 +34,6 @@ public sealed class CheckpointOptions
         ArgumentNullException.ThrowIfNull(Store);
         ArgumentNullException.ThrowIfNull(Serializer);
         if (Interval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Interval), Interval, "The checkpoint interval must be positive.");
-        if (MaxConcurrentSaves < 1) throw new ArgumentOutOfRangeException(nameof(MaxConcurrentSaves), MaxConcurrentSaves, "At least one state must be serialized at a time.");
         if (Keep < 1) throw new ArgumentOutOfRangeException(nameof(Keep), Keep, "At least one completed checkpoint must be kept.");
     }
 }

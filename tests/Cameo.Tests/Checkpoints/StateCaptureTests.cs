@@ -197,6 +197,26 @@ public class StateCaptureTests
     }
 
     [Fact]
+    public async Task On_linux_the_state_is_serialized_on_a_thread_at_the_lowest_priority()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var clock = new FakeTimeProvider();
+        var store = new DirectoryStateStore(Path.Combine(Path.GetTempPath(), $"cameo-capture-{Guid.NewGuid():N}"));
+        await using var coordinator = new CheckpointCoordinator("q", new CheckpointOptions { Store = store, Interval = TimeSpan.FromSeconds(1) }, instances: 1, sources: 1, clock, NullLogger.Instance);
+        await coordinator.RecoverAsync(CancellationToken.None);
+        coordinator.Start();
+        await WaitForRequestAsync(clock, coordinator, 1);
+        coordinator.Acknowledge(1, 0, new CapturedState([1], () => [1], null, null));
+        Assert.Equal(1, await WaitForCompletedAsync(coordinator, 1));
+
+        // The thread's nice value: field 19 of /proc/self/task/TID/stat (fields counted after the command's closing parenthesis from 3).
+        var saver = Directory.GetDirectories("/proc/self/task").Single(task => File.ReadAllText(Path.Combine(task, "comm")).StartsWith("cameo-checkpoi", StringComparison.Ordinal));
+        string stat = File.ReadAllText(Path.Combine(saver, "stat"));
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        Assert.Equal("19", fields[19 - 3]);
+    }
+
+    [Fact]
     public async Task A_part_that_fails_to_be_written_fails_its_checkpoint_and_the_next_one_completes()
     {
         var clock = new FakeTimeProvider();

@@ -85,6 +85,25 @@ public sealed class Stream<T>
     public Stream<T> WithEventTime(Func<T, DateTimeOffset> timestamp, TimeSpan maxOutOfOrderness) =>
         WithEventTime(x => timestamp(x).ToUnixTimeMilliseconds(), maxOutOfOrderness);
 
+    /// <summary>
+    /// Drops the per-key state of the operator that produces this stream once it has gone
+    /// <paramref name="expiry"/> of event time without an update, so that an ever-growing key space
+    /// holds only the keys seen within that horizon. It applies to <see cref="JoinTable{TRow, TKey, TOut}(Stream{TRow}, Func{T, TKey}, Func{TRow, TKey}, Func{T, TRow, TOut})"/>,
+    /// whose rows outlive any window: a record meets its key's row as of its event time only if that
+    /// row is less than <paramref name="expiry"/> older than the record, else it yields nothing, as
+    /// for a key without a row (see <see cref="TableJoinOperator{TLeft,TRow,TKey,TOut}"/>). Windows,
+    /// sessions and window joins drop a key's state when its window fires (plus the allowed
+    /// lateness) and take no expiry.
+    /// </summary>
+    public Stream<T> WithStateExpiry(TimeSpan expiry)
+    {
+        if (!Node.TakesStateExpiry)
+            throw Query.Invalid($"WithStateExpiry applies to JoinTable(...), whose rows outlive any window; {Node.Name} keeps no per-key state beyond its windows");
+        if (expiry < TimeSpan.FromMilliseconds(1)) throw Query.Invalid($"the state expiry of {Node.Name} must be at least 1 ms (was {expiry})");
+        Node.StateExpiry = expiry;
+        return this;
+    }
+
     /// <summary>Runs the operator that produces this stream as <paramref name="instances"/> parallel instances.</summary>
     public Stream<T> WithParallelism(int instances)
     {
@@ -226,9 +245,10 @@ public sealed class Stream<T>
         if (table is null || !ReferenceEquals(table.Query, Query))
             throw Query.Invalid("JoinTable(...) reads from an unknown source: the table belongs to another query");
         // A record is released once the watermark reaches its own event time: a window of one millisecond, for the release path.
-        var node = Query.Graph.Add(new BinaryNode<T, TRow, TOut>("JoinTable",
-            () => new TableJoinOperator<T, TRow, TKey, TOut>(key, rowKey, resultSelector))
-        { Parallelism = Query.DefaultParallelism, Window = new WindowSpec(1, 1), IsKeyed = true });
+        BinaryNode<T, TRow, TOut> node = null!;
+        node = Query.Graph.Add(new BinaryNode<T, TRow, TOut>("JoinTable",
+            () => new TableJoinOperator<T, TRow, TKey, TOut>(key, rowKey, resultSelector, (long)(node.StateExpiry?.TotalMilliseconds ?? 0)))
+        { Parallelism = Query.DefaultParallelism, Window = new WindowSpec(1, 1), IsKeyed = true, TakesStateExpiry = true });
         Query.Graph.Connect(Node, node, 0, new HashPartitioner<T, TKey>(key));
         Query.Graph.Connect(table.Node, node, 1, new HashPartitioner<TRow, TKey>(rowKey));
         return (new Stream<TOut>(Query, node), node);

@@ -8,7 +8,8 @@ namespace Cameo.Checkpoints;
 /// <summary>
 /// Runs the checkpoints of one query (asynchronous barrier snapshots): every
 /// <see cref="CheckpointOptions.Interval"/> it asks the sources for a barrier, collects each instance's
-/// acknowledged state and writes it to the store off the workers, and once every instance has
+/// acknowledged state, serializes it and writes it to the store off the workers (on one low-priority
+/// thread, <see cref="CheckpointSaver"/>), and once every instance has
 /// acknowledged, records the checkpoint as complete, then tells the sources' readers
 /// (<see cref="ICheckpointedReader.OnCheckpointCompletedAsync"/>) and commits the transactional sinks
 /// (<see cref="ITransactionalWriter.CommitAsync"/>). One checkpoint is in flight at a time. Before the
@@ -19,7 +20,7 @@ public sealed class CheckpointCoordinator : ICheckpointCoordinator, IAsyncDispos
     private sealed class Pending(long id, int instances)
     {
         public readonly long Id = id;
-        public readonly InstanceState?[] States = new InstanceState?[instances];
+        public readonly CapturedState?[] Parts = new CapturedState?[instances];
         public readonly List<Task> Writes = [];
         public int Acknowledged;
     }
@@ -164,17 +165,30 @@ public sealed class CheckpointCoordinator : ICheckpointCoordinator, IAsyncDispos
         }
     }
 
-    public void Acknowledge(long checkpointId, int instance, InstanceState state)
+    public void Acknowledge(long checkpointId, int instance, InstanceState state) => Acknowledge(checkpointId, instance, CapturedState.Of(state));
+
+    /// <summary>
+    /// Counts the instance's part as acknowledged and saves it off the workers: the worker that
+    /// acknowledged goes back to its messages while the captured state is serialized on the process's
+    /// low-priority saver thread (<see cref="CheckpointSaver"/>), then checksummed and written from the
+    /// thread pool. The checkpoint completes once every part is written; a part that fails to serialize
+    /// or to be written fails the checkpoint (logged), and the next one is taken at the next interval.
+    /// </summary>
+    public void Acknowledge(long checkpointId, int instance, CapturedState state)
     {
-        byte[] bytes = state.ToBytes();
         lock (_lock)
         {
-            if (_pending is not { } pending || pending.Id != checkpointId || pending.States[instance] is not null) return;
-            pending.States[instance] = state;
-            // The store is written from the thread pool: the worker that acknowledged goes back to its messages.
-            pending.Writes.Add(Task.Run(() => _options.Store.WriteAsync(_query, checkpointId, instance, bytes, _stop.Token)));
+            if (_pending is not { } pending || pending.Id != checkpointId || pending.Parts[instance] is not null) return;
+            pending.Parts[instance] = state;
+            pending.Writes.Add(Task.Run(() => SaveAsync(checkpointId, instance, state, _stop.Token)));
             if (++pending.Acknowledged == _instances) _completing = CompleteAsync(pending);
         }
+    }
+
+    private async Task SaveAsync(long checkpointId, int instance, CapturedState state, CancellationToken token)
+    {
+        byte[] bytes = await CheckpointSaver.Run(() => state.Serialize().ToBytes()).ConfigureAwait(false);
+        await _options.Store.WriteAsync(_query, checkpointId, instance, bytes, token).ConfigureAwait(false);
     }
 
     private async Task CompleteAsync(Pending pending)
@@ -187,10 +201,10 @@ public sealed class CheckpointCoordinator : ICheckpointCoordinator, IAsyncDispos
             await _options.Store.CompleteAsync(_query, pending.Id, metadata, _options.Keep, token).ConfigureAwait(false);
             Volatile.Write(ref _lastCompleted, pending.Id);
             foreach (var (instance, reader) in _readers)
-                if (pending.States[instance]?.SourcePosition is { } position)
+                if (pending.Parts[instance]?.SourcePosition is { } position)
                     await reader.OnCheckpointCompletedAsync(pending.Id, position, token).ConfigureAwait(false);
             foreach (var (instance, writer) in _writers)
-                if (pending.States[instance]?.SinkPreCommit is { } preCommit)
+                if (pending.Parts[instance]?.SinkPreCommit is { } preCommit)
                     await writer.CommitAsync(pending.Id, preCommit, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -211,7 +225,7 @@ public sealed class CheckpointCoordinator : ICheckpointCoordinator, IAsyncDispos
     {
         lock (_lock)
             return _pending is not { } p ? "none in flight"
-                : $"checkpoint {p.Id} waits for instances [{string.Join(",", Enumerable.Range(0, _instances).Where(i => p.States[i] is null))}], writes done {p.Writes.Count(w => w.IsCompleted)}/{p.Writes.Count}";
+                : $"checkpoint {p.Id} waits for instances [{string.Join(",", Enumerable.Range(0, _instances).Where(i => p.Parts[i] is null))}], writes done {p.Writes.Count(w => w.IsCompleted)}/{p.Writes.Count}";
     }
 
     /// <summary>Stops triggering checkpoints and waits for the one completing, if any.</summary>

@@ -25,6 +25,14 @@ public interface ICheckpointCoordinator
     /// <summary>Instance <paramref name="instance"/> saved its part of checkpoint <paramref name="checkpointId"/>.</summary>
     void Acknowledge(long checkpointId, int instance, InstanceState state);
 
+    /// <summary>
+    /// Instance <paramref name="instance"/> captured its part of checkpoint <paramref name="checkpointId"/>
+    /// with the operator's state still to be serialized: the part counts as acknowledged once it is
+    /// serialized and stored. A coordinator may serialize it off the caller's thread; the default
+    /// serializes it on the caller's thread and calls <see cref="Acknowledge(long, int, InstanceState)"/>.
+    /// </summary>
+    void Acknowledge(long checkpointId, int instance, CapturedState state) => Acknowledge(checkpointId, instance, state.Serialize());
+
     /// <summary>Instance <paramref name="instance"/>'s part of the checkpoint the query resumes from, or null.</summary>
     InstanceState? Restored(int instance);
 

@@ -43,6 +43,15 @@ public abstract class LogicalNode
     public bool IsKeyed { get; init; }
 
     /// <summary>
+    /// How long, in event time, the operator keeps a key's state that no row has updated (set by
+    /// <see cref="Stream{T}.WithStateExpiry"/>); null keeps it for ever.
+    /// </summary>
+    public TimeSpan? StateExpiry { get; internal set; }
+
+    /// <summary>True if the operator keeps per-key state beyond any window, so that it takes a <see cref="StateExpiry"/>.</summary>
+    internal bool TakesStateExpiry { get; init; }
+
+    /// <summary>
     /// True for record-at-a-time operators without state or event-time behaviour (Where, Select,
     /// SelectMany): consecutive ones may run chained in one instance (see <see cref="PhysicalPlan"/>).
     /// </summary>

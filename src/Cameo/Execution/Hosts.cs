@@ -258,8 +258,8 @@ internal sealed class SinkHost<T> : InstanceHost, ISinkInstance
         }
     }
 
-    private protected override InstanceState Snapshot(long checkpointId) =>
-        base.Snapshot(checkpointId) with { SinkPreCommit = _transactional?.PreCommit(checkpointId) };
+    private protected override CapturedState Capture(long checkpointId) =>
+        base.Capture(checkpointId) with { SinkPreCommit = _transactional?.PreCommit(checkpointId) };
 
     protected override void OnData(Message message)
     {
@@ -358,7 +358,7 @@ internal sealed class SourceHost<T> : RoutingHost<T>
     /// </summary>
     public void InjectBarrier(long checkpointId, byte[] position)
     {
-        Query.Checkpoints!.Acknowledge(checkpointId, Index, Snapshot(checkpointId) with { SourcePosition = position });
+        Query.Checkpoints!.Acknowledge(checkpointId, Index, Capture(checkpointId) with { SourcePosition = position });
         Output.Barrier(checkpointId);
     }
 

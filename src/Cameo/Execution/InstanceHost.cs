@@ -173,7 +173,7 @@ public abstract class InstanceHost
         long checkpoint = aligner.Checkpoint;
         if (!Progress.AllEnded)
         {
-            Query.Checkpoints!.Acknowledge(checkpoint, Index, Snapshot(checkpoint));
+            Query.Checkpoints!.Acknowledge(checkpoint, Index, Capture(checkpoint));
             ForwardBarrier(checkpoint);
         }
         foreach (var held in aligner.Release()) Process(held);
@@ -197,13 +197,20 @@ public abstract class InstanceHost
             ? $"{Node.Name} keeps state that a checkpoint cannot save (a custom operator must implement ICheckpointedOperator to run in a checkpointed engine)"
             : null;
 
-    /// <summary>This instance's part of checkpoint <paramref name="checkpointId"/>.</summary>
-    private protected virtual InstanceState Snapshot(long checkpointId)
+    /// <summary>
+    /// This instance's part of checkpoint <paramref name="checkpointId"/>, captured in the instance's
+    /// turn: the host's own state serialized (small), the operator's state copied for serialization
+    /// off the workers (<see cref="Operators.ICheckpointedOperator.Capture"/>).
+    /// </summary>
+    private protected virtual CapturedState Capture(long checkpointId)
     {
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer)) SaveHost(writer);
-        return new InstanceState(buffer.ToArray(), CheckpointedOperator?.Snapshot(Query.Checkpoints!.Serializer), null, null);
+        return new CapturedState(buffer.ToArray(), CheckpointedOperator?.Capture(Query.Checkpoints!.Serializer), null, null);
     }
+
+    /// <summary>This instance's part of checkpoint <paramref name="checkpointId"/>, serialized at once (for an instance's final state).</summary>
+    private protected InstanceState Snapshot(long checkpointId) => Capture(checkpointId).Serialize();
 
     /// <summary>Writes what the host itself keeps: input progress and profiled costs (subclasses add theirs).</summary>
     private protected virtual void SaveHost(BinaryWriter writer)

@@ -37,16 +37,24 @@ public sealed class ChainedOperator<TIn, TMid, TOut>(Operator<TIn, TMid> first, 
     }
 
     /// <summary>Saves both operators' states, each length-prefixed (-1 if that operator keeps none).</summary>
-    public byte[] Snapshot(System.Text.Json.JsonSerializerOptions serializer)
+    public byte[] Snapshot(System.Text.Json.JsonSerializerOptions serializer) => Capture(serializer)();
+
+    /// <summary>Captures both operators' states; the returned function serializes them as <see cref="Snapshot"/> lays them out.</summary>
+    public Func<byte[]> Capture(System.Text.Json.JsonSerializerOptions serializer)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer))
-            foreach (var part in (byte[]?[])[(first as ICheckpointedOperator)?.Snapshot(serializer), (second as ICheckpointedOperator)?.Snapshot(serializer)])
-            {
-                writer.Write(part?.Length ?? -1);
-                if (part is not null) writer.Write(part);
-            }
-        return buffer.ToArray();
+        var parts = new[] { (first as ICheckpointedOperator)?.Capture(serializer), (second as ICheckpointedOperator)?.Capture(serializer) };
+        return () =>
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer))
+                foreach (var capture in parts)
+                {
+                    byte[]? part = capture?.Invoke();
+                    writer.Write(part?.Length ?? -1);
+                    if (part is not null) writer.Write(part);
+                }
+            return buffer.ToArray();
+        };
     }
 
     public void Restore(byte[] state, System.Text.Json.JsonSerializerOptions serializer)

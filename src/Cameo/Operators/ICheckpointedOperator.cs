@@ -14,6 +14,20 @@ public interface ICheckpointedOperator
     /// <summary>The operator's whole state. Values of the query's own types are serialized with <paramref name="serializer"/>.</summary>
     byte[] Snapshot(JsonSerializerOptions serializer);
 
+    /// <summary>
+    /// Captures the operator's state as it is now and returns what serializes that capture later,
+    /// possibly on another thread while the operator goes on processing: the bytes it returns are
+    /// those <see cref="Snapshot"/> would have returned at the capture, whatever the operator did
+    /// since. The host calls it inside the instance's turn at a barrier and serializes off the
+    /// workers, so the turn costs a copy of the state (or less), not its serialization. The default
+    /// serializes at once (correct for any operator, but on the worker).
+    /// </summary>
+    Func<byte[]> Capture(JsonSerializerOptions serializer)
+    {
+        byte[] state = Snapshot(serializer);
+        return () => state;
+    }
+
     /// <summary>Replaces the operator's state with one <see cref="Snapshot"/> returned.</summary>
     void Restore(byte[] state, JsonSerializerOptions serializer);
 }

@@ -121,10 +121,20 @@ public sealed class SessionWindowOperator<TIn, TKey, TAcc, TOut>(
     }
 
     /// <summary>The watermark, the late count and every session (fired ones kept for late updates included) with its records.</summary>
-    public byte[] Snapshot(JsonSerializerOptions serializer)
+    public byte[] Snapshot(JsonSerializerOptions serializer) => Capture(serializer)();
+
+    /// <summary>Copies every session and its record list, to be serialized later.</summary>
+    public Func<byte[]> Capture(JsonSerializerOptions serializer)
     {
-        var keys = _sessions.Select(k => KeyValuePair.Create(k.Key, k.Value.Select(s => new SavedSession(s.Start, s.End, s.Records, s.Emitted)).ToList())).ToList();
-        return JsonSerializer.SerializeToUtf8Bytes(new Saved(_watermark, LateRecords, keys), serializer);
+        var keys = new List<KeyValuePair<TKey, List<SavedSession>>>(_sessions.Count);
+        foreach (var (key, sessions) in _sessions)
+        {
+            var saved = new List<SavedSession>(sessions.Count);
+            foreach (var s in sessions) saved.Add(new SavedSession(s.Start, s.End, [.. s.Records], s.Emitted));
+            keys.Add(KeyValuePair.Create(key, saved));
+        }
+        var snapshot = new Saved(_watermark, LateRecords, keys);
+        return () => JsonSerializer.SerializeToUtf8Bytes(snapshot, serializer);
     }
 
     /// <summary>Puts the sessions back; each waits to fire at its end, or, if fired, to be dropped after the allowed lateness.</summary>

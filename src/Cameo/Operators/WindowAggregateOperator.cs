@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Cameo.Progress;
 using Cameo.Time;
@@ -125,10 +126,20 @@ public sealed class WindowAggregateOperator<TIn, TKey, TAcc, TOut>(
     }
 
     /// <summary>The watermark, the late count, each open window's accumulators and those of fired windows kept for late updates.</summary>
-    public byte[] Snapshot(JsonSerializerOptions serializer)
+    public byte[] Snapshot(JsonSerializerOptions serializer) => Capture(serializer)();
+
+    /// <summary>
+    /// Copies the accumulators when they are plain values (no references: the built-in count, sum,
+    /// min, max, average); an accumulator holding references (a set, a list) may be changed in place
+    /// by the aggregate, so such state is serialized at once.
+    /// </summary>
+    public Func<byte[]> Capture(JsonSerializerOptions serializer)
     {
         if (_firing is not null) throw new InvalidOperationException("A window firing is half emitted; its operator cannot be saved now.");
-        return WindowSnapshot<TKey, TAcc>.Save(_watermark, LateRecords, _state.Windows, _fired, static acc => acc, serializer);
+        var capture = WindowSnapshot<TKey, TAcc>.Capture(_watermark, LateRecords, _state.Windows, _fired, static acc => acc, serializer);
+        if (!RuntimeHelpers.IsReferenceOrContainsReferences<TAcc>()) return capture;
+        byte[] state = capture();
+        return () => state;
     }
 
     public void Restore(byte[] state, JsonSerializerOptions serializer)

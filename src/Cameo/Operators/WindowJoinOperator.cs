@@ -78,10 +78,13 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     public void Advance(long watermark) => _watermark = watermark;
 
     /// <summary>The watermark, the late count and each open window's buffered records by key.</summary>
-    public byte[] Snapshot(JsonSerializerOptions serializer)
+    public byte[] Snapshot(JsonSerializerOptions serializer) => Capture(serializer)();
+
+    /// <summary>Copies each bucket's record lists (records are not changed once buffered), to be serialized later.</summary>
+    public Func<byte[]> Capture(JsonSerializerOptions serializer)
     {
         if (_firing is not null) throw new InvalidOperationException("A join firing is half emitted; its operator cannot be saved now.");
-        return WindowSnapshot<TKey, SavedBucket>.Save(_watermark, LateRecords, _state.Windows, [], static b => new SavedBucket(b.Left, b.Right), serializer);
+        return WindowSnapshot<TKey, SavedBucket>.Capture(_watermark, LateRecords, _state.Windows, [], static b => new SavedBucket([.. b.Left], [.. b.Right]), serializer);
     }
 
     public void Restore(byte[] state, JsonSerializerOptions serializer)

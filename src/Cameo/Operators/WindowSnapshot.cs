@@ -13,17 +13,31 @@ internal sealed record WindowSnapshot<TKey, TSaved>(long Watermark, long Late, L
     /// <summary>One window: its start and each key's saved state.</summary>
     public sealed record Window(long Start, List<KeyValuePair<TKey, TSaved>> Keys);
 
-    /// <summary>Serializes the windows (oldest first), each key's state through <paramref name="save"/>.</summary>
-    public static byte[] Save<TState>(long watermark, long late,
+    /// <summary>
+    /// Copies the windows (oldest first), each key's state through <paramref name="copy"/>, and returns
+    /// what serializes the copy: <paramref name="copy"/> must return a value that later changes of the
+    /// live state do not reach (the state itself if it is a plain value, else a copy of it).
+    /// </summary>
+    public static Func<byte[]> Capture<TState>(long watermark, long late,
         IEnumerable<KeyValuePair<long, Dictionary<TKey, TState>>> open, IEnumerable<KeyValuePair<long, Dictionary<TKey, TState>>> fired,
-        Func<TState, TSaved> save, JsonSerializerOptions serializer)
+        Func<TState, TSaved> copy, JsonSerializerOptions serializer)
     {
-        List<Window> Windows(IEnumerable<KeyValuePair<long, Dictionary<TKey, TState>>> windows) =>
-            [.. windows.Select(w => new Window(w.Key, [.. w.Value.Select(k => KeyValuePair.Create(k.Key, save(k.Value)))]))];
-        return JsonSerializer.SerializeToUtf8Bytes(new WindowSnapshot<TKey, TSaved>(watermark, late, Windows(open), Windows(fired)), serializer);
+        List<Window> Windows(IEnumerable<KeyValuePair<long, Dictionary<TKey, TState>>> windows)
+        {
+            var copied = new List<Window>();
+            foreach (var (start, keys) in windows)
+            {
+                var saved = new List<KeyValuePair<TKey, TSaved>>(keys.Count);
+                foreach (var (key, state) in keys) saved.Add(KeyValuePair.Create(key, copy(state)));
+                copied.Add(new Window(start, saved));
+            }
+            return copied;
+        }
+        var snapshot = new WindowSnapshot<TKey, TSaved>(watermark, late, Windows(open), Windows(fired));
+        return () => JsonSerializer.SerializeToUtf8Bytes(snapshot, serializer);
     }
 
-    /// <summary>Reads what <see cref="Save{TState}"/> wrote.</summary>
+    /// <summary>Reads what <see cref="Capture{TState}"/> serialized.</summary>
     public static WindowSnapshot<TKey, TSaved> Load(byte[] state, JsonSerializerOptions serializer) =>
         JsonSerializer.Deserialize<WindowSnapshot<TKey, TSaved>>(state, serializer) ?? throw new InvalidDataException("Empty window state.");
 

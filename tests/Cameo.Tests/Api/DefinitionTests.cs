@@ -26,6 +26,8 @@ public class DefinitionTests
         { "negative-bound", b => b.From(Numbers).WithEventTime(x => x, TimeSpan.FromMilliseconds(-1)), "out-of-orderness bound must not be negative" },
         { "no-parallelism", b => b.From(Numbers).Where(x => x > 0).WithParallelism(0).To(_ => { }), "parallelism of Where#1 must be at least 1" },
         { "parallel-sequence", b => b.From(Numbers).WithParallelism(2).To(_ => { }), "can be read by at most 1 instance" },
+        { "window-expiry", b => b.From(Numbers).KeyBy(x => x).Window(TimeSpan.FromSeconds(1)).Count().WithStateExpiry(TimeSpan.FromMinutes(1)).To(_ => { }), "WithStateExpiry applies to JoinTable(...)" },
+        { "zero-expiry", b => b.From(Numbers).JoinTable(b.From(Numbers), x => x, x => x, (x, y) => x).WithStateExpiry(TimeSpan.Zero).To(_ => { }), "must be at least 1 ms" },
     };
 
     [Theory]

@@ -13,7 +13,7 @@ var root = new Command("cameo", "Cameo: deadline-aware stream processing for man
     new HelpOption(),
     new VersionOption(),
     RunCommand.Create(),
-    BenchCommand.Create(),
+    DurabilityBenchCommands.AddTo(BenchCommand.Create()),
     SiloCommand.Create(),
     SubmitCommand.Create(),
     StatusCommand.Create(),

@@ -18,5 +18,6 @@ var root = new Command("cameo", "Cameo: deadline-aware stream processing for man
     SubmitCommand.Create(),
     StatusCommand.Create(),
     ChaosCommand.Create(),
+    SoakCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

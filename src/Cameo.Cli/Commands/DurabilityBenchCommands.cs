@@ -120,7 +120,7 @@ public static class DurabilityBenchCommands
             AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
             return 130;
         }
-        catch (Exception ex) when (ex is AggregateException or InvalidOperationException or StackExchange.Redis.RedisException)
+        catch (Exception ex) when (ex is AggregateException or InvalidOperationException or StackExchange.Redis.RedisException or TimeoutException)
         {
             AnsiConsole.MarkupLine($"[red]failed: {Markup.Escape(ex.Message)}[/]");
             return 1;

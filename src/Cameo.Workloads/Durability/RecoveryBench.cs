@@ -44,7 +44,7 @@ public readonly record struct KeyStats(long Count, long Sum, long Min, long Max)
 /// <param name="RestoreSeconds">From the creation of the second engine until its source's first read (every instance restored).</param>
 /// <param name="FirstOutputSeconds">From the creation of the second engine to its first output.</param>
 /// <param name="AllOutputsSeconds">From the creation of the second engine to its last output of the window.</param>
-/// <param name="StoreReadSeconds">Reading (with the checksum) every part of the restored checkpoint once more afterwards, from a warm file cache: the store's share of the restore.</param>
+/// <param name="StoreReadSeconds">Reading every part of the checkpoint the second engine restores through the store (checksums checked), once between the two engines, from a warm file cache: the store's share of the restore.</param>
 /// <param name="Outputs">Results of the window after the restart.</param>
 /// <param name="Correct">Every key's result is the one the input gives: nothing lost or counted twice across the restart.</param>
 public sealed record RecoveryBenchResult(int Keys, long CheckpointBytes, double FillSeconds, long RestoredFrom, double RestoreSeconds, double FirstOutputSeconds,
@@ -115,10 +115,13 @@ public static class RecoveryBench
             await engine.StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         }
         double fillSeconds = clock.Elapsed.TotalSeconds;
+        var (bytes, storeRead) = await ReadBackAsync(store, cancellationToken).ConfigureAwait(false);
         GC.Collect();
         GC.WaitForPendingFinalizers();
 
-        // Phase 2: a new engine on the same store, its source going on past the window.
+        // Phase 2: a new engine on the same store, its source going on past the window (and no
+        // checkpoint of its own while it is measured).
+        checkpoints = new CheckpointOptions { Store = store, Interval = Patience, Keep = 1 };
         var results = new ResultTally(keys, observe);
         var resumed = new WindowStateSource(keys, keys + ClosingEvents);
         clock.Restart();
@@ -135,17 +138,23 @@ public static class RecoveryBench
         double restore = resumed.Probe.FirstReadSeconds(clock) ?? double.NaN;
         log($"restarted from checkpoint {restoredFrom}: source reading after {restore:0.00} s, first output after {results.FirstSeconds:0.00} s, all {results.Count:N0} after {results.LastSeconds:0.00} s");
 
-        long bytes = 0;
-        var read = Stopwatch.StartNew();
-        string directory = store.CheckpointDirectory(QueryName, restoredFrom);
-        foreach (var file in System.IO.Directory.GetFiles(directory, "*.state"))
-        {
-            bytes += new FileInfo(file).Length;
-            await store.ReadAsync(QueryName, restoredFrom, int.Parse(Path.GetFileNameWithoutExtension(file), System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
-        }
-        double storeRead = read.Elapsed.TotalSeconds;
         return new RecoveryBenchResult(keys, bytes, Math.Round(fillSeconds, 3), restoredFrom, Math.Round(restore, 3), Math.Round(results.FirstSeconds, 3),
             Math.Round(results.LastSeconds, 3), Math.Round(storeRead, 3), results.Count, restoredFrom > 0 && results.Correct(keys));
+    }
+
+    /// <summary>The size on disk of the last completed checkpoint, and the time to read every part of it back through the store (checksums checked).</summary>
+    private static async Task<(long Bytes, double Seconds)> ReadBackAsync(DirectoryStateStore store, CancellationToken cancellationToken)
+    {
+        var completed = await store.CompletedAsync(QueryName, cancellationToken).ConfigureAwait(false);
+        if (completed.Count == 0) throw new InvalidOperationException("The first engine completed no checkpoint.");
+        long bytes = 0;
+        var read = Stopwatch.StartNew();
+        foreach (var file in System.IO.Directory.GetFiles(store.CheckpointDirectory(QueryName, completed[0]), "*.state"))
+        {
+            bytes += new FileInfo(file).Length;
+            await store.ReadAsync(QueryName, completed[0], int.Parse(Path.GetFileNameWithoutExtension(file), System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+        }
+        return (bytes, read.Elapsed.TotalSeconds);
     }
 
     /// <summary>The same query without a restart (no checkpoints), its source reading the window and the closing events at once: what <see cref="RunAsync"/> must emit after its restart.</summary>

@@ -13,10 +13,11 @@ var root = new Command("cameo", "Cameo: deadline-aware stream processing for man
     new HelpOption(),
     new VersionOption(),
     RunCommand.Create(),
-    BenchCommand.Create(),
+    DurabilityBenchCommands.AddTo(BenchCommand.Create()),
     SiloCommand.Create(),
     SubmitCommand.Create(),
     StatusCommand.Create(),
     ChaosCommand.Create(),
+    SoakCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -101,7 +101,10 @@ public sealed class RedisStreamSource<T>(string configuration, string stream, Re
 /// <summary>One consumer of a <see cref="RedisStreamSource{T}"/>.</summary>
 internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReader
 {
-    private const int AckPage = 1000;
+    private const int AckPage = 1000;        // ids per XACK
+    private const int PendingPage = 10_000;  // entries per XPENDING
+    private const int UnacknowledgedLimit = 1 << 20;
+    private readonly UnacknowledgedIds _unacknowledged = new(UnacknowledgedLimit);
     private readonly RedisConnection _redis;
     private readonly RedisKey _stream;
     private readonly string _consumer;
@@ -109,6 +112,7 @@ internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReade
     private readonly SourceContext _context;
     private readonly string _description;
     private readonly JsonSerializerOptions _json;
+    private readonly RedisValue _field;
     private bool _ready;
     private bool _readingPending = true;   // re-reading this consumer's pending entries, after _pendingAfter
     private RedisValue _pendingAfter = "0";
@@ -129,6 +133,7 @@ internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReade
         _context = context;
         _description = description;
         _json = options.JsonOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        _field = options.Field;
     }
 
     /// <summary>The consumer name this instance reads as.</summary>
@@ -213,6 +218,10 @@ internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReade
             var ids = Array.ConvertAll(entries, e => e.Id);
             await _redis.RunAsync("acknowledging", db => db.StreamAcknowledgeAsync(_stream, _options.Group, ids), cancellationToken).ConfigureAwait(false);
         }
+        else if (entries.Length > 0)
+        {
+            _unacknowledged.Add(entries);
+        }
         return entries;
     }
 
@@ -224,7 +233,7 @@ internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReade
     {
         item = default!;
         if (entry.IsNull || entry.Values is null || entry.Values.Length == 0) return false; // deleted (trimmed) while pending
-        string? input = null;
+        RedisValue value = RedisValue.Null;
         try
         {
             if (_options.Deserialize is { } deserialize)
@@ -233,17 +242,17 @@ internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReade
                 if (item is null) { DeadLetter(entry, Describe(entry), "the deserializer returned null"); return false; }
                 return true;
             }
-            var value = entry[_options.Field];
-            input = value.IsNull ? null : value.ToString();
-            if (input is null) { DeadLetter(entry, Describe(entry), $"the entry has no field '{_options.Field}'"); return false; }
-            var parsed = JsonSerializer.Deserialize<T>(input, _json);
-            if (parsed is null) { DeadLetter(entry, input, "the value is JSON null"); return false; }
+            value = entry[_field];
+            if (value.IsNull) { DeadLetter(entry, Describe(entry), $"the entry has no field '{_options.Field}'"); return false; }
+            // Parsed from the reply's UTF-8 bytes, without a string in between.
+            var parsed = JsonSerializer.Deserialize<T>(((ReadOnlyMemory<byte>)value).Span, _json);
+            if (parsed is null) { DeadLetter(entry, value.ToString(), "the value is JSON null"); return false; }
             item = parsed;
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            DeadLetter(entry, input ?? Describe(entry), ex.Message);
+            DeadLetter(entry, value.IsNull ? Describe(entry) : value.ToString(), ex.Message);
             return false;
         }
     }
@@ -266,7 +275,7 @@ internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReade
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         if (position.Length == 0) return;
         var id = (RedisValue)Encoding.UTF8.GetString(position);
-        await AcknowledgeUpToAsync(id, cancellationToken).ConfigureAwait(false);
+        await AcknowledgeUpToAsync(id, fromServer: true, cancellationToken).ConfigureAwait(false);
         _pendingAfter = id;
         _lastReturned = id;
     }
@@ -275,24 +284,43 @@ internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReade
     public async ValueTask OnCheckpointCompletedAsync(long checkpointId, byte[] position, CancellationToken cancellationToken)
     {
         if (position.Length == 0 || _options.Acknowledge == RedisAcknowledgement.OnRead) return;
-        await AcknowledgeUpToAsync(Encoding.UTF8.GetString(position), cancellationToken).ConfigureAwait(false);
+        await AcknowledgeUpToAsync(Encoding.UTF8.GetString(position), fromServer: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// <c>XACK</c>s this consumer's pending entries with ids up to <paramref name="id"/>, a page of
-    /// <c>XPENDING</c> at a time: the server keeps the list, so the reader holds no ids however long
-    /// checkpoints take. Entries read ahead (after <paramref name="id"/>) stay pending. Idempotent.
+    /// <c>XACK</c>s this consumer's entries with ids up to <paramref name="id"/>: those it fetched
+    /// itself at once, from <see cref="_unacknowledged"/> (every page sent before the first reply is
+    /// awaited); those read before a restart (or when too many were fetched since the last
+    /// acknowledgement to keep their ids) from the server's pending list, a page of <c>XPENDING</c>
+    /// at a time, each page's <c>XACK</c> sent with the next <c>XPENDING</c> (the server runs them in
+    /// order). Entries read ahead (after <paramref name="id"/>) stay pending. Idempotent.
     /// </summary>
-    private async Task AcknowledgeUpToAsync(RedisValue id, CancellationToken cancellationToken)
+    private async Task AcknowledgeUpToAsync(RedisValue id, bool fromServer, CancellationToken cancellationToken)
     {
+        if (!fromServer && !_unacknowledged.Overflowed)
+        {
+            var pages = _unacknowledged.TakeUpTo(id, AckPage);
+            await Task.WhenAll(pages.Select(ids => _redis.RunAsync("acknowledging", db => db.StreamAcknowledgeAsync(_stream, _options.Group, ids), cancellationToken))).ConfigureAwait(false);
+            return;
+        }
+        RedisValue[]? acknowledge = null;
         while (true)
         {
-            var pending = await _redis.RunAsync("listing pending entries", db =>
-                db.StreamPendingMessagesAsync(_stream, _options.Group, AckPage, _consumer, "-", id), cancellationToken).ConfigureAwait(false);
+            var ids = acknowledge;
+            var pending = await _redis.RunAsync("acknowledging", async db =>
+            {
+                var acked = ids is null ? null : db.StreamAcknowledgeAsync(_stream, _options.Group, ids);
+                var next = await db.StreamPendingMessagesAsync(_stream, _options.Group, PendingPage, _consumer, "-", id).ConfigureAwait(false);
+                if (acked is not null) await acked.ConfigureAwait(false);
+                return next;
+            }, cancellationToken).ConfigureAwait(false);
             if (pending.Length == 0) return;
-            var ids = Array.ConvertAll(pending, p => p.MessageId);
-            await _redis.RunAsync("acknowledging", db => db.StreamAcknowledgeAsync(_stream, _options.Group, ids), cancellationToken).ConfigureAwait(false);
-            if (pending.Length < AckPage) return;
+            acknowledge = Array.ConvertAll(pending, p => p.MessageId);
+            if (pending.Length < PendingPage)
+            {
+                await _redis.RunAsync("acknowledging", db => db.StreamAcknowledgeAsync(_stream, _options.Group, acknowledge), cancellationToken).ConfigureAwait(false);
+                return;
+            }
         }
     }
 
@@ -302,7 +330,7 @@ internal sealed class RedisStreamReader<T> : SourceReader<T>, ICheckpointedReade
         try
         {
             if (completed && _options.Acknowledge == RedisAcknowledgement.Processed && !_lastReturned.IsNull)
-                await AcknowledgeUpToAsync(_lastReturned, CancellationToken.None).ConfigureAwait(false);
+                await AcknowledgeUpToAsync(_lastReturned, fromServer: false, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {

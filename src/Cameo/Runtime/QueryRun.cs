@@ -136,7 +136,8 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
         try
         {
             await checkpoints.RecoverAsync(Stopping.Token).ConfigureAwait(false);
-            foreach (var host in Hosts) host.RestoreCheckpoint();
+            // Instances restore in parallel: each deserializes only its own state, and a large window's takes seconds.
+            Parallel.ForEach(Hosts, host => host.RestoreCheckpoint());
         }
         catch (Exception ex)
         {

@@ -115,6 +115,13 @@ public interface IQueryGrain : IGrainWithStringKey
     [OneWay, Alias("failed")]
     Task Failed(string where, string error, int epoch);
 
+    /// <summary>
+    /// Instance <paramref name="index"/> of incarnation <paramref name="epoch"/> was found without its
+    /// state (re-activated after its silo died): a checkpointed query rolls back, any other fails.
+    /// </summary>
+    [OneWay, Alias("instance-lost")]
+    Task InstanceLost(int index, int epoch, string why);
+
     /// <summary>Instance <paramref name="instance"/> of incarnation <paramref name="epoch"/> saved its part of checkpoint <paramref name="checkpointId"/>.</summary>
     [AlwaysInterleave, Alias("acknowledge")]
     Task Acknowledge(int epoch, long checkpointId, int instance, byte[] state);

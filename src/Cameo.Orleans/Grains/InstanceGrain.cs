@@ -53,6 +53,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     private readonly Dictionary<Message, long> _enqueuedAt = new(ReferenceEqualityComparer.Instance); // only with an OnProcessed hook
     private QuerySpec _spec = null!;
     private LocalQuery _query = null!;
+    private QueryContext _context = null!; // the query's, or in a checkpointed query its incarnation's (see LocalQuery.Incarnation)
     private InstanceHost? _host;
     private ChannelSequencer _sequencer = null!;
     private Acknowledgements _acks = null!;
@@ -93,6 +94,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
             context = _query.Incarnation(epoch, () => new SiloCheckpoints(grains, spec.Key, epoch, serializer));
             _checkpoints = (SiloCheckpoints)context.Checkpoints!;
         }
+        _context = context;
         var host = _query.CreateHost(index, () =>
         {
             if (_spec.Catalog is not null) ReportResults(final: true);
@@ -202,7 +204,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
             var message = ready.Message;
             if (silo.Options.OnProcessed is not null) _enqueuedAt[message] = ProcessingClock.Next();
             while (!_over && _outbox.Credits.IsFull) await _outbox.Credits.WaitAsync(CancellationToken.None);
-            Execute(message, PhysicalTime.Now(_query.Context.Clock));
+            Execute(message, PhysicalTime.Now(_context.Clock));
             _acks.Flush(_acknowledge);
         }
         while (_sequencer.TryNext(sender, out ready));
@@ -227,7 +229,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     {
         if (_host is null) return Task.FromResult($"{this.GetPrimaryKeyString()}: no state");
         return Task.FromResult($"{Name} @ {RuntimeIdentity}: out of order {_sequencer.Waiting}, unacknowledged {_outbox.Credits.InFlight}/{_outbox.Credits.Capacity}, not arrived {_outbox.Unarrived}, resent {_outbox.Resent}"
-            + (_spec.Checkpointed ? $", incarnation {_epoch}, stale dropped {Interlocked.Read(ref _stale)}" : "")
+            + (_checkpoints is { } checkpoints ? $", incarnation {_epoch}, checkpoint requested {checkpoints.Requested}, stale dropped {Interlocked.Read(ref _stale)}" : "")
             + (_pump is null ? "" : $", {_pump.Describe()}")
             + (_over ? ", over" : ""));
     }
@@ -268,7 +270,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
             message.Release();
             return;
         }
-        Deliver(target, _outbox.Send(target, message, PhysicalTime.Now(_query.Context.Clock)));
+        Deliver(target, _outbox.Send(target, message, PhysicalTime.Now(_context.Clock)));
     }
 
     /// <summary>Sends (or sends again) <paramref name="envelope"/> to instance <paramref name="target"/>.</summary>
@@ -370,9 +372,8 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         }
         // A fresh activation receiving data: the instance's silo died (or it was deactivated) and its state is gone.
         string key = this.GetPrimaryKeyString();
-        InstanceKeys.TryParse(key, out string query, out _, out int epoch);
-        grains.GetGrain<IQueryGrain>(query).Failed(
-            key, $"operator instance {key} lost its state: it was re-activated on {RuntimeIdentity} after its silo died; the query cannot continue without it", epoch);
+        InstanceKeys.TryParse(key, out string query, out int index, out int epoch);
+        grains.GetGrain<IQueryGrain>(query).InstanceLost(index, epoch, $"it lost its state: it was re-activated on {RuntimeIdentity} after its silo died");
         envelope.Message.Release();
         DeactivateOnIdle();
         return false;
@@ -441,7 +442,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     /// <summary>What the shared source driver needs from a source instance grain.</summary>
     private sealed class SourceRun(InstanceGrain grain) : ISourceRun
     {
-        public QueryContext Context => grain._query.Context;
+        public QueryContext Context => grain._context;
         public int BatchSize => grain._query.BatchSize;
         public CancellationToken StoppingToken => grain._stopping.Token;
         public bool Failed => grain._over;

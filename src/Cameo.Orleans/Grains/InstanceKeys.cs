@@ -6,8 +6,9 @@ namespace Cameo.Orleans.Grains;
 /// instances of a new incarnation are fresh activations, placed on the surviving silos, and
 /// nothing addressed to an earlier one reaches them.
 /// </summary>
-internal static class InstanceKeys
+public static class InstanceKeys
 {
+    /// <summary>The key of instance <paramref name="index"/> of query <paramref name="query"/> in incarnation <paramref name="epoch"/>.</summary>
     public static string Of(string query, int index, int epoch) => epoch == 0 ? $"{query}/{index}" : $"{query}/{index}.{epoch}";
 
     /// <summary>The query key, index and incarnation of an instance grain key.</summary>

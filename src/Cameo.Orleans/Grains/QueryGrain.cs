@@ -53,6 +53,7 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
     private IGrainTimer? _watchdog;
     private int _watches;
     private bool _watching;
+    private Task _rollBack = Task.CompletedTask;
     private DateTimeOffset? _submitted, _ended;
     private int _epoch;
     private CheckpointCoordinator? _checkpoints;
@@ -188,6 +189,21 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
         return Task.CompletedTask;
     }
 
+    public Task InstanceLost(int index, int epoch, string why)
+    {
+        if (_spec is not null && epoch == _epoch && _state == QueryState.Running && index < _spec.Instances.Length) Lost(index, why);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Instance <paramref name="index"/> of the current incarnation was lost: a checkpointed query rolls back (once at a time), any other fails.</summary>
+    private void Lost(int index, string why)
+    {
+        if (!_spec!.Checkpointed)
+            Fail(_spec.Instances[index], $"operator instance {_spec.Instances[index]} was lost: {why}. Its silo probably died; operator state is not replicated, so the query stops instead of producing wrong results", _epoch);
+        else if (_rollBack.IsCompleted)
+            _rollBack = RollBackAsync(index, why);
+    }
+
     public Task Acknowledge(int epoch, long checkpointId, int instance, byte[] state)
     {
         if (epoch == _epoch && _checkpoints is { } checkpoints) checkpoints.Acknowledge(checkpointId, instance, InstanceState.FromBytes(state));
@@ -218,17 +234,14 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
     /// </summary>
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        if (_spec is null || _state != QueryState.Running || _watching) return;
+        if (_spec is null || _state != QueryState.Running || _watching || !_rollBack.IsCompleted) return;
         _watching = true;
         try
         {
             if (_checkpoints is { } checkpoints) Announce(checkpoints);
             if (++_watches % ProbeEveryWatches != 0) return;
             var (lost, why) = await ProbeAsync(cancellationToken);
-            if (lost < 0 || _state != QueryState.Running) return;
-            if (_spec.Checkpointed) await RollBackAsync(lost, why!);
-            else
-                Fail(_spec.Instances[lost], $"operator instance {_spec.Instances[lost]} was lost: {why}. Its silo probably died; operator state is not replicated, so the query stops instead of producing wrong results", _epoch);
+            if (lost >= 0 && _state == QueryState.Running && _rollBack.IsCompleted) Lost(lost, why!);
         }
         finally
         {
@@ -362,7 +375,7 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
             return new QueryStatus(key, "?", QueryState.Unknown,
                 $"No query with key '{key}' is known: it was never deployed, or the silo holding its coordinator died.", null, 0, [], [], RuntimeIdentity);
         return new QueryStatus(key, _spec.Name, _state, _error, _failedAt, _outputs, [.. _recent.Skip(_recent.Count - Math.Min(results, _recent.Count))], _placement, RuntimeIdentity,
-            _submitted, _ended, _lastCheckpoint = Math.Max(_lastCheckpoint, _checkpoints?.LastCompleted ?? 0), _recoveries, _lastRecoverySeconds);
+            _submitted, _ended, _lastCheckpoint = Math.Max(_lastCheckpoint, _checkpoints?.LastCompleted ?? 0), _recoveries, _lastRecoverySeconds, _epoch);
     }
 
     private long _lastCheckpoint;

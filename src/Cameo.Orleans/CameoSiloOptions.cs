@@ -199,9 +199,12 @@ public static class ProcessingClock
 /// <summary>What every instance grain of a silo shares: its options and, unless plain Orleans order is used, its turn scheduler.</summary>
 public sealed class CameoSilo
 {
-    public CameoSilo(CameoSiloOptions options)
+    /// <param name="options">The silo's options.</param>
+    /// <param name="stopping">Cancelled when the silo's host stops (<c>IHostApplicationLifetime.ApplicationStopping</c>), if it has one.</param>
+    public CameoSilo(CameoSiloOptions options, CancellationToken stopping = default)
     {
         Options = options;
+        Stopping = stopping;
         Scheduler = options.Policy is null ? null : options.SharedScheduler ?? options.CreateScheduler();
         if (options.RaiseThreadPoolMinimum) ConfigureThreadPool(options);
     }
@@ -232,6 +235,13 @@ public sealed class CameoSilo
     }
 
     public CameoSiloOptions Options { get; }
+
+    /// <summary>
+    /// Cancelled when the silo stops: its source grains stop reading at once (their reads run on the
+    /// thread pool, which a silo stopped inside a process that lives on would not stop), so that a
+    /// rolled-back query's new incarnation is the only reader of its sources.
+    /// </summary>
+    public CancellationToken Stopping { get; }
 
     /// <summary>Null under <c>orleans-default</c>.</summary>
     public TurnScheduler? Scheduler { get; }

@@ -67,6 +67,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     private int _epoch;
     private SiloCheckpoints? _checkpoints; // a checkpointed query's, shared by its incarnation's instances in this process
     private Task _driver = Task.CompletedTask; // a source's read loop
+    private CancellationTokenRegistration _siloStopping;
     private long _stale; // envelopes of another incarnation, dropped
     private bool _retired;
     private volatile bool _over; // retired or failed: drop messages
@@ -124,7 +125,13 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     public Task Run()
     {
         // Reads on the thread pool, like the embedded runtime's driver: not on the grain's scheduler.
-        if (_host is { Node.Kind: Dataflow.NodeKind.Source } host) _driver = Task.Run(() => SourceDriver.Start(host, new SourceRun(this)) ?? Task.CompletedTask);
+        if (_host is not { Node.Kind: Dataflow.NodeKind.Source } host) return Task.CompletedTask;
+        _siloStopping = silo.Stopping.Register(() =>
+        {
+            _over = true; // the driver ends without finishing the stream: the silo is going away
+            _stopping.Cancel();
+        });
+        _driver = Task.Run(() => SourceDriver.Start(host, new SourceRun(this)) ?? Task.CompletedTask);
         return Task.CompletedTask;
     }
 
@@ -251,6 +258,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         _stopping.Cancel();
         _outbox?.Credits.Open();
         _watchdog?.Dispose();
+        _siloStopping.Dispose();
         _pump?.Clear();
         if (_pump is not null) silo.Untrack(_pump);
         DeactivateOnIdle();

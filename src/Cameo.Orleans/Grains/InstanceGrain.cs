@@ -1,7 +1,7 @@
 using Cameo.Checkpoints;
 using Cameo.Execution;
-using Cameo.Orleans.Checkpoints;
 using Cameo.Messages;
+using Cameo.Orleans.Checkpoints;
 using Cameo.Orleans.Deployment;
 using Cameo.Orleans.Scheduling;
 using Cameo.Orleans.Wire;

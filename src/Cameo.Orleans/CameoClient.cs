@@ -87,7 +87,7 @@ public sealed class CameoClient(IGrainFactory grains)
     {
         var status = await StatusAsync(key).ConfigureAwait(false);
         return await Task.WhenAll(Enumerable.Range(0, status.Placement.Length)
-            .Select(i => grains.GetGrain<IInstanceGrain>($"{key}/{i}").Describe())).ConfigureAwait(false);
+            .Select(i => grains.GetGrain<IInstanceGrain>(InstanceKeys.Of(key, i, status.Incarnation)).Describe())).ConfigureAwait(false);
     }
 
     /// <summary>Stops a query's sources; its windows flush and it completes.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cameo.Checkpoints;
 using Cameo.Orleans.Scheduling;
 using Cameo.Scheduling;
 using Cameo.Scheduling.Core;
@@ -120,6 +121,22 @@ public sealed class CameoSiloOptions
     /// </summary>
     public bool RaiseThreadPoolMinimum { get; set; }
 
+    /// <summary>
+    /// Consistent checkpoints for the queries whose coordinators run on this silo (give every silo of
+    /// a cluster the same): a shared <see cref="CheckpointOptions.Store"/> (Redis for silos in several
+    /// processes), the interval, the serializer of operator state. A checkpointed query whose silo
+    /// dies is rolled back to its last completed checkpoint on the surviving silos instead of failing.
+    /// Null (the default): no checkpoints, and a dead silo fails its queries.
+    /// </summary>
+    public CheckpointOptions? Checkpoints { get; set; }
+
+    /// <summary>
+    /// Longest a checkpointed query tries to roll back onto the surviving silos after losing an
+    /// instance (Orleans may need its membership to declare the dead silo before grains can move)
+    /// before it fails. Default 60 s.
+    /// </summary>
+    public TimeSpan RecoveryTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>What keeps these options from running a silo, one sentence each; empty if nothing does.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -129,6 +146,7 @@ public sealed class CameoSiloOptions
         if (Quantum <= TimeSpan.Zero) problems.Add($"{nameof(Quantum)} must be positive (was {Quantum}).");
         if (UrgentCost < TimeSpan.Zero) problems.Add($"{nameof(UrgentCost)} must not be negative (was {UrgentCost}).");
         if (ResendAfter <= TimeSpan.Zero) problems.Add($"{nameof(ResendAfter)} must be positive (was {ResendAfter}).");
+        if (RecoveryTimeout <= TimeSpan.Zero) problems.Add($"{nameof(RecoveryTimeout)} must be positive (was {RecoveryTimeout}).");
         if (ProgressTimeout <= ResendAfter) problems.Add($"{nameof(ProgressTimeout)} must be longer than {nameof(ResendAfter)} (was {ProgressTimeout}, {nameof(ResendAfter)} {ResendAfter}).");
         return problems;
     }
@@ -181,9 +199,12 @@ public static class ProcessingClock
 /// <summary>What every instance grain of a silo shares: its options and, unless plain Orleans order is used, its turn scheduler.</summary>
 public sealed class CameoSilo
 {
-    public CameoSilo(CameoSiloOptions options)
+    /// <param name="options">The silo's options.</param>
+    /// <param name="stopping">Cancelled when the silo's host stops (<c>IHostApplicationLifetime.ApplicationStopping</c>), if it has one.</param>
+    public CameoSilo(CameoSiloOptions options, CancellationToken stopping = default)
     {
         Options = options;
+        Stopping = stopping;
         Scheduler = options.Policy is null ? null : options.SharedScheduler ?? options.CreateScheduler();
         if (options.RaiseThreadPoolMinimum) ConfigureThreadPool(options);
     }
@@ -214,6 +235,13 @@ public sealed class CameoSilo
     }
 
     public CameoSiloOptions Options { get; }
+
+    /// <summary>
+    /// Cancelled when the silo stops: its source grains stop reading at once (their reads run on the
+    /// thread pool, which a silo stopped inside a process that lives on would not stop), so that a
+    /// rolled-back query's new incarnation is the only reader of its sources.
+    /// </summary>
+    public CancellationToken Stopping { get; }
 
     /// <summary>Null under <c>orleans-default</c>.</summary>
     public TurnScheduler? Scheduler { get; }

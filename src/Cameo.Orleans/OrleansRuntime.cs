@@ -56,12 +56,15 @@ public sealed class OrleansRuntime : IQueryRuntime
     /// A runtime factory for <see cref="EngineOptions.Runtime"/>: starts <paramref name="silos"/> silos in
     /// this process (a <see cref="LocalCluster"/>), scheduling by <paramref name="policy"/> (null: plain
     /// Orleans order, <c>orleans-default</c>). The silos share one turn scheduler, as they share the cores.
+    /// With <see cref="EngineOptions.Checkpoints"/> (a store every silo reaches) the queries are checkpointed
+    /// and roll back to their last checkpoint when a silo dies (see <see cref="CameoSiloOptions.Checkpoints"/>).
     /// </summary>
-    public static Func<EngineOptions, IQueryRuntime> InProcess(int silos, ISchedulingPolicy? policy, Action<CameoSiloOptions>? configure = null) => _ =>
+    public static Func<EngineOptions, IQueryRuntime> InProcess(int silos, ISchedulingPolicy? policy, Action<CameoSiloOptions>? configure = null) => engine =>
     {
         var cluster = LocalCluster.StartAsync(silos, o =>
         {
             o.Policy = policy;
+            o.Checkpoints = engine.Checkpoints; // the engine's checkpoints: its queries roll back instead of failing when a silo dies
             configure?.Invoke(o);
         }).GetAwaiter().GetResult();
         var home = cluster.Silos[0];

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cameo.Cli.Chaos;
 using Cameo.Cli.Reporting;
 using Cameo.Workloads.Bench;
 using Cameo.Workloads.Chaos;
@@ -20,7 +21,7 @@ public static class ChaosCommand
     }
 
     /// <summary>Every experiment of `cameo chaos`, and the hidden worker process they start.</summary>
-    private static Command[] Subcommands() => [Crash(), Worker()];
+    private static Command[] Subcommands() => [Crash(), SiloKill(), Worker()];
 
     private static Command Crash()
     {
@@ -81,16 +82,83 @@ public static class ChaosCommand
             AnsiConsole.MarkupLine($"[grey]The workers' logs are in {Markup.Escape(settings.Directory)}.[/]");
             return 1;
         }
-        var table = new Table().RoundedBorder().Title($"chaos crash: {result.Kills} kill(s), outputs of the exactly-once sinks against the oracle");
+        return Report(result, $"chaos crash: {result.Kills} kill(s), outputs of the exactly-once sinks against the oracle", ChaosVerdicts.Of(result), settings.Directory);
+    }
+
+    /// <summary>Prints the comparison of each sink with the oracle and the verdicts, writes results.json.</summary>
+    /// <returns>0 when every sink holds exactly the oracle's results, else 1.</returns>
+    private static int Report(ChaosCrashResult result, string title, IReadOnlyList<Verdict> verdicts, string directory)
+    {
+        var table = new Table().RoundedBorder().Title(title);
         table.AddColumns("sink", "expected", "received", "lost", "duplicated", "wrong");
         foreach (var c in table.Columns.Skip(1)) c.RightAligned();
         foreach (var s in result.Sinks)
             table.AddRow(Markup.Escape(s.Sink), $"{s.Expected:N0}", $"{s.Received:N0}", Count(s.Lost), Count(s.Duplicated), Count(s.Wrong));
         AnsiConsole.Write(table);
-        AnsiConsole.Write(Tables.Verdicts(ChaosVerdicts.Of(result)));
+        AnsiConsole.Write(Tables.Verdicts(verdicts));
         AnsiConsole.WriteLine();
-        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Json.Write(settings.Directory, "results.json", result))}");
+        AnsiConsole.MarkupLine($"Wrote {Markup.Escape(Json.Write(directory, "results.json", result))}");
         return result.Exact ? 0 : 1;
+    }
+
+    private static Command SiloKill()
+    {
+        var silos = new Option<int>("--silos") { Description = "Silo processes in the cluster; one is killed.", DefaultValueFactory = _ => 3 };
+        var events = new Option<int>("--events") { Description = "Input events (over the two input streams).", DefaultValueFactory = _ => 20_000 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Where the silo logs and results.json go.", DefaultValueFactory = _ => new DirectoryInfo("chaos-silo-kill") };
+        var redis = new Option<string?>("--redis") { Description = "A Redis server to use (host:port); by default a redis-server child process is started on a free loopback port, and killed at the end." };
+        var seed = new Option<int>("--seed") { Description = "Seeds the input.", DefaultValueFactory = _ => 1 };
+        var seconds = new Option<double>("--seconds") { Description = "The input is written over this many seconds; the kill falls at 40% of it (once both queries completed a checkpoint; at 60% at the latest).", DefaultValueFactory = _ => 15 };
+        var checkpoints = Duration.Option("--checkpoint-every", "The silos' checkpoint interval.", TimeSpan.FromMilliseconds(500));
+        var command = new Command("silo-kill", """
+            Starts a cluster of `cameo silo` processes with Redis membership that checkpoint into Redis,
+            writes a seeded input into two Redis streams at a steady pace (then an end marker in each),
+            and submits the two chaos queries (a windowed count of clicks per key, a window join of
+            clicks with views) reading them into Redis streams (exactly-once sinks). Once both queries
+            completed a checkpoint, one silo holding their instances (not their coordinators) is killed
+            with SIGKILL; the queries roll back to their last checkpoint on the surviving silos and run
+            to the end markers. Then each output is compared with a brute-force oracle: lost,
+            duplicated, wrong. Recovery: from the kill to the query resuming on the survivors. Prints a
+            verdict and writes DIR/results.json.
+            """)
+        {
+            silos, events, output, redis, seed, seconds, checkpoints,
+        };
+        command.SetAction((parse, ct) => RunSiloKillAsync(
+            new ChaosSiloKillSettings(parse.GetValue(silos), parse.GetValue(events), parse.GetValue(output)!.FullName, parse.GetValue(redis), parse.GetValue(seed),
+                parse.GetValue(seconds), parse.GetValue(checkpoints)!.Value), ct));
+        return command;
+    }
+
+    /// <summary>Runs <see cref="ChaosSiloKill"/> with this program as the silos; prints the comparison and the verdicts; writes results.json.</summary>
+    /// <returns>0 when every sink holds exactly the oracle's results, 1 otherwise or on a failure, 2 for invalid settings.</returns>
+    public static async Task<int> RunSiloKillAsync(ChaosSiloKillSettings settings, CancellationToken ct)
+    {
+        if (settings.Problem() is { } problem)
+        {
+            AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
+            return 2;
+        }
+        AnsiConsole.MarkupLine($"[bold]cameo chaos silo-kill[/]: {settings.Silos} silos, {settings.Events:N0} events over {settings.InputSeconds:0.#} s, " +
+            $"checkpoints every {settings.CheckpointInterval.TotalMilliseconds:0} ms, seed {settings.Seed}, Redis {Markup.Escape(settings.Redis ?? "started here")}");
+        ChaosCrashResult result;
+        try
+        {
+            result = await ChaosSiloKill.RunAsync(settings, CameoExecutable.Of(typeof(ChaosCommand).Assembly), line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
+            return 130;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            AnsiConsole.MarkupLine($"[red]chaos silo-kill failed: {Markup.Escape(ex.Message)}[/]");
+            AnsiConsole.MarkupLine($"[grey]The silos' logs are in {Markup.Escape(settings.Directory)}.[/]");
+            return 1;
+        }
+        return Report(result, $"chaos silo-kill: 1 of {settings.Silos} silos killed, outputs of the exactly-once sinks against the oracle",
+            ChaosVerdicts.Of(result, "kill to the query resuming on the survivors"), settings.Directory);
     }
 
     private static string Count(long n) => n == 0 ? "[green]0[/]" : $"[red]{n:N0}[/]";

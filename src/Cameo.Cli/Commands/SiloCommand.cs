@@ -1,12 +1,15 @@
 using System.CommandLine;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Cameo.Checkpoints;
 using Cameo.Dashboard;
 using Cameo.Orleans;
 using Cameo.Orleans.Deployment;
 using Cameo.Orleans.Monitoring;
+using Cameo.Redis.State;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
 
 namespace Cameo.Cli.Commands;
 
@@ -34,9 +37,11 @@ public static class SiloCommand
             Description = "An assembly whose public IQueryDefinition classes this silo can run (`cameo submit NAME`); repeatable. Every silo should load the same.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var checkpoints = Duration.Option("--checkpoint-every",
+            "Checkpoint the queries this silo coordinates at this interval, into the --redis server (give every silo the same): a query whose silo dies then rolls back to its last checkpoint on the surviving silos instead of failing.");
         var command = new Command("silo", "Run an Orleans silo that hosts Cameo queries (Ctrl+C to stop).")
         {
-            redis, address, port, gateway, primary, policy, turns, queries, DashboardSettings.Enable, DashboardSettings.Port,
+            redis, address, port, gateway, primary, policy, turns, queries, checkpoints, DashboardSettings.Enable, DashboardSettings.Port,
         };
         foreach (var option in ClusterSecrets.All) command.Options.Add(option);
         command.SetAction((parse, ct) =>
@@ -54,18 +59,29 @@ public static class SiloCommand
             }
             var settings = new SiloSettings(parse.GetValue(redis), parse.GetValue(port), parse.GetValue(gateway), parse.GetValue(primary), parse.GetValue(policy)!, parse.GetValue(turns),
                 parse.GetValue(queries), parse.GetValue(address) is { } a ? IPAddress.Parse(a) : null);
-            return RunAsync(settings, password, tls, DashboardSettings.From(parse), ct);
+            var checkpointEvery = parse.GetValue(checkpoints);
+            if (checkpointEvery is not null && settings.Redis is null)
+            {
+                Console.Error.WriteLine("--checkpoint-every needs --redis: the silos keep their checkpoints in the Redis server.");
+                return Task.FromResult(2);
+            }
+            return RunAsync(settings, password, tls, DashboardSettings.From(parse), checkpointEvery, ct);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(SiloSettings settings, string? redisPassword, X509Certificate2? tls, DashboardOptions? dashboardOptions, CancellationToken ct)
+    private static async Task<int> RunAsync(SiloSettings settings, string? redisPassword, X509Certificate2? tls, DashboardOptions? dashboardOptions, TimeSpan? checkpointEvery, CancellationToken ct)
     {
         IHost host;
         IReadOnlyCollection<IQueryDefinition> definitions;
+        await using var checkpointStore = checkpointEvery is null ? null : await ConnectionMultiplexer.ConnectAsync(ClusterHosting.RedisOptions(settings.Redis!, redisPassword));
         try
         {
-            host = ClusterHosting.BuildSilo(settings, redisPassword, tls);
+            host = ClusterHosting.BuildSilo(settings, redisPassword, tls, o =>
+            {
+                if (checkpointStore is not null)
+                    o.Checkpoints = new CheckpointOptions { Store = new RedisStateStore(checkpointStore), Interval = checkpointEvery!.Value };
+            });
             definitions = host.Services.GetRequiredService<QueryDefinitions>().Loaded; // duplicate names fail here, before the silo joins
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or BadImageFormatException)
@@ -77,7 +93,8 @@ public static class SiloCommand
         string membership = settings.Redis is null ? $"development clustering, primary port {settings.PrimarySiloPort}" : $"Redis {settings.Redis}, address {settings.Address ?? IPAddress.Loopback}";
         string loaded = definitions.Count == 0 ? "" : $", queries {string.Join(", ", definitions.Select(d => d.Name))}";
         // Scripts and tests wait for this line.
-        Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}, {settings.Turns ?? Environment.ProcessorCount} turn(s){(tls is null ? "" : ", TLS")}{loaded}");
+        string checkpointing = checkpointEvery is { } every ? $", checkpoints every {every.TotalMilliseconds:0} ms" : "";
+        Console.WriteLine($"silo started: port {settings.SiloPort}, gateway {settings.GatewayPort}, {membership}, policy {settings.Policy}, {settings.Turns ?? Environment.ProcessorCount} turn(s){(tls is null ? "" : ", TLS")}{checkpointing}{loaded}");
         DashboardServer? dashboard = null;
         try
         {

@@ -36,12 +36,42 @@ public sealed class LocalQuery
     internal long NextReport;
 
     /// <summary>Builds instance <paramref name="index"/>'s host. Serialized: hosts register themselves in the shared context.</summary>
-    public InstanceHost CreateHost(int index, Action onSinkEnded)
+    /// <param name="index">The instance.</param>
+    /// <param name="onSinkEnded">Called when a sink instance has seen the end of its input.</param>
+    /// <param name="context">The context of the query's incarnation (<see cref="Incarnation"/>); <see cref="Context"/> if null.</param>
+    public InstanceHost CreateHost(int index, Action onSinkEnded, QueryContext? context = null)
     {
-        lock (_creating) return HostFactory.Create(Context, Plan, index, BatchSize, onSinkEnded);
+        lock (_creating) return HostFactory.Create(context ?? Context, Plan, index, BatchSize, onSinkEnded);
+    }
+
+    /// <summary>
+    /// The context of incarnation <paramref name="epoch"/> of a checkpointed query in this process:
+    /// <see cref="Context"/>'s settings and metrics, with <paramref name="checkpoints"/> (created once
+    /// per incarnation) as its coordinator. Each incarnation's instances share their own context, so
+    /// nothing of an incarnation that was rolled back (its checkpoint requests, its restored state)
+    /// reaches the next. Those of earlier incarnations are dropped.
+    /// </summary>
+    internal QueryContext Incarnation(int epoch, Func<Cameo.Checkpoints.ICheckpointCoordinator> checkpoints)
+    {
+        lock (_incarnations)
+        {
+            if (_incarnations.TryGetValue(epoch, out var context)) return context;
+            foreach (int older in _incarnations.Keys.Where(e => e < epoch).ToList()) _incarnations.Remove(older);
+            var c = Context;
+            context = new QueryContext(c.Id, c.Name, c.LatencyTarget, c.WatermarkDelayMs, c.Clock, c.Metrics)
+            {
+                Logger = c.Logger,
+                MaxMessageCostTicks = c.MaxMessageCostTicks,
+                MessageTraceInterval = c.MessageTraceInterval,
+                Checkpoints = checkpoints(),
+            };
+            _incarnations[epoch] = context;
+            return context;
+        }
     }
 
     private readonly object _creating = new();
+    private readonly Dictionary<int, QueryContext> _incarnations = [];
 }
 
 /// <summary>

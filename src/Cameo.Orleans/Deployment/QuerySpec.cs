@@ -20,7 +20,8 @@ public sealed record QuerySpec(
     [property: Id(7)] int MaxInFlightMessages,
     [property: Id(8)] double EventsPerSecond,
     [property: Id(9)] long? Count,
-    [property: Id(10)] Dictionary<string, string>? Parameters = null);
+    [property: Id(10)] Dictionary<string, string>? Parameters = null,
+    [property: Id(11)] bool Checkpointed = false);
 
 /// <summary>Where a query stands, as its coordinator knows it.</summary>
 public enum QueryState
@@ -45,6 +46,10 @@ public enum QueryState
 /// <param name="Coordinator">The silo the query's coordinator runs on.</param>
 /// <param name="Submitted">When its coordinator received it.</param>
 /// <param name="Ended">When it completed or failed.</param>
+/// <param name="LastCheckpoint">A checkpointed query's newest completed checkpoint (0 before any, or unchecked).</param>
+/// <param name="Recoveries">Times a checkpointed query was rolled back to its last checkpoint after losing an instance.</param>
+/// <param name="LastRecoverySeconds">How long the last rollback took: from noticing the lost instance to the sources reading again.</param>
+/// <param name="Incarnation">The incarnation its instances run in (see <see cref="Grains.InstanceKeys"/>): 0, one more per rollback attempt.</param>
 [GenerateSerializer, Immutable, Alias("cameo.query-status")]
 public sealed record QueryStatus(
     [property: Id(0)] string Key,
@@ -57,7 +62,11 @@ public sealed record QueryStatus(
     [property: Id(7)] string[] Placement,
     [property: Id(8)] string? Coordinator,
     [property: Id(9)] DateTimeOffset? Submitted = null,
-    [property: Id(10)] DateTimeOffset? Ended = null)
+    [property: Id(10)] DateTimeOffset? Ended = null,
+    [property: Id(11)] long LastCheckpoint = 0,
+    [property: Id(12)] int Recoveries = 0,
+    [property: Id(13)] double? LastRecoverySeconds = null,
+    [property: Id(14)] int Incarnation = 0)
 {
     public bool IsTerminal => State is QueryState.Completed or QueryState.Failed or QueryState.Unknown;
 }

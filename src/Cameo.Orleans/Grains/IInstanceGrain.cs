@@ -7,9 +7,33 @@ namespace Cameo.Orleans.Grains;
 [Alias("cameo.instance")]
 public interface IInstanceGrain : IGrainWithStringKey
 {
-    /// <summary>Builds the instance's host. Returns the silo it runs on.</summary>
+    /// <summary>Builds the instance's host for incarnation <paramref name="epoch"/> of its query. Returns the silo it runs on.</summary>
     [Alias("start")]
-    Task<string> Start(QuerySpec spec, int index);
+    Task<string> Start(QuerySpec spec, int index, int epoch);
+
+    /// <summary>
+    /// A checkpointed query: puts the instance in the state of the checkpoint its query resumes from
+    /// (<see cref="Cameo.Checkpoints.InstanceState.ToBytes"/>; null: it starts afresh) before its
+    /// first message; checkpoints after <paramref name="startedAfter"/> are its incarnation's own.
+    /// </summary>
+    [Alias("restore")]
+    Task Restore(byte[]? state, long startedAfter);
+
+    /// <summary>A source of a checkpointed query: inject the barrier of checkpoint <paramref name="checkpointId"/> at the next read.</summary>
+    [OneWay, AlwaysInterleave, Alias("request-checkpoint")]
+    Task RequestCheckpoint(long checkpointId);
+
+    /// <summary>A source: checkpoint <paramref name="checkpointId"/>, which covers its input up to <paramref name="position"/>, completed.</summary>
+    [AlwaysInterleave, Alias("checkpoint-completed")]
+    Task CheckpointCompleted(long checkpointId, byte[] position);
+
+    /// <summary>A sink: commit what its transactional writer pre-committed at checkpoint <paramref name="checkpointId"/>.</summary>
+    [AlwaysInterleave, Alias("commit")]
+    Task Commit(long checkpointId, byte[] preCommitState);
+
+    /// <summary>A sink: recover its transactional writer to the checkpoint the query resumes from (null: none).</summary>
+    [AlwaysInterleave, Alias("recover-sink")]
+    Task RecoverSink(long? checkpointId, byte[]? preCommitState);
 
     /// <summary>Starts reading, if the instance is a source (every instance of the query has started).</summary>
     [Alias("run")]
@@ -56,6 +80,13 @@ public interface IInstanceGrain : IGrainWithStringKey
     /// <summary>The query is over (completed or failed): drop what is queued and let the grain deactivate.</summary>
     [OneWay, AlwaysInterleave, Alias("retire")]
     Task Retire();
+
+    /// <summary>
+    /// Retires the instance (its incarnation was rolled back) and, for a source, waits until its
+    /// reader has stopped and closed, so that no read of it overlaps the next incarnation's.
+    /// </summary>
+    [AlwaysInterleave, Alias("quiesce")]
+    Task Quiesce();
 }
 
 /// <summary>A query's coordinator; keyed by the query's cluster-wide key.</summary>
@@ -78,10 +109,26 @@ public interface IQueryGrain : IGrainWithStringKey
     Task Stop();
 
     [OneWay, Alias("sink-ended")]
-    Task SinkEnded(int index);
+    Task SinkEnded(int index, int epoch);
 
+    /// <summary>An instance of incarnation <paramref name="epoch"/> failed (ignored if that incarnation was rolled back).</summary>
     [OneWay, Alias("failed")]
-    Task Failed(string where, string error);
+    Task Failed(string where, string error, int epoch);
+
+    /// <summary>
+    /// Instance <paramref name="index"/> of incarnation <paramref name="epoch"/> was found without its
+    /// state (re-activated after its silo died): a checkpointed query rolls back, any other fails.
+    /// </summary>
+    [OneWay, Alias("instance-lost")]
+    Task InstanceLost(int index, int epoch, string why);
+
+    /// <summary>Instance <paramref name="instance"/> of incarnation <paramref name="epoch"/> saved its part of checkpoint <paramref name="checkpointId"/>.</summary>
+    [AlwaysInterleave, Alias("acknowledge")]
+    Task Acknowledge(int epoch, long checkpointId, int instance, byte[] state);
+
+    /// <summary>Instance <paramref name="instance"/> of incarnation <paramref name="epoch"/> has sent its end; its final state stands for it in later checkpoints.</summary>
+    [AlwaysInterleave, Alias("ended")]
+    Task Ended(int epoch, int instance, byte[] finalState, bool source);
 
     [OneWay, Alias("results")]
     Task Results(long count, string[] recent);

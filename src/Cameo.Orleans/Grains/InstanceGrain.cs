@@ -1,5 +1,7 @@
+using Cameo.Checkpoints;
 using Cameo.Execution;
 using Cameo.Messages;
+using Cameo.Orleans.Checkpoints;
 using Cameo.Orleans.Deployment;
 using Cameo.Orleans.Scheduling;
 using Cameo.Orleans.Wire;
@@ -35,10 +37,15 @@ namespace Cameo.Orleans.Grains;
 /// which takes turns of the silo's <see cref="TurnScheduler"/>. Under <c>orleans-default</c>,
 /// <see cref="PushInOrder"/> processes each message in the order Orleans delivers it instead.</item>
 /// </list>
-/// <para><b>Faults.</b> Operator state is not replicated. An instance whose silo died comes back,
-/// if at all, as a fresh activation without state: it refuses to process, and the query fails with a
-/// clear error (so does the coordinator's probe, if nothing is sent to it). An operator that throws
-/// fails its own query only.</para>
+/// <para><b>Faults.</b> In a checkpointed query (<see cref="CameoSiloOptions.Checkpoints"/>) the
+/// instance saves its state at each barrier through its incarnation's <see cref="SiloCheckpoints"/>;
+/// when an instance is lost, the coordinator starts a new incarnation of every instance (new grain
+/// keys, <see cref="InstanceKeys"/>) restored from the last completed checkpoint, and retires this one.
+/// Envelopes carry their incarnation (<see cref="Envelope.Epoch"/>): one of another incarnation is
+/// dropped. Without checkpoints operator state is not replicated: an instance whose silo died comes
+/// back, if at all, as a fresh activation without state that refuses to process, and the query fails
+/// with a clear error (so does the coordinator's probe, if nothing is sent to it). An operator that
+/// throws fails its own query only.</para>
 /// </remarks>
 public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDefinitions definitions) : Grain, IInstanceGrain, ITransport, IPumpedInstance
 {
@@ -46,6 +53,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     private readonly Dictionary<Message, long> _enqueuedAt = new(ReferenceEqualityComparer.Instance); // only with an OnProcessed hook
     private QuerySpec _spec = null!;
     private LocalQuery _query = null!;
+    private QueryContext _context = null!; // the query's, or in a checkpointed query its incarnation's (see LocalQuery.Incarnation)
     private InstanceHost? _host;
     private ChannelSequencer _sequencer = null!;
     private Acknowledgements _acks = null!;
@@ -56,6 +64,11 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     private InstancePump? _pump;
     private IQueryGrain _coordinator = null!;
     private IInstanceGrain?[] _instances = [];
+    private int _epoch;
+    private SiloCheckpoints? _checkpoints; // a checkpointed query's, shared by its incarnation's instances in this process
+    private Task _driver = Task.CompletedTask; // a source's read loop
+    private CancellationTokenRegistration _siloStopping;
+    private long _stale; // envelopes of another incarnation, dropped
     private bool _retired;
     private volatile bool _over; // retired or failed: drop messages
 
@@ -63,22 +76,36 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
 
     private CameoSilo Silo => silo;
 
-    public Task<string> Start(QuerySpec spec, int index)
+    public Task<string> Start(QuerySpec spec, int index, int epoch)
     {
         if (_host is not null) throw new InvalidOperationException($"Instance {this.GetPrimaryKeyString()} was started twice.");
         _spec = spec;
+        _epoch = epoch;
         _query = LocalQueries.Acquire(spec, definitions);
         _coordinator = grains.GetGrain<IQueryGrain>(spec.Key);
         _instances = new IInstanceGrain?[spec.Instances.Length];
         _sequencer = new ChannelSequencer(spec.Instances.Length);
         _acks = new Acknowledgements(_sequencer, spec.Instances.Length);
-        _outbox = new Outbox(index, spec.Instances.Length, spec.MaxInFlightMessages);
+        _outbox = new Outbox(index, spec.Instances.Length, spec.MaxInFlightMessages, epoch);
         _acknowledge = Acknowledge;
+        var context = _query.Context;
+        if (spec.Checkpointed)
+        {
+            var serializer = silo.Options.Checkpoints?.Serializer ?? CheckpointOptions.DefaultSerializer;
+            context = _query.Incarnation(epoch, () => new SiloCheckpoints(grains, spec.Key, epoch, serializer));
+            _checkpoints = (SiloCheckpoints)context.Checkpoints!;
+        }
+        _context = context;
         var host = _query.CreateHost(index, () =>
         {
             if (_spec.Catalog is not null) ReportResults(final: true);
-            _coordinator.SinkEnded(index);
-        });
+            _coordinator.SinkEnded(index, epoch);
+        }, context);
+        if (spec.Checkpointed && host.CheckpointGap is { } gap)
+        {
+            LocalQueries.Release(spec, _query);
+            throw new InvalidOperationException($"Query '{spec.Name}' cannot be checkpointed: {gap}.");
+        }
         host.Bind(this);
         if (host.Node.Kind != Dataflow.NodeKind.Source && silo.Scheduler is { } scheduler)
         {
@@ -98,9 +125,63 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     public Task Run()
     {
         // Reads on the thread pool, like the embedded runtime's driver: not on the grain's scheduler.
-        if (_host is { Node.Kind: Dataflow.NodeKind.Source } host) _ = Task.Run(() => SourceDriver.Start(host, new SourceRun(this)));
+        if (_host is not { Node.Kind: Dataflow.NodeKind.Source } host) return Task.CompletedTask;
+        _siloStopping = silo.Stopping.Register(() =>
+        {
+            _over = true; // the driver ends without finishing the stream: the silo is going away
+            _stopping.Cancel();
+        });
+        _driver = Task.Run(() => SourceDriver.Start(host, new SourceRun(this)) ?? Task.CompletedTask);
         return Task.CompletedTask;
     }
+
+    public Task Restore(byte[]? state, long startedAfter)
+    {
+        var host = _host ?? throw new InvalidOperationException($"Operator instance {this.GetPrimaryKeyString()} was not started.");
+        _checkpoints!.Restore(host.Index, state is null ? null : InstanceState.FromBytes(state), startedAfter);
+        host.RestoreCheckpoint();
+        return Task.CompletedTask;
+    }
+
+    public Task RequestCheckpoint(long checkpointId)
+    {
+        _checkpoints?.Request(checkpointId);
+        return Task.CompletedTask;
+    }
+
+    public async Task CheckpointCompleted(long checkpointId, byte[] position)
+    {
+        if (_over || _host is null || _checkpoints?.Reader(_host.Index) is not { } reader) return;
+        await reader.OnCheckpointCompletedAsync(checkpointId, position, _stopping.Token);
+    }
+
+    public async Task Commit(long checkpointId, byte[] preCommitState)
+    {
+        if (_over || _host is null || _checkpoints?.Writer(_host.Index) is not { } writer) return;
+        await writer.CommitAsync(checkpointId, preCommitState, CancellationToken.None);
+    }
+
+    public async Task RecoverSink(long? checkpointId, byte[]? preCommitState)
+    {
+        if (_host is null || _checkpoints?.Writer(_host.Index) is not { } writer) return;
+        await writer.RecoverAsync(checkpointId, preCommitState, CancellationToken.None);
+    }
+
+    public async Task Quiesce()
+    {
+        await Retire();
+        try
+        {
+            await _driver.WaitAsync(QuiesceTimeout);
+        }
+        catch (TimeoutException)
+        {
+            // a read that does not end: its entries stay pending in the source and the next incarnation re-reads them
+        }
+    }
+
+    /// <summary>Longest <see cref="Quiesce"/> waits for a source's read loop to end.</summary>
+    private static readonly TimeSpan QuiesceTimeout = TimeSpan.FromSeconds(5);
 
     public Task Push(Envelope envelope)
     {
@@ -130,7 +211,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
             var message = ready.Message;
             if (silo.Options.OnProcessed is not null) _enqueuedAt[message] = ProcessingClock.Next();
             while (!_over && _outbox.Credits.IsFull) await _outbox.Credits.WaitAsync(CancellationToken.None);
-            Execute(message, PhysicalTime.Now(_query.Context.Clock));
+            Execute(message, PhysicalTime.Now(_context.Clock));
             _acks.Flush(_acknowledge);
         }
         while (_sequencer.TryNext(sender, out ready));
@@ -155,6 +236,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     {
         if (_host is null) return Task.FromResult($"{this.GetPrimaryKeyString()}: no state");
         return Task.FromResult($"{Name} @ {RuntimeIdentity}: out of order {_sequencer.Waiting}, unacknowledged {_outbox.Credits.InFlight}/{_outbox.Credits.Capacity}, not arrived {_outbox.Unarrived}, resent {_outbox.Resent}"
+            + (_checkpoints is { } checkpoints ? $", incarnation {_epoch}, checkpoint requested {checkpoints.Requested}, stale dropped {Interlocked.Read(ref _stale)}" : "")
             + (_pump is null ? "" : $", {_pump.Describe()}")
             + (_over ? ", over" : ""));
     }
@@ -171,9 +253,12 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         _retired = true;
         if (_host is not null) LocalQueries.Release(_spec, _query);
         _over = true;
+        // a sink of an incarnation that was rolled back drops what no completed checkpoint covers (the next one replays it)
+        (_host as ISinkInstance)?.Abort(new OperationCanceledException($"Operator instance {Name} was retired."));
         _stopping.Cancel();
         _outbox?.Credits.Open();
         _watchdog?.Dispose();
+        _siloStopping.Dispose();
         _pump?.Clear();
         if (_pump is not null) silo.Untrack(_pump);
         DeactivateOnIdle();
@@ -193,7 +278,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
             message.Release();
             return;
         }
-        Deliver(target, _outbox.Send(target, message, PhysicalTime.Now(_query.Context.Clock)));
+        Deliver(target, _outbox.Send(target, message, PhysicalTime.Now(_context.Clock)));
     }
 
     /// <summary>Sends (or sends again) <paramref name="envelope"/> to instance <paramref name="target"/>.</summary>
@@ -236,7 +321,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
             _watchdog?.Dispose();
             string receiver = _spec.Instances[stall.Receiver];
             _coordinator.Failed(receiver, $"operator instance {receiver} makes no progress on the channel from {Name}: {stall.Why}. " +
-                $"The query fails instead of stalling (progress timeout {options.ProgressTimeout.TotalSeconds:0.#} s)");
+                $"The query fails instead of stalling (progress timeout {options.ProgressTimeout.TotalSeconds:0.#} s)", _epoch);
             return Task.CompletedTask;
         }
         if (_outbox.Overdue(now, ToStopwatch(options.ResendAfter)) is { } overdue)
@@ -286,11 +371,17 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     /// <summary>False if the message cannot be processed here: the query is over, or this activation has lost its state.</summary>
     private bool Arrived(Envelope envelope)
     {
-        if (_host is not null) return !_over;
+        if (_host is not null)
+        {
+            if (envelope.Epoch == _epoch) return !_over;
+            Interlocked.Increment(ref _stale); // sent by another incarnation of the query: never processed here
+            envelope.Message.Release();
+            return false;
+        }
         // A fresh activation receiving data: the instance's silo died (or it was deactivated) and its state is gone.
         string key = this.GetPrimaryKeyString();
-        grains.GetGrain<IQueryGrain>(key[..key.LastIndexOf('/')]).Failed(
-            key, $"operator instance {key} lost its state: it was re-activated on {RuntimeIdentity} after its silo died; the query cannot continue without it");
+        InstanceKeys.TryParse(key, out string query, out int index, out int epoch);
+        grains.GetGrain<IQueryGrain>(query).InstanceLost(index, epoch, $"it lost its state: it was re-activated on {RuntimeIdentity} after its silo died");
         envelope.Message.Release();
         DeactivateOnIdle();
         return false;
@@ -313,7 +404,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         catch (Exception ex)
         {
             _over = true;
-            _coordinator.Failed(host.OperatorOf(ex), ex.Message); // the operator that threw, also inside a chain
+            _coordinator.Failed(host.OperatorOf(ex), ex.Message, _epoch); // the operator that threw, also inside a chain
             return;
         }
         if (_spec.Catalog is not null && host.Node.Kind == Dataflow.NodeKind.Sink) ReportResults(final: false);
@@ -348,7 +439,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     }
 
     private IInstanceGrain Instance(int index) =>
-        _instances[index] ??= grains.GetGrain<IInstanceGrain>($"{_spec.Key}/{index}");
+        _instances[index] ??= grains.GetGrain<IInstanceGrain>(InstanceKeys.Of(_spec.Key, index, _epoch));
 
     /// <summary>A turn held while a source hands a batch over.</summary>
     private sealed class Turn(TurnScheduler scheduler, TurnRequest request) : IDisposable
@@ -359,7 +450,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
     /// <summary>What the shared source driver needs from a source instance grain.</summary>
     private sealed class SourceRun(InstanceGrain grain) : ISourceRun
     {
-        public QueryContext Context => grain._query.Context;
+        public QueryContext Context => grain._context;
         public int BatchSize => grain._query.BatchSize;
         public CancellationToken StoppingToken => grain._stopping.Token;
         public bool Failed => grain._over;
@@ -384,7 +475,7 @@ public sealed class InstanceGrain(CameoSilo silo, IGrainFactory grains, QueryDef
         public void Fail(Exception error, InstanceHost? where)
         {
             grain._over = true;
-            grain._coordinator.Failed(grain.Name, error.Message);
+            grain._coordinator.Failed(grain.Name, error.Message, grain._epoch);
         }
     }
 }

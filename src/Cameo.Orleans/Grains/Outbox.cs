@@ -30,7 +30,8 @@ namespace Cameo.Orleans.Grains;
 /// <param name="self">The sending instance's index.</param>
 /// <param name="receivers">The query's instances (any may be a receiver, by index).</param>
 /// <param name="capacity">Most unacknowledged messages before the instance stops sending (see <see cref="Credits"/>).</param>
-internal sealed class Outbox(int self, int receivers, int capacity)
+/// <param name="epoch">The incarnation of the query the envelopes belong to (see <see cref="Envelope.Epoch"/>).</param>
+internal sealed class Outbox(int self, int receivers, int capacity, int epoch = 0)
 {
     /// <summary>What one receiver has of this instance's messages.</summary>
     private sealed class Link
@@ -77,9 +78,9 @@ internal sealed class Outbox(int self, int receivers, int capacity)
         lock (_lock)
         {
             var link = _links[receiver] ??= new Link();
-            if (receiver == self) return new Envelope(message, link.Next++, sentAt);
+            if (receiver == self) return new Envelope(message, link.Next++, sentAt, epoch);
             if (link.Processed == link.Next) link.ProgressAt = Stopwatch.GetTimestamp(); // the receiver's clock starts with its first outstanding message
-            var envelope = new Envelope(message, link.Next++, sentAt);
+            var envelope = new Envelope(message, link.Next++, sentAt, epoch);
             link.Unaccepted.Enqueue(envelope);
             Credits.Add();
             return envelope;

@@ -32,7 +32,8 @@ public static class CameoHosting
         if (configure is not null) options.Configure(configure);
         options.ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CameoSiloOptions>, SiloOptionsValidator>());
-        builder.Services.AddSingleton(sp => new CameoSilo(sp.GetRequiredService<IOptions<CameoSiloOptions>>().Value));
+        builder.Services.AddSingleton(sp => new CameoSilo(sp.GetRequiredService<IOptions<CameoSiloOptions>>().Value,
+            sp.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopping ?? default));
         builder.Services.AddSingleton<Monitoring.SiloMonitor>();
         builder.Services.AddPlacementDirector<Monitoring.OwnSiloPlacement, Monitoring.OwnSiloPlacementDirector>();
         builder.Services.TryAddSingleton<QueryDefinitions>();

@@ -36,7 +36,8 @@ public static class ClusterHosting
     /// <param name="settings">Where the silo listens and how it schedules.</param>
     /// <param name="redisPassword">The Redis password, kept out of <paramref name="settings"/> (and so out of anything that prints them).</param>
     /// <param name="tls">The cluster's certificate: TLS with mutual authentication on every connection (see <see cref="ClusterTls"/>); null: plain TCP.</param>
-    public static IHost BuildSilo(SiloSettings settings, string? redisPassword = null, X509Certificate2? tls = null)
+    /// <param name="configure">Sets more of the silo's Cameo options (e.g. <see cref="CameoSiloOptions.Checkpoints"/>), after those of <paramref name="settings"/>.</param>
+    public static IHost BuildSilo(SiloSettings settings, string? redisPassword = null, X509Certificate2? tls = null, Action<CameoSiloOptions>? configure = null)
     {
         if (settings.Turns is < 1) throw new ArgumentException($"--turns must be at least 1, not {settings.Turns}.");
         if (settings.Redis is null && settings.Address is not null && !IPAddress.IsLoopback(settings.Address))
@@ -66,6 +67,7 @@ public static class ClusterHosting
                 o.Policy = policy;
                 o.RaiseThreadPoolMinimum = true; // a `cameo silo` process: its thread pool is the silo's to size
                 if (settings.Turns is { } turns) o.Turns = turns;
+                configure?.Invoke(o);
             });
             foreach (var assembly in queryAssemblies) silo.AddCameoQueries(assembly);
             if (tls is not null) silo.UseTls(tls, o => ClusterTls.Configure(o, tls));

@@ -19,11 +19,12 @@ public sealed class Envelope
 {
     [NonSerialized] private Message? _message;
 
-    public Envelope(Message message, long sequence, long sentAt)
+    public Envelope(Message message, long sequence, long sentAt, int epoch = 0)
     {
         _message = message;
         Sequence = sequence;
         SentAt = sentAt;
+        Epoch = epoch;
         Header = MessageHeader.Of(message);
         Records = RecordBatch.Of(message);
     }
@@ -39,6 +40,13 @@ public sealed class Envelope
     /// missed start deadline) see the same moment whether or not a network hop follows.
     /// </summary>
     [Id(3)] public long SentAt { get; private set; }
+
+    /// <summary>
+    /// The incarnation of the query that sent it: 0, then one more each time a checkpointed query is
+    /// rolled back to its last checkpoint. A receiver drops an envelope of another incarnation, so
+    /// nothing sent before a rollback reaches the instances that replay from the checkpoint.
+    /// </summary>
+    [Id(4)] public int Epoch { get; private set; }
 
     /// <summary>The records, or null for a watermark or end message.</summary>
     [Id(2)] public RecordBatch? Records { get; private set; }

@@ -68,6 +68,9 @@ public struct MessageHeader
     [Id(4)] public long Watermark;
     [Id(5)] public PriorityContext Context;
 
+    /// <summary>The checkpoint a <see cref="MessageKind.Barrier"/> closes (<see cref="BarrierMessage.CheckpointId"/>); 0 for other kinds.</summary>
+    [Id(6)] public long CheckpointId;
+
     public static MessageHeader Of(Message m) => new()
     {
         Kind = m.Kind,
@@ -76,18 +79,30 @@ public struct MessageHeader
         Port = m.Port,
         Watermark = m.Watermark,
         Context = m.Context,
+        CheckpointId = (m as BarrierMessage)?.CheckpointId ?? 0,
     };
 
-    /// <summary>A message without records (watermark, end).</summary>
-    public readonly Message ToMessage() => new()
-    {
-        Kind = Kind,
-        Sender = Sender,
-        Channel = Channel,
-        Port = Port,
-        Watermark = Watermark,
-        Context = Context,
-    };
+    /// <summary>A message without records (watermark, end, checkpoint barrier).</summary>
+    public readonly Message ToMessage() => Kind == MessageKind.Barrier
+        ? new BarrierMessage
+        {
+            Kind = Kind,
+            Sender = Sender,
+            Channel = Channel,
+            Port = Port,
+            Watermark = Watermark,
+            Context = Context,
+            CheckpointId = CheckpointId,
+        }
+        : new Message
+        {
+            Kind = Kind,
+            Sender = Sender,
+            Channel = Channel,
+            Port = Port,
+            Watermark = Watermark,
+            Context = Context,
+        };
 }
 
 /// <summary>The records of a data message, typed by the subclass.</summary>

@@ -125,14 +125,13 @@ public static class ChaosCrash
             try { await writing.ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
 
-        var counts = ChaosOracle.Counts(input);
-        var pairs = ChaosOracle.Pairs(input);
+        var redisSinks = await CompareRedisOutputsAsync(db, layout, input).ConfigureAwait(false);
         var sinks = new List<ChaosTally>
         {
-            ChaosOracle.CompareCounts("counts: Redis stream", counts, await ReadStreamAsync<WindowResult<int, long>>(db, layout.RedisOutput(ChaosLayout.Counts)).ConfigureAwait(false)),
-            ChaosOracle.CompareCounts("counts: JSON-lines file", counts, ReadFile<WindowResult<int, long>>(layout.FileOutput(ChaosLayout.Counts))),
-            ChaosOracle.ComparePairs("joins: Redis stream", pairs, await ReadStreamAsync<ChaosPair>(db, layout.RedisOutput(ChaosLayout.Joins)).ConfigureAwait(false)),
-            ChaosOracle.ComparePairs("joins: JSON-lines file", pairs, ReadFile<ChaosPair>(layout.FileOutput(ChaosLayout.Joins))),
+            redisSinks[0],
+            ChaosOracle.CompareCounts("counts: JSON-lines file", ChaosOracle.Counts(input), ReadFile<WindowResult<int, long>>(layout.FileOutput(ChaosLayout.Counts))),
+            redisSinks[1],
+            ChaosOracle.ComparePairs("joins: JSON-lines file", ChaosOracle.Pairs(input), ReadFile<ChaosPair>(layout.FileOutput(ChaosLayout.Joins))),
         };
         if (owned is null) await DeleteKeysAsync(redis, db, layout).ConfigureAwait(false);
         var recoveries = runs.Where(r => r.Run > 0 && r.RecoverySeconds is not null).Select(r => r.RecoverySeconds!.Value).ToList();
@@ -156,7 +155,7 @@ public static class ChaosCrash
     }
 
     /// <summary>Removes the outputs, checkpoints and logs of an earlier run in <paramref name="directory"/>.</summary>
-    private static void Clean(string directory)
+    public static void Clean(string directory)
     {
         Directory.CreateDirectory(directory);
         string state = Path.Combine(directory, "state");
@@ -165,11 +164,18 @@ public static class ChaosCrash
             foreach (string file in Directory.EnumerateFiles(directory, pattern)) File.Delete(file);
     }
 
+    /// <summary>The Redis output streams of both queries (counts, then joins) against the oracle.</summary>
+    public static async Task<ChaosTally[]> CompareRedisOutputsAsync(IDatabase db, ChaosLayout layout, ChaosInput input) =>
+    [
+        ChaosOracle.CompareCounts("counts: Redis stream", ChaosOracle.Counts(input), await ReadStreamAsync<WindowResult<int, long>>(db, layout.RedisOutput(ChaosLayout.Counts)).ConfigureAwait(false)),
+        ChaosOracle.ComparePairs("joins: Redis stream", ChaosOracle.Pairs(input), await ReadStreamAsync<ChaosPair>(db, layout.RedisOutput(ChaosLayout.Joins)).ConfigureAwait(false)),
+    ];
+
     /// <summary>
     /// Appends each event to its stream when it is due (<paramref name="seconds"/> over the whole
     /// input), a pipelined batch every few milliseconds, then an end marker to each stream.
     /// </summary>
-    private static async Task WriteInputAsync(IDatabase db, ChaosLayout layout, ChaosInput input, double seconds, Stopwatch clock, CancellationToken cancellationToken)
+    public static async Task WriteInputAsync(IDatabase db, ChaosLayout layout, ChaosInput input, double seconds, Stopwatch clock, CancellationToken cancellationToken)
     {
         var keys = new Dictionary<ChaosSide, RedisKey> { [ChaosSide.Clicks] = layout.Input(ChaosSide.Clicks), [ChaosSide.Views] = layout.Input(ChaosSide.Views) };
         int next = 0;
@@ -209,7 +215,7 @@ public static class ChaosCrash
         File.Exists(path) ? [.. File.ReadLines(path).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<T>(l, Json)!)] : [];
 
     /// <summary>On a server the user gave: the run's streams and the sinks' commit markers.</summary>
-    private static async Task DeleteKeysAsync(ConnectionMultiplexer redis, IDatabase db, ChaosLayout layout)
+    public static async Task DeleteKeysAsync(ConnectionMultiplexer redis, IDatabase db, ChaosLayout layout)
     {
         RedisKey[] streams = [layout.Input(ChaosSide.Clicks), layout.Input(ChaosSide.Views), layout.RedisOutput(ChaosLayout.Counts), layout.RedisOutput(ChaosLayout.Joins)];
         await db.KeyDeleteAsync(streams).ConfigureAwait(false);

@@ -1,8 +1,4 @@
-using System.Text.Json;
 using Cameo.Checkpoints;
-using Cameo.Operators;
-using Cameo.Redis;
-using Cameo.Time;
 
 namespace Cameo.Workloads.Chaos;
 
@@ -32,6 +28,15 @@ public sealed record ChaosLayout(string Redis, string Prefix, string Directory)
 
     /// <summary>The join query (and its output's name).</summary>
     public const string Joins = "joins";
+
+    /// <summary>The parameters of a query definition that runs on this layout (<see cref="ChaosCountsDefinition"/>): <c>redis</c> and <c>prefix</c>.</summary>
+    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string> { ["redis"] = Redis, ["prefix"] = Prefix };
+
+    /// <summary>The layout of a query definition's <paramref name="parameters"/> (no directory: its sinks are Redis streams).</summary>
+    /// <exception cref="ArgumentException">A parameter is missing.</exception>
+    public static ChaosLayout Of(IReadOnlyDictionary<string, string> parameters) =>
+        new(parameters.GetValueOrDefault("redis") ?? throw new ArgumentException("parameter 'redis' (host:port) is missing"),
+            parameters.GetValueOrDefault("prefix") ?? throw new ArgumentException("parameter 'prefix' is missing"), "");
 }
 
 /// <summary>
@@ -45,11 +50,6 @@ public sealed record ChaosLayout(string Redis, string Prefix, string Directory)
 /// </summary>
 public static class ChaosWorker
 {
-    /// <summary>The end-of-input record, standing for an entry with the field <see cref="ChaosLayout.EndField"/>.</summary>
-    private static readonly ChaosEvent EndMarker = new(-1, 0, 0);
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <summary>Runs both queries until their inputs' end markers; throws if one failed.</summary>
     public static async Task RunAsync(ChaosLayout layout, TimeSpan checkpointInterval, TextWriter report, CancellationToken cancellationToken)
     {
@@ -59,31 +59,8 @@ public static class ChaosWorker
             Checkpoints = new CheckpointOptions { Store = new DirectoryStateStore(layout.State), Interval = checkpointInterval },
         };
         await using var engine = new CameoEngine(options);
-        var target = TimeSpan.FromSeconds(1);
-        var window = WindowSpec.Tumbling(TimeSpan.FromMilliseconds(ChaosInput.WindowMs));
-        var bound = TimeSpan.FromMilliseconds(ChaosInput.BoundMs);
-
-        engine.AddQuery(ChaosLayout.Counts, target, q =>
-        {
-            var counts = q.From(Input(layout, ChaosSide.Clicks, ChaosLayout.Counts))
-                .WithEventTime(e => e.TimeMs, bound)
-                .KeyBy(e => e.Key)
-                .Window(window)
-                .Count()
-                .WithParallelism(2);
-            counts.To(Output<WindowResult<int, long>>(layout, ChaosLayout.Counts));
-            counts.To(Sink.JsonLines<WindowResult<int, long>>(layout.FileOutput(ChaosLayout.Counts)));
-        });
-        engine.AddQuery(ChaosLayout.Joins, target, q =>
-        {
-            var views = q.From(Input(layout, ChaosSide.Views, ChaosLayout.Joins)).WithEventTime(e => e.TimeMs, bound);
-            var pairs = q.From(Input(layout, ChaosSide.Clicks, ChaosLayout.Joins))
-                .WithEventTime(e => e.TimeMs, bound)
-                .Join(views, c => c.Key, v => v.Key, window, (c, v) => new ChaosPair(c.Id, v.Id))
-                .WithParallelism(2);
-            pairs.To(Output<ChaosPair>(layout, ChaosLayout.Joins));
-            pairs.To(Sink.JsonLines<ChaosPair>(layout.FileOutput(ChaosLayout.Joins)));
-        });
+        engine.AddQuery(ChaosLayout.Counts, ChaosQueries.LatencyTarget, q => ChaosQueries.Counts(q, layout, file: true));
+        engine.AddQuery(ChaosLayout.Joins, ChaosQueries.LatencyTarget, q => ChaosQueries.Joins(q, layout, file: true));
 
         var run = engine.RunAsync(cancellationToken);
         bool emitting = false;
@@ -108,22 +85,4 @@ public static class ChaosWorker
         await run.ConfigureAwait(false);
         await report.WriteLineAsync("done").ConfigureAwait(false);
     }
-
-    /// <summary>One stream read by one query's consumer group, up to its end marker.</summary>
-    private static EndMarkerSource<ChaosEvent> Input(ChaosLayout layout, ChaosSide side, string query) =>
-        new(Source.RedisStream<ChaosEvent>(layout.Redis, layout.Input(side), o =>
-        {
-            o.Group = query;
-            o.Consumer = "worker";
-            o.Deserialize = entry => entry[ChaosLayout.EndField].HasValue
-                ? EndMarker
-                : JsonSerializer.Deserialize<ChaosEvent>((string)entry["data"]!, Json) ?? throw new JsonException("null event");
-        }), e => ReferenceEquals(e, EndMarker));
-
-    private static Sink<T> Output<T>(ChaosLayout layout, string query) =>
-        Sink.RedisStream<T>(layout.Redis, layout.RedisOutput(query), o =>
-        {
-            o.Name = query;
-            o.CommitMarkerExpiry = TimeSpan.FromDays(1);
-        });
 }

@@ -223,7 +223,7 @@ internal sealed class BinaryHost<TLeft, TRight, TOut>(QueryContext query, Binary
 }
 
 /// <summary>A sink instance, as a runtime sees it when its query fails.</summary>
-internal interface ISinkInstance
+public interface ISinkInstance
 {
     /// <summary>Closes the sink's writer with <paramref name="error"/> unless it has ended; later results are dropped. Thread-safe.</summary>
     void Abort(Exception error);

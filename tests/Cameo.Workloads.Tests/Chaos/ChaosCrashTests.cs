@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cameo.Cli.Chaos;
 using Cameo.Cli.Commands;
 using Cameo.Workloads.Chaos;
 using StackExchange.Redis;
@@ -41,6 +42,25 @@ public sealed class ChaosCrashTests : IDisposable
         Assert.All(runs, r => Assert.True(r.GetProperty("recoverySeconds").GetDouble() > 0));
         Assert.Equal(runs.Skip(1).Max(r => r.GetProperty("recoverySeconds").GetDouble()), root.GetProperty("recoverySecondsMax").GetDouble());
         Assert.True(File.Exists(Path.Combine(_out.FullName, "worker-2.log")));
+    }
+
+    [Fact]
+    public async Task A_silo_killed_mid_stream_loses_and_duplicates_nothing_and_the_queries_complete()
+    {
+        await using (var redis = await Connect()) { }
+        var settings = new ChaosSiloKillSettings(Silos: 3, Events: 3_000, _out.FullName, Redis, Seed: 5, InputSeconds: 10, TimeSpan.FromMilliseconds(300));
+
+        int exit = await ChaosCommand.RunSiloKillAsync(settings, CancellationToken.None);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
+        var root = json.RootElement;
+        Assert.Equal(1, root.GetProperty("kills").GetInt32());
+        Assert.Equal(0, root.GetProperty("lost").GetInt64());
+        Assert.Equal(0, root.GetProperty("duplicated").GetInt64());
+        Assert.Equal(0, root.GetProperty("wrong").GetInt64());
+        Assert.True(root.GetProperty("recoverySecondsMax").GetDouble() > 0);
+        Assert.Equal(0, exit);
+        Assert.All(root.GetProperty("sinks").EnumerateArray(), s => Assert.True(s.GetProperty("expected").GetInt64() > 0));
     }
 
     private static async Task<ConnectionMultiplexer> Connect()

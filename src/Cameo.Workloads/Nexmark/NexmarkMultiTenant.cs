@@ -84,7 +84,7 @@ public static class NexmarkMultiTenant
 public readonly record struct NexmarkLine(string Json, long Index, long DueMs);
 
 /// <summary>
-/// The multi-tenant mix's input: the generator's first <see cref="PoolSize"/> events serialized once
+/// The multi-tenant mix's input: the generator's first <see cref="DefaultPoolSize"/> events serialized once
 /// to JSON lines, handed out in a cycle, so the source costs a struct per event rather than a
 /// serialization and keeps up with any rate the workers can parse. Parsing places each pooled event
 /// at its index in the endless stream: person and auction ids shifted past those of the earlier
@@ -93,23 +93,29 @@ public readonly record struct NexmarkLine(string Json, long Index, long DueMs);
 /// </summary>
 public sealed class NexmarkLines
 {
-    /// <summary>Events serialized once, a multiple of NEXMark's 50-event proportions.</summary>
-    public const int PoolSize = 100_000;
-
-    private const long PersonsPerCycle = PoolSize / NexmarkGenerator.TotalProportion * NexmarkGenerator.PersonProportion;
-    private const long AuctionsPerCycle = PoolSize / NexmarkGenerator.TotalProportion * NexmarkGenerator.AuctionProportion;
+    /// <summary>Events serialized once by default, a multiple of NEXMark's 50-event proportions.</summary>
+    public const int DefaultPoolSize = 100_000;
 
     private static readonly Dictionary<int, NexmarkLines> BySeed = [];
 
     private readonly string[] _pool;
+    private readonly long _personsPerCycle, _auctionsPerCycle;
 
-    /// <summary>The lines of the generator with seed <paramref name="seed"/>.</summary>
-    public NexmarkLines(int seed)
+    /// <summary>The lines of the generator with seed <paramref name="seed"/>, <paramref name="poolSize"/> of them serialized.</summary>
+    /// <exception cref="ArgumentException"><paramref name="poolSize"/> is not a positive multiple of 50.</exception>
+    public NexmarkLines(int seed, int poolSize = DefaultPoolSize)
     {
+        if (poolSize <= 0 || poolSize % NexmarkGenerator.TotalProportion != 0)
+            throw new ArgumentException($"The pool holds whole groups of {NexmarkGenerator.TotalProportion} events (was {poolSize}).", nameof(poolSize));
         var generator = new NexmarkGenerator(seed);
-        _pool = new string[PoolSize];
-        for (int i = 0; i < PoolSize; i++) _pool[i] = NexmarkJson.Serialize(generator.Event(i));
+        _pool = new string[poolSize];
+        for (int i = 0; i < poolSize; i++) _pool[i] = NexmarkJson.Serialize(generator.Event(i));
+        _personsPerCycle = poolSize / NexmarkGenerator.TotalProportion * NexmarkGenerator.PersonProportion;
+        _auctionsPerCycle = poolSize / NexmarkGenerator.TotalProportion * NexmarkGenerator.AuctionProportion;
     }
+
+    /// <summary>Events serialized (the cycle's length).</summary>
+    public int PoolSize => _pool.Length;
 
     /// <summary>The lines of seed <paramref name="seed"/>, serialized once per process (every run of a bench reads the same).</summary>
     public static NexmarkLines For(int seed)
@@ -122,13 +128,13 @@ public sealed class NexmarkLines
     }
 
     /// <summary>Event <paramref name="index"/> as a line due at <paramref name="dueMs"/> (the source's factory).</summary>
-    public NexmarkLine Line(long index, long dueMs) => new(_pool[index % PoolSize], index, dueMs);
+    public NexmarkLine Line(long index, long dueMs) => new(_pool[index % _pool.Length], index, dueMs);
 
     /// <summary>Parses a line and places the event at its index and due time.</summary>
     public NexmarkEvent Parse(NexmarkLine line)
     {
-        long cycle = line.Index / PoolSize;
-        long persons = cycle * PersonsPerCycle, auctions = cycle * AuctionsPerCycle;
+        long cycle = line.Index / _pool.Length;
+        long persons = cycle * _personsPerCycle, auctions = cycle * _auctionsPerCycle;
         return NexmarkJson.Parse(line.Json) switch
         {
             Bid b => b with { Auction = b.Auction + auctions, Bidder = b.Bidder + persons, DateTime = line.DueMs },

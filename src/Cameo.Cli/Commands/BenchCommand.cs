@@ -67,7 +67,8 @@ public static class BenchCommand
             {
                 if (!onOrleans && parse.GetValue(silos) is not null) throw new ArgumentException("--silos applies only with --runtime orleans.");
                 if (orleansSilos is < 1) throw new ArgumentException("--silos must be at least 1.");
-                string list = parse.GetValue(policies) ?? (orleansSilos is not null ? OrleansContenders.DefaultList : name == RandomMix.ScenarioName ? RandomMixPolicies : BenchPolicy.DefaultList);
+                string list = parse.GetValue(policies) ?? (orleansSilos is not null ? OrleansContenders.DefaultList : name == RandomMix.ScenarioName ? RandomMixPolicies
+                    : NexmarkBenchCommand.Scenarios.Contains(name) ? NexmarkBenchCommand.DefaultPolicies : BenchPolicy.DefaultList);
                 contenders = orleansSilos is { } n ? BenchPolicy.ParseList(list, name => OrleansContenders.Parse(name, n)) : BenchPolicy.ParseList(list);
                 if (parse.GetValue(telemetry) is not null) contenders = BenchPolicy.WithOtelTwins(contenders);
                 if (parse.GetValue(checkpointEvery) is not null)
@@ -85,7 +86,7 @@ public static class BenchCommand
                 parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration),
                 orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null, parse.GetValue(checkpointEvery));
             if (NexmarkBenchCommand.Scenarios.Contains(name))
-                return await NexmarkBenchCommand.RunAsync(name, parse.GetValue(policies) is null ? settings with { Policies = BenchPolicy.ParseList(NexmarkBenchCommand.DefaultPolicies) } : settings, parse.GetValue(output), ct);
+                return await NexmarkBenchCommand.RunAsync(name, settings, parse.GetValue(output), ct);
             var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList()
                 : name == RandomMix.ScenarioName ? [RandomMix.Generate(settings.Seed, parse.GetValue(tenants))]
                 : [Scenario.ByName(name)];

@@ -36,7 +36,8 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     public static double CalibrationLoad(double load) => Math.Min(load, MaxCalibratedLoad);
 
     /// <summary>
-    /// Measures each query alone (which fixes the queries' relative costs; see <see cref="RunAloneAsync"/>), then
+    /// Measures each query alone (which fixes the queries' relative costs; see <see cref="RunAloneAsync"/>;
+    /// queries sharing an input are measured together), then
     /// closes the loop on the mix itself: the mix is offered at the asked load, exactly as a run
     /// offers it (same bursts, same warm-up), its utilization is measured, and the scale is
     /// corrected by that feedback (<see cref="ConvergeAsync"/>) until a round lands within
@@ -59,17 +60,29 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
         policy ??= SchedulingPolicies.Cameo;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(load);
         var alone = new Dictionary<string, double>();
-        foreach (var query in scenario.Queries)
+        if (scenario.Shared is not null)
         {
-            var rates = await RunAloneAsync(query, workers, measure, seed, policy, runtime, cancellationToken).ConfigureAwait(false);
-            alone[query.Name] = Math.Max(1, rates);
+            // The queries read one input: they are measured together, at the input's rate, which is each one's capacity (load share 1).
+            var steadyMix = scenario with { Spikes = [] };
+            double rate = await RunAloneAsync(scenario.Name, (engine, r) => ScenarioRunner.Deploy(engine, steadyMix, _ => new WorkloadInput(RateSchedule.Constant(r), seed)),
+                workers, measure, policy, runtime, cancellationToken).ConfigureAwait(false);
+            foreach (var query in scenario.Queries) alone[query.Name] = Math.Max(1, rate);
+        }
+        else
+        {
+            foreach (var query in scenario.Queries)
+            {
+                var rates = await RunAloneAsync(query.Name, (engine, r) => [engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, new WorkloadInput(RateSchedule.Constant(r), seed)))],
+                    workers, measure, policy, runtime, cancellationToken).ConfigureAwait(false);
+                alone[query.Name] = Math.Max(1, rates);
+            }
         }
 
         double at = CalibrationLoad(load);
         var steady = scenario with { Spikes = [] };
         var mix = new RunSettings(policy, workers, 2 * measure.TotalSeconds, measure.TotalSeconds, at, seed, Runtime: runtime);
-        // At load L the mix should keep the workers busy L x (sum of shares) of the time (shares normally add up to 1).
-        double aim = Math.Min(1, at * scenario.Queries.Sum(q => q.LoadShare));
+        // At load L the mix should keep the workers busy L x (sum of shares) of the time (shares normally add up to 1; queries sharing an input all read the whole of it).
+        double aim = Math.Min(1, at * (scenario.Shared is null ? scenario.Queries.Sum(q => q.LoadShare) : 1));
         async Task<MixReading> ReadingAt(double scale)
         {
             var capacity = new Capacity(alone.ToDictionary(kv => kv.Key, kv => kv.Value * scale), load, []);
@@ -147,9 +160,9 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     }
 
     /// <summary>
-    /// The input rate at which <paramref name="query"/> alone would keep the workers busy all the
-    /// time, in the units its input is offered in (the rate of its main source; a join's other
-    /// source follows at its own ratio).
+    /// The input rate at which what <paramref name="deploy"/> adds (a query alone, or the queries
+    /// sharing one input) would keep the workers busy all the time, in the units its input is
+    /// offered in (the rate of its main source; a join's other source follows at its own ratio).
     /// </summary>
     /// <remarks>
     /// A run on saturated input gives a first estimate. It counts every source's records, and at
@@ -158,13 +171,14 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// its ratio, below saturation, where utilization is about proportional to the rate: capacity =
     /// rate / utilization.
     /// </remarks>
-    private static async Task<double> RunAloneAsync(WorkloadQuery query, int workers, TimeSpan measure, int seed, ISchedulingPolicy policy, Func<EngineOptions, Runtime.IQueryRuntime>? runtime, CancellationToken cancellationToken)
+    private static async Task<double> RunAloneAsync(string name, Func<CameoEngine, double, IReadOnlyList<QueryHandle>> deploy, int workers, TimeSpan measure, ISchedulingPolicy policy,
+        Func<EngineOptions, Runtime.IQueryRuntime>? runtime, CancellationToken cancellationToken)
     {
-        var saturated = await RunAloneAtAsync(query, SaturatingRate, workers, measure, seed, policy, runtime, cancellationToken).ConfigureAwait(false);
+        var saturated = await RunAloneAtAsync(name, deploy, SaturatingRate, workers, measure, policy, runtime, cancellationToken).ConfigureAwait(false);
         double rate = saturated.EventsPerSecond / 2;
         for (int attempt = 0; attempt < 4 && rate >= 1; attempt++)
         {
-            var paced = await RunAloneAtAsync(query, rate, workers, measure, seed, policy, runtime, cancellationToken).ConfigureAwait(false);
+            var paced = await RunAloneAtAsync(name, deploy, rate, workers, measure, policy, runtime, cancellationToken).ConfigureAwait(false);
             if (paced.Utilization is > 0.05 and < PacedUtilizationBound) return rate / paced.Utilization;
             // Saturated (a rate counted in the wrong units), or too light to read: try a third of it, or thrice.
             rate = paced.Utilization >= PacedUtilizationBound ? rate / 3 : rate * 3;
@@ -178,13 +192,19 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// <summary>Above this utilization a paced run may be saturated, and its rate says only "too much".</summary>
     private const double PacedUtilizationBound = 0.85;
 
-    /// <summary>Runs <paramref name="query"/> alone at <paramref name="rate"/>; returns the input rate it read (every source) and the workers' utilization.</summary>
-    private static async Task<(double EventsPerSecond, double Utilization)> RunAloneAtAsync(WorkloadQuery query, double rate, int workers, TimeSpan measure, int seed, ISchedulingPolicy policy, Func<EngineOptions, Runtime.IQueryRuntime>? runtime, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs what <paramref name="deploy"/> adds (a query alone, or the queries sharing an input) at
+    /// <paramref name="rate"/>; returns the input rate read (every source of a query; the slowest
+    /// reader of a shared input) and the workers' utilization.
+    /// </summary>
+    private static async Task<(double EventsPerSecond, double Utilization)> RunAloneAtAsync(string name, Func<CameoEngine, double, IReadOnlyList<QueryHandle>> deploy, double rate, int workers, TimeSpan measure,
+        ISchedulingPolicy policy, Func<EngineOptions, Runtime.IQueryRuntime>? runtime, CancellationToken cancellationToken)
     {
         var options = new EngineOptions { Workers = workers, Policy = policy };
         if (runtime is not null) options.Runtime = runtime;
         await using var engine = new CameoEngine(options);
-        var handle = engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, new WorkloadInput(RateSchedule.Constant(rate), seed)));
+        var handles = deploy(engine, rate);
+        var handle = handles[0];
         var sinceStart = Stopwatch.StartNew();
         engine.Start();
         // A saturated source reads in waves: it fills its query's whole in-flight window, then waits
@@ -199,12 +219,12 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
         var measured = Stopwatch.StartNew();
         await Task.Delay(measure, cancellationToken).ConfigureAwait(false);
         if (saturating) await ReadAtLeastAsync(handle, measured, 3 * window, cancellationToken).ConfigureAwait(false);
-        double read = handle.Stats.InputEventsPerSecond, utilization = engine.Utilization;
+        double read = handles.Min(h => h.Stats.InputEventsPerSecond), utilization = engine.Utilization;
         // A saturated query may hold more in flight than it drains in the stop's grace period; that
         // is not a failure of the measurement, which is taken by then.
         await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        if (handle.Failure is { InnerException: not TimeoutException } failure)
-            throw new InvalidOperationException($"Calibrating {handle.Name} failed: {failure.Message}", failure);
+        if (handles.Select(h => h.Failure).FirstOrDefault(f => f is { InnerException: not TimeoutException }) is { } failure)
+            throw new InvalidOperationException($"Calibrating {name} failed: {failure.Message}", failure);
         return (read, utilization);
     }
 

@@ -20,6 +20,13 @@ public sealed record Scenario(string Name, IReadOnlyList<WorkloadQuery> Queries,
     /// <summary>The generated tenants the queries were made from, for a random mix (see <see cref="RandomMix"/>); null otherwise.</summary>
     public IReadOnlyList<RandomTenant>? Mix { get; init; }
 
+    /// <summary>
+    /// A stream every query of the scenario reads (a shared stream of the engine), or null when each
+    /// query reads sources of its own. With one, the queries' load shares are 1 (each is offered the
+    /// whole input) and the input follows the rate schedule of the first query.
+    /// </summary>
+    public SharedInput? Shared { get; init; }
+
     public static readonly string[] Names = ["single-tenant", "multi-tenant", "spike", "overload"];
 
     /// <summary>
@@ -69,6 +76,15 @@ public sealed record Scenario(string Name, IReadOnlyList<WorkloadQuery> Queries,
         _ => throw new ArgumentException($"Unknown scenario '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
     };
 }
+
+/// <summary>
+/// The input several queries of a scenario share: <paramref name="Define"/> defines it on the engine
+/// (<see cref="CameoEngine.Stream{T}"/>), its source made by <see cref="WorkloadInput.Generate{T}"/>,
+/// and returns the shared stream, which each query reads with <see cref="WorkloadInput.SharedStream{T}"/>.
+/// </summary>
+/// <param name="Name">The shared stream's name.</param>
+/// <param name="Define">Defines the shared stream on an engine from the input's rate and seed.</param>
+public sealed record SharedInput(string Name, Func<CameoEngine, WorkloadInput, object> Define);
 
 /// <summary>A window of a run during which BA input is multiplied by <paramref name="Factor"/>.</summary>
 public sealed record Spike(double StartSecond, double Seconds, double Factor);

@@ -72,6 +72,21 @@ public static class ScenarioRunner
         return query.Class == QueryClass.BA && scenario.BulkBurstPeriod is { } period ? schedule.InBursts(period) : schedule;
     }
 
+    /// <summary>
+    /// Adds <paramref name="scenario"/>'s queries to <paramref name="engine"/>, each fed by
+    /// <paramref name="inputFor"/>; with a shared input, defines it first, from the first query's input.
+    /// </summary>
+    /// <returns>The queries' handles, in the scenario's order.</returns>
+    public static IReadOnlyList<QueryHandle> Deploy(CameoEngine engine, Scenario scenario, Func<WorkloadQuery, WorkloadInput> inputFor)
+    {
+        object? shared = scenario.Shared?.Define(engine, inputFor(scenario.Queries[0]));
+        return [.. scenario.Queries.Select(query =>
+        {
+            var input = inputFor(query) with { Shared = shared };
+            return engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, input));
+        })];
+    }
+
     /// <summary>Runs <paramref name="scenario"/> with <paramref name="settings"/>.</summary>
     /// <param name="scenario">What to run.</param>
     /// <param name="capacity">Calibrated capacities (see <see cref="Capacity.MeasureAsync"/>).</param>
@@ -86,14 +101,8 @@ public static class ScenarioRunner
         if (settings.Slots) options.UseSlots();
         if (settings.Runtime is not null) options.Runtime = settings.Runtime;
         await using var engine = new CameoEngine(options);
-        var offered = new Dictionary<string, double>();
-        foreach (var query in scenario.Queries)
-        {
-            double rate = capacity.RateFor(query, settings.Load);
-            offered[query.Name] = rate;
-            var schedule = ScheduleFor(scenario, query, rate, settings.WarmupSeconds);
-            engine.AddQuery(query.Name, query.LatencyTarget, b => query.Define(b, new WorkloadInput(schedule, settings.Seed, settings.Recorder)));
-        }
+        var offered = scenario.Queries.ToDictionary(q => q.Name, q => capacity.RateFor(q, settings.Load));
+        Deploy(engine, scenario, query => new WorkloadInput(ScheduleFor(scenario, query, offered[query.Name], settings.WarmupSeconds), settings.Seed, settings.Recorder));
 
         engine.Start();
         await using var attached = attach is null ? null : await attach(engine).ConfigureAwait(false);

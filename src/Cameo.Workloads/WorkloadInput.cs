@@ -12,6 +12,14 @@ namespace Cameo.Workloads;
 /// <param name="Recorder">If set, sees every generated event (tests use it to compare the traces of runs).</param>
 public sealed record WorkloadInput(RateSchedule Rate, int Seed, InputRecorder? Recorder = null)
 {
+    /// <summary>The scenario's shared stream (<see cref="Scenario.Shared"/>) as its queries see it; null without one.</summary>
+    public object? Shared { get; init; }
+
+    /// <summary>The scenario's shared stream, of records <typeparamref name="T"/>.</summary>
+    /// <exception cref="InvalidOperationException">The scenario has no shared stream of that type.</exception>
+    public SharedStream<T> SharedStream<T>() => Shared as SharedStream<T>
+        ?? throw new InvalidOperationException($"This query reads a shared stream of {typeof(T).Name}, and the scenario defines {(Shared is null ? "none" : $"a {Shared.GetType().Name}")}.");
+
     /// <summary>A paced generator source following <paramref name="rate"/>; see <see cref="Source.Generate{T}(Func{long, long, T}, RateSchedule, long?, string)"/>.</summary>
     /// <param name="factory">The record with a given index and due time (Unix ms).</param>
     /// <param name="rate">This source's rate (the query's <see cref="Rate"/> or a part of it).</param>

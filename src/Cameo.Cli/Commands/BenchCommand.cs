@@ -29,7 +29,7 @@ public static class BenchCommand
         var runtime = new Option<string>("--runtime") { Description = "embedded (the shared worker pool) or orleans (an in-process cluster; see --silos).", DefaultValueFactory = _ => "embedded" };
         runtime.AcceptOnlyFromAmong("embedded", "orleans");
         var silos = new Option<int?>("--silos") { Description = "Silos of the in-process Orleans cluster (only with --runtime orleans). Default: 2." };
-        var seconds = new Option<double?>("--seconds") { Description = $"Measured seconds per run. Default: {BenchSettings.DefaultSeconds:0} s; single-tenant {BenchSettings.SingleTenantSeconds:0} s (its results come from 5 s windows); spike until {BenchSettings.AfterLastSpikeSeconds:0} s after the last spike." };
+        var seconds = new Option<double?>("--seconds") { Description = $"Measured seconds per run. Default: {BenchSettings.DefaultSeconds:0} s; single-tenant {BenchSettings.SingleTenantSeconds:0} s (its results come from 5 s windows); nexmark-multi-tenant {Workloads.Nexmark.NexmarkMultiTenant.DefaultSeconds:0} s (10 s windows); spike until {BenchSettings.AfterLastSpikeSeconds:0} s after the last spike." };
         var warmup = new Option<double>("--warmup") { Description = "Seconds each run runs before it is measured.", DefaultValueFactory = _ => 1 };
         var load = new Option<double>("--load") { Description = $"Offered load as a fraction of the calibrated capacity, at most {BenchSettings.MaxLoad:0.#}; above 1 is overload.", DefaultValueFactory = _ => 0.9 };
         var repeat = new Option<int>("--repeat") { Description = "Rounds; each runs every policy once, in rotated order.", DefaultValueFactory = _ => 3 };
@@ -67,7 +67,8 @@ public static class BenchCommand
             {
                 if (!onOrleans && parse.GetValue(silos) is not null) throw new ArgumentException("--silos applies only with --runtime orleans.");
                 if (orleansSilos is < 1) throw new ArgumentException("--silos must be at least 1.");
-                string list = parse.GetValue(policies) ?? (orleansSilos is not null ? OrleansContenders.DefaultList : name == RandomMix.ScenarioName ? RandomMixPolicies : BenchPolicy.DefaultList);
+                string list = parse.GetValue(policies) ?? (orleansSilos is not null ? OrleansContenders.DefaultList : name == RandomMix.ScenarioName ? RandomMixPolicies
+                    : NexmarkBenchCommand.Scenarios.Contains(name) ? NexmarkBenchCommand.DefaultPolicies : BenchPolicy.DefaultList);
                 contenders = orleansSilos is { } n ? BenchPolicy.ParseList(list, name => OrleansContenders.Parse(name, n)) : BenchPolicy.ParseList(list);
                 if (parse.GetValue(telemetry) is not null) contenders = BenchPolicy.WithOtelTwins(contenders);
                 if (parse.GetValue(checkpointEvery) is not null)
@@ -85,7 +86,7 @@ public static class BenchCommand
                 parse.GetValue(repeat), parse.GetValue(seed), parse.GetValue(workers), parse.GetValue(calibration),
                 orleansSilos is { } clusterSilos ? OrleansContenders.Runtime(clusterSilos) : null, parse.GetValue(checkpointEvery));
             if (NexmarkBenchCommand.Scenarios.Contains(name))
-                return await NexmarkBenchCommand.RunAsync(name, parse.GetValue(policies) is null ? settings with { Policies = BenchPolicy.ParseList(NexmarkBenchCommand.DefaultPolicies) } : settings, parse.GetValue(output), ct);
+                return await NexmarkBenchCommand.RunAsync(name, settings, parse.GetValue(output), ct);
             var scenarios = name == "all" ? Scenario.Names.Select(Scenario.ByName).ToList()
                 : name == RandomMix.ScenarioName ? [RandomMix.Generate(settings.Seed, parse.GetValue(tenants))]
                 : [Scenario.ByName(name)];
@@ -106,9 +107,14 @@ public static class BenchCommand
     /// writes results.json (one scenario object, or an array of them for several) and the plots.
     /// </summary>
     /// <returns>The exit code: 0, 1 if a query failed, 130 if cancelled.</returns>
-    public static async Task<int> RunAsync(IReadOnlyList<Scenario> scenarios, BenchSettings settings, DirectoryInfo? output, CancellationToken ct)
+    /// <param name="scenarios">What to measure, in order.</param>
+    /// <param name="settings">How.</param>
+    /// <param name="output">Where results.json and the plots go, if anywhere.</param>
+    /// <param name="ct">Stops the bench.</param>
+    /// <param name="before">Results measured before these scenarios (another kind of bench), written first in results.json.</param>
+    public static async Task<int> RunAsync(IReadOnlyList<Scenario> scenarios, BenchSettings settings, DirectoryInfo? output, CancellationToken ct, IReadOnlyList<object>? before = null)
     {
-        var results = new List<ScenarioJson>();
+        var results = new List<object>(before ?? []);
         (Capacity, string)? calibrated = null; // spike has the multi-tenant queries: `all` calibrates them once
         foreach (var scenario in scenarios)
         {
@@ -154,7 +160,7 @@ public static class BenchCommand
                 foreach (var path in BenchPlots.Write(bench, output.FullName))
                     AnsiConsole.MarkupLine($"Wrote {Markup.Escape(path)}");
                 // Rewritten after every scenario, so a long `all` that is interrupted keeps what it measured.
-                string written = scenarios.Count == 1 ? Json.Write(output.FullName, "results.json", results[0]) : Json.Write(output.FullName, "results.json", results);
+                string written = results.Count == 1 ? Json.Write(output.FullName, "results.json", results[0]) : Json.Write(output.FullName, "results.json", results);
                 AnsiConsole.MarkupLine($"Wrote {Markup.Escape(written)}");
             }
         }

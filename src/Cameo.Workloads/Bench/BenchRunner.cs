@@ -45,7 +45,7 @@ public static class BenchRunner
         }
         else
         {
-            log?.Invoke($"calibrating {scenario.Name}: each of {scenario.Queries.Count} queries alone (saturated, then paced below saturation) for {settings.CalibrationSeconds:0.#} s or more each, then the mix at {Format.Pct(Capacity.CalibrationLoad(settings.Load))} load until it reaches it within {Capacity.Tolerance * 100:0} points");
+            log?.Invoke($"calibrating {scenario.Name}: {(scenario.Shared is null ? $"each of {scenario.Queries.Count} queries alone" : $"the {scenario.Queries.Count} queries on their shared input")} (saturated, then paced below saturation) for {settings.CalibrationSeconds:0.#} s or more each, then the mix at {Format.Pct(Capacity.CalibrationLoad(settings.Load))} load until it reaches it within {Capacity.Tolerance * 100:0} points");
             capacity = await Capacity.MeasureAsync(scenario, settings.Workers, TimeSpan.FromSeconds(settings.CalibrationSeconds), settings.Seed, settings.Load, cancellationToken, runtime: settings.On.Calibration).ConfigureAwait(false);
             log?.Invoke($"mix calibration: {Rounds(capacity)}");
         }

@@ -47,7 +47,7 @@ public sealed record BenchSettings(
     public double SecondsFor(Workloads.Scenario scenario) =>
         Seconds ?? (scenario.Spikes.Count > 0 ? Math.Min(scenario.Spikes.Max(s => s.StartSecond + s.Seconds) + AfterLastSpikeSeconds, scenario.DefaultSeconds)
             : scenario.Name == "single-tenant" ? SingleTenantSeconds
-            : scenario.Mix is not null ? scenario.DefaultSeconds
+            : scenario.Mix is not null || scenario.Shared is not null ? scenario.DefaultSeconds
             : DefaultSeconds);
 
     /// <summary>

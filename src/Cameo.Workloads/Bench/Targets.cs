@@ -21,6 +21,9 @@ public static class Targets
     public const double LsAttainment = 0.99;
     public const double BaThroughputShare = 0.97;
 
+    /// <summary>The share of outputs on target every query of nexmark-multi-tenant must reach under Cameo.</summary>
+    public const double NexmarkAttainment = 0.99;
+
     /// <summary>Most the worst-LS p99 under Cameo may grow with checkpoints on.</summary>
     public const double CheckpointP99Ratio = 1.1;
     public const double SameThroughput = 0.05;
@@ -67,6 +70,16 @@ public static class Targets
                 break;
             case RandomMix.ScenarioName:
                 verdicts.AddRange(RandomMixVerdicts(bench));
+                break;
+            case Nexmark.NexmarkMultiTenant.ScenarioName:
+                verdicts.Add(UtilizationReached(summary, cameo));
+                foreach (var c in summary.Classes)
+                    verdicts.Add(AtLoad(summary, [cameo], EveryQueryOnTarget(summary, cameo, c, NexmarkAttainment)));
+                foreach (var c in summary.Classes)
+                    verdicts.Add(EveryQueryOnTarget(summary, baseline, c, null));
+                foreach (var c in summary.Classes)
+                    verdicts.Add(P99Ratio(summary, baseline, c, null));
+                verdicts.AddRange(WithCheckpoints(summary));
                 break;
             case "spike":
                 verdicts.Add(EveryQueryOnTarget(summary, cameo, QueryClass.LS, LsAttainment));

@@ -23,6 +23,10 @@ internal interface ISharedConsumers
 /// records as a source would, and its own forecast of arrivals; its metrics, failure and completion
 /// stay its own. A consumer that fails or stops is detached and the others go on being fed; the
 /// shared part reads only as fast as its slowest live consumer takes messages (its credits).
+/// With checkpoints on, a consumer's source injects each requested barrier at the hand-over, behind
+/// the records handed over so far (its position is their count): the consumer's own state is
+/// checkpointed consistently. The shared part itself keeps no checkpoint: a resumed consumer's
+/// operators restart from its checkpoint, and the shared stream from its source's beginning.
 /// </summary>
 internal sealed class SharedFeed<T>(string name, int parallelism, long watermarkDelayMs) : ISharedConsumers
 {
@@ -34,6 +38,28 @@ internal sealed class SharedFeed<T>(string name, int parallelism, long watermark
         public volatile ISourceRun? Run;
         public bool Detached;   // under Lock
         public bool Done;       // under Lock: the host has been finished
+        public long Handed;     // under Lock: records handed over (the consumer source's position)
+        public long Injected = long.MinValue; // under Lock: the last checkpoint whose barrier went out
+
+        /// <summary>
+        /// Under <see cref="Lock"/>: with checkpoints on, sends the barrier of a newly requested
+        /// checkpoint behind every record handed over so far, as a source does between reads.
+        /// </summary>
+        public void InjectRequestedBarrier()
+        {
+            if (Host.Query.Checkpoints is not { } checkpoints) return;
+            if (Injected == long.MinValue) Injected = checkpoints.StartedAfter;
+            if (checkpoints.Requested <= Injected) return;
+            Injected = checkpoints.Requested;
+            Host.InjectBarrier(Injected, Operators.SourcePosition.Of(Handed));
+        }
+
+        /// <summary>The consumer's source has ended (<see cref="Done"/> set); with checkpoints on, it takes part in no more barriers.</summary>
+        public void Finish(long now)
+        {
+            Host.Finish(now);
+            Host.Query.Checkpoints?.Ended(Host.Index, Host.FinalState(Operators.SourcePosition.Of(Handed)), source: true);
+        }
     }
 
     private readonly Lock _attaching = new();
@@ -79,7 +105,12 @@ internal sealed class SharedFeed<T>(string name, int parallelism, long watermark
         {
             if (a.Host.Partition != partition) continue;
             lock (a.Lock)
-                if (!a.Detached && !a.Done && !(a.Run?.Failed ?? false)) a.Host.IngestStamped(items, timestamps, arrival);
+            {
+                if (a.Detached || a.Done || (a.Run?.Failed ?? false)) continue;
+                a.InjectRequestedBarrier();
+                a.Host.IngestStamped(items, timestamps, arrival);
+                a.Handed += items.Length;
+            }
         }
     }
 
@@ -93,7 +124,7 @@ internal sealed class SharedFeed<T>(string name, int parallelism, long watermark
             {
                 if (a.Done) continue;
                 a.Done = true;
-                if (!a.Detached && !(a.Run?.Failed ?? false)) a.Host.Finish(PhysicalTime.Now(a.Host.Query.Clock));
+                if (!a.Detached && !(a.Run?.Failed ?? false)) a.Finish(PhysicalTime.Now(a.Host.Query.Clock));
             }
             a.Finished.TrySetResult();
         }
@@ -126,9 +157,10 @@ internal sealed class SharedFeed<T>(string name, int parallelism, long watermark
             if (a.Done) return;
             a.Done = true;
         }
+        // Done: no hand-over touches the attachment any more.
         if (Completion.IsFaulted)
             run.Fail(new InvalidOperationException($"The shared stream '{Name}' this query reads failed.", Completion.Exception?.InnerException), host);
-        else if (!run.Failed) host.Finish(PhysicalTime.Now(host.Query.Clock));
+        else if (!run.Failed) a.Finish(PhysicalTime.Now(host.Query.Clock));
     }
 }
 

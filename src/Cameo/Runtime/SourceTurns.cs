@@ -1,4 +1,5 @@
 using Cameo.Messages;
+using Cameo.Progress;
 using Cameo.Scheduling;
 using Cameo.Time;
 
@@ -52,17 +53,35 @@ internal sealed class SourceTurns : TaskScheduler
         }
     }
 
+    /// <summary>The views of the queries reading a shared stream, refilled at each step (a driver has one step pending at a time).</summary>
+    private SharedConsumer[] _consumers = [];
+
     /// <summary>
     /// Queues a step at the rank of the records it may read: arriving now, due by the query's
-    /// target less the cost of their path to the sinks.
+    /// target less the cost of their path to the sinks. A shared stream's source reads for every
+    /// query reading the stream: its step is as urgent as the most urgent of them needs its
+    /// records (its own target applies only while no query reads it). Ranked by its own loose
+    /// target, it would wait behind every other message, including the lax readers' work deferred
+    /// by design, and the tight readers' input would be read only once that had run.
     /// </summary>
     protected override void QueueTask(Task task)
     {
         var query = _actor.Query.Context;
         var host = _actor.Host;
         long now = PhysicalTime.Now(query.Clock);
-        var context = ContextConverter.Build(query.Id, query.LatencyTargetTicks, now, now, host.Downstream, host.Node.Id);
+        var context = query.SharedConsumers is { } shared && MostUrgent(shared, query.Id, now, host) is { } urgent
+            ? urgent
+            : ContextConverter.Build(query.Id, query.LatencyTargetTicks, now, now, host.Downstream, host.Node.Id);
         _runtime.Enqueue(_actor, new Step(this, task) { Context = context }, _runtime.Policy.Rank(context, now));
+    }
+
+    private PriorityContext? MostUrgent(Execution.ISharedConsumers shared, int queryId, long now, Execution.InstanceHost host)
+    {
+        if (_consumers.Length < shared.Count) _consumers = new SharedConsumer[shared.Count];
+        int n = shared.Fill(_consumers);
+        // Records not yet read have no event time: each reader's context is that of records arriving now on a path that releases them at once.
+        return ContextConverter.MostUrgent(queryId, now, long.MaxValue, Watermark.None, Watermark.None,
+            host.Downstream.CostOf(host.Node.Id), host.Downstream.PathBelow(host.Node.Id), _consumers.AsSpan(0, n));
     }
 
     /// <summary>Steps run only as turns of the actor, never inline on another thread.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Cameo.Orleans;
 using Cameo.Orleans.Deployment;
+using Cameo.Workloads;
 using Cameo.Workloads.Chaos;
 using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;

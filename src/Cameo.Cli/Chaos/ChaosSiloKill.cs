@@ -91,7 +91,7 @@ public static class ChaosSiloKill
             var victim = silos.First(s => !statuses.Any(q => q.Coordinator?.Contains($":{s.Port}:", StringComparison.Ordinal) == true));
             victim.Kill();
             double killedAt = clock.Elapsed.TotalSeconds;
-            log($"{killedAt,6:0.00} s  killed silo {victim.Index} (port {victim.Port}, SIGKILL); last checkpoints {string.Join(", ", statuses.Select(s => $"{s.Name} {s.LastCheckpoint}"))}");
+            log($"{killedAt,6:0.00} s  killed silo {victim.Index} (port {victim.Port}, SIGKILL); last checkpoints {string.Join(", ", statuses.Select(s => $"{s.Name} {s.LastCheckpoint}"))}; coordinators {string.Join(", ", statuses.Select(s => $"{s.Name} on {s.Coordinator}"))}");
 
             var recovered = new double?[keys.Length];
             while (true)

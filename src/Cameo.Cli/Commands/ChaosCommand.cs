@@ -57,33 +57,12 @@ public static class ChaosCommand
 
     /// <summary>Runs <see cref="ChaosCrash"/> with this program as the worker; prints the comparison and the verdicts; writes results.json.</summary>
     /// <returns>0 when every sink holds exactly the oracle's results, 1 otherwise or on a failure, 2 for invalid settings.</returns>
-    public static async Task<int> RunCrashAsync(ChaosCrashSettings settings, CancellationToken ct)
-    {
-        if (settings.Problem() is { } problem)
-        {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
-            return 2;
-        }
-        AnsiConsole.MarkupLine($"[bold]cameo chaos crash[/]: {settings.Events:N0} events over {settings.InputSeconds:0.#} s, {settings.Kills} kill(s), " +
-            $"checkpoints every {settings.CheckpointInterval.TotalMilliseconds:0} ms, seed {settings.Seed}, Redis {Markup.Escape(settings.Redis ?? "started here")}");
-        ChaosCrashResult result;
-        try
-        {
-            result = await ChaosCrash.RunAsync(settings, CameoExecutable.Of(typeof(ChaosCommand).Assembly), line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            AnsiConsole.MarkupLine("[yellow]Cancelled.[/]");
-            return 130;
-        }
-        catch (InvalidOperationException ex)
-        {
-            AnsiConsole.MarkupLine($"[red]chaos crash failed: {Markup.Escape(ex.Message)}[/]");
-            AnsiConsole.MarkupLine($"[grey]The workers' logs are in {Markup.Escape(settings.Directory)}.[/]");
-            return 1;
-        }
-        return Report(result, $"chaos crash: {result.Kills} kill(s), outputs of the exactly-once sinks against the oracle", ChaosVerdicts.Of(result), settings.Directory);
-    }
+    public static Task<int> RunCrashAsync(ChaosCrashSettings settings, CancellationToken ct) =>
+        RunExperimentAsync("crash", settings.Problem(), settings.Directory, "workers'",
+            $"{settings.Events:N0} events over {settings.InputSeconds:0.#} s, {settings.Kills} kill(s), " +
+            $"checkpoints every {settings.CheckpointInterval.TotalMilliseconds:0} ms, seed {settings.Seed}, Redis {Markup.Escape(settings.Redis ?? "started here")}",
+            log => ChaosCrash.RunAsync(settings, CameoExecutable.Of(typeof(ChaosCommand).Assembly), log, ct),
+            result => ($"chaos crash: {result.Kills} kill(s), outputs of the exactly-once sinks against the oracle", ChaosVerdicts.Of(result)), ct);
 
     /// <summary>Prints the comparison of each sink with the oracle and the verdicts, writes results.json.</summary>
     /// <returns>0 when every sink holds exactly the oracle's results, else 1.</returns>
@@ -132,19 +111,31 @@ public static class ChaosCommand
 
     /// <summary>Runs <see cref="ChaosSiloKill"/> with this program as the silos; prints the comparison and the verdicts; writes results.json.</summary>
     /// <returns>0 when every sink holds exactly the oracle's results, 1 otherwise or on a failure, 2 for invalid settings.</returns>
-    public static async Task<int> RunSiloKillAsync(ChaosSiloKillSettings settings, CancellationToken ct)
+    public static Task<int> RunSiloKillAsync(ChaosSiloKillSettings settings, CancellationToken ct) =>
+        RunExperimentAsync("silo-kill", settings.Problem(), settings.Directory, "silos'",
+            $"{settings.Silos} silos, {settings.Events:N0} events over {settings.InputSeconds:0.#} s, " +
+            $"checkpoints every {settings.CheckpointInterval.TotalMilliseconds:0} ms, seed {settings.Seed}, Redis {Markup.Escape(settings.Redis ?? "started here")}",
+            log => ChaosSiloKill.RunAsync(settings, CameoExecutable.Of(typeof(ChaosCommand).Assembly), log, ct),
+            result => ($"chaos silo-kill: 1 of {settings.Silos} silos killed, outputs of the exactly-once sinks against the oracle",
+                ChaosVerdicts.Of(result, "kill to the query resuming on the survivors")), ct);
+
+    /// <summary>
+    /// What both experiments do around their run: refuse invalid settings, print what runs, run it
+    /// with its progress in grey, and report a failure (with where the logs are) or the comparison.
+    /// </summary>
+    private static async Task<int> RunExperimentAsync(string name, string? problem, string directory, string logsOf, string header,
+        Func<Action<string>, Task<ChaosCrashResult>> run, Func<ChaosCrashResult, (string Title, IReadOnlyList<Verdict> Verdicts)> report, CancellationToken ct)
     {
-        if (settings.Problem() is { } problem)
+        if (problem is not null)
         {
             AnsiConsole.MarkupLine($"[red]{Markup.Escape(problem)}[/]");
             return 2;
         }
-        AnsiConsole.MarkupLine($"[bold]cameo chaos silo-kill[/]: {settings.Silos} silos, {settings.Events:N0} events over {settings.InputSeconds:0.#} s, " +
-            $"checkpoints every {settings.CheckpointInterval.TotalMilliseconds:0} ms, seed {settings.Seed}, Redis {Markup.Escape(settings.Redis ?? "started here")}");
+        AnsiConsole.MarkupLine($"[bold]cameo chaos {name}[/]: {header}");
         ChaosCrashResult result;
         try
         {
-            result = await ChaosSiloKill.RunAsync(settings, CameoExecutable.Of(typeof(ChaosCommand).Assembly), line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"), ct);
+            result = await run(line => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(line)}[/]"));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -153,12 +144,12 @@ public static class ChaosCommand
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
-            AnsiConsole.MarkupLine($"[red]chaos silo-kill failed: {Markup.Escape(ex.Message)}[/]");
-            AnsiConsole.MarkupLine($"[grey]The silos' logs are in {Markup.Escape(settings.Directory)}.[/]");
+            AnsiConsole.MarkupLine($"[red]chaos {name} failed: {Markup.Escape(ex.Message)}[/]");
+            AnsiConsole.MarkupLine($"[grey]The {logsOf} logs are in {Markup.Escape(directory)}.[/]");
             return 1;
         }
-        return Report(result, $"chaos silo-kill: 1 of {settings.Silos} silos killed, outputs of the exactly-once sinks against the oracle",
-            ChaosVerdicts.Of(result, "kill to the query resuming on the survivors"), settings.Directory);
+        var (title, verdicts) = report(result);
+        return Report(result, title, verdicts, directory);
     }
 
     private static string Count(long n) => n == 0 ? "[green]0[/]" : $"[red]{n:N0}[/]";

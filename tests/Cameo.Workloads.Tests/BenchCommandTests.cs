@@ -15,9 +15,9 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public async Task Multi_tenant_writes_one_scenario_object_with_every_run_and_a_cdf_plot()
     {
-        int exit = await InvokeAsync(["multi-tenant", "--policies", "cameo,fifo", "--repeat", "2", .. Tiny]);
+        var run = await InvokeAsync(["multi-tenant", "--policies", "cameo,fifo", "--repeat", "2", .. Tiny]);
 
-        Assert.Equal(0, exit);
+        run.AssertExit(0);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
         Assert.Equal(JsonValueKind.Object, json.RootElement.ValueKind);
         var runs = AssertScenario(json.RootElement, "multi-tenant", ["cameo", "fifo"], repeat: 2);
@@ -30,9 +30,9 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public async Task Telemetry_otel_runs_each_policy_again_with_export_on_in_the_same_rounds()
     {
-        int exit = await InvokeAsync(["multi-tenant", "--policies", "cameo", "--repeat", "1", "--telemetry", "otel", .. Tiny]);
+        var run = await InvokeAsync(["multi-tenant", "--policies", "cameo", "--repeat", "1", "--telemetry", "otel", .. Tiny]);
 
-        Assert.Equal(0, exit);
+        run.AssertExit(0);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
         var runs = AssertScenario(json.RootElement, "multi-tenant", ["cameo", "cameo+otel"], repeat: 1);
         Assert.Equal(["cameo", "cameo+otel"], runs.Select(r => r.GetProperty("policy").GetString()));
@@ -43,9 +43,9 @@ public sealed class BenchCommandTests : IDisposable
     {
         var settings = new BenchSettings(BenchPolicy.ParseList("cameo"), Seconds: 0.8, WarmupSeconds: 0.2, Load: 0.9, Repeat: 1, Seed: 42, Workers: 2, CalibrationSeconds: 0.2);
 
-        int exit = await BenchCommand.RunAsync([Scenario.MultiTenant(), Scenario.Overload()], settings, _out, CancellationToken.None);
+        var run = await BenchCli.CaptureAsync(() => BenchCommand.RunAsync([Scenario.MultiTenant(), Scenario.Overload()], settings, _out, CancellationToken.None));
 
-        Assert.Equal(0, exit);
+        run.AssertExit(0);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
         Assert.Equal(JsonValueKind.Array, json.RootElement.ValueKind);
         string[] scenarios = ["multi-tenant", "overload"];
@@ -69,18 +69,18 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("all", "0.8")]
     public async Task Runs_that_end_before_the_first_spike_are_refused_before_calibrating(string scenario, string seconds)
     {
-        int exit = await InvokeAsync([scenario, "--seconds", seconds]);
+        var run = await InvokeAsync([scenario, "--seconds", seconds]);
 
-        Assert.Equal(2, exit);
+        run.AssertExit(2);
         Assert.Empty(_out.GetFiles());
     }
 
     [Fact]
     public async Task Checkpoint_every_adds_a_checkpointed_row_per_policy_with_the_checkpoints_cost_and_judges_it_against_cameo()
     {
-        int exit = await InvokeAsync(["multi-tenant", "--policies", "cameo,fifo", "--repeat", "1", "--checkpoint-every", "200ms", .. Tiny]);
+        var run = await InvokeAsync(["multi-tenant", "--policies", "cameo,fifo", "--repeat", "1", "--checkpoint-every", "200ms", .. Tiny]);
 
-        Assert.Equal(0, exit);
+        run.AssertExit(0);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
         var runs = AssertScenario(json.RootElement, "multi-tenant", ["cameo", "cameo/ckpt", "fifo", "fifo/ckpt"], repeat: 1);
         Assert.Equal(["cameo", "cameo/ckpt", "fifo", "fifo/ckpt"], runs.Select(r => r.GetProperty("policy").GetString()));
@@ -101,22 +101,22 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public async Task Checkpoint_every_is_refused_on_orleans()
     {
-        int exit = await InvokeAsync(["multi-tenant", "--runtime", "orleans", "--checkpoint-every", "1s", .. Tiny]);
+        var run = await InvokeAsync(["multi-tenant", "--runtime", "orleans", "--checkpoint-every", "1s", .. Tiny]);
 
-        Assert.Equal(2, exit);
+        run.AssertExit(2);
         Assert.Empty(_out.GetFiles());
     }
 
     [Fact]
     public async Task An_unknown_scenario_is_rejected()
     {
-        int exit = await InvokeAsync(["two-tenants"]);
+        var run = await InvokeAsync(["two-tenants"]);
 
-        Assert.NotEqual(0, exit);
+        Assert.NotEqual(0, run.Exit);
         Assert.Empty(_out.GetFiles());
     }
 
-    private Task<int> InvokeAsync(string[] args) => BenchCommand.Create().Parse([.. args, "--out", _out.FullName]).InvokeAsync();
+    private Task<CliRun> InvokeAsync(string[] args) => BenchCli.RunAsync([.. args, "--out", _out.FullName]);
 
     /// <summary>Checks one scenario object against the schema of the issue; returns its runs.</summary>
     private static List<JsonElement> AssertScenario(JsonElement scenario, string name, string[] policies, int repeat)

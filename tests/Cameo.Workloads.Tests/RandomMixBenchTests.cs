@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Cameo.Cli.Commands;
 using Cameo.Dataflow;
 
 namespace Cameo.Workloads.Tests;
@@ -11,7 +10,7 @@ public sealed class RandomMixBenchTests : IDisposable
 
     public void Dispose() => _out.Delete(recursive: true);
 
-    private static Task<int> InvokeAsync(string[] args) => BenchCommand.Create().Parse(args).InvokeAsync();
+    private static Task<CliRun> InvokeAsync(string[] args) => BenchCli.RunAsync(args);
 
     [Fact]
     public async Task An_engine_reports_each_operators_profiled_cost_by_kind()
@@ -33,10 +32,10 @@ public sealed class RandomMixBenchTests : IDisposable
     [Fact]
     public async Task Random_mix_writes_every_policy_and_the_ideal_bound_with_the_same_per_query_fields()
     {
-        int exit = await InvokeAsync(["random-mix", "--seed", "3", "--tenants", "2", "--policies", "cameo,fifo", "--repeat", "1",
-            "--seconds", "1", "--warmup", "0.2", "--calibration-seconds", "0.2", "--workers", "2", "--out", _out.FullName]);
+        var run = await InvokeAsync(["random-mix", "--seed", "3", "--tenants", "2", "--policies", "cameo,fifo", "--repeat", "1",
+            "--seconds", "2", "--warmup", "0.2", "--calibration-seconds", "0.2", "--workers", "2", "--out", _out.FullName]);
 
-        Assert.Equal(0, exit);
+        run.AssertExit(0);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
         var root = json.RootElement;
         Assert.Equal(RandomMix.ScenarioName, root.GetProperty("scenario").GetString());
@@ -47,16 +46,26 @@ public sealed class RandomMixBenchTests : IDisposable
         var names = RandomMix.Tenants(3, 2).Select(t => t.Name).ToList();
         Assert.All(runs, r => Assert.Equal(names, r.GetProperty("queries").EnumerateArray().Select(q => q.GetProperty("name").GetString())));
         var targets = root.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("text").GetString()!).ToList();
-        Assert.Contains(targets, t => t.StartsWith("mean per-tenant SLA attainment: cameo", StringComparison.Ordinal) && t.Contains("ideal"));
-        Assert.Contains(targets, t => t.Contains("below the ideal bound"));
+        Assert.StartsWith("mean per-tenant SLA attainment: ", targets[0], StringComparison.Ordinal);
+        // The gap to the ideal bound is judged only when both runs emitted something (on a slow machine
+        // a 2 s run of windowed tenants may emit nothing); it is never judged on a run without outputs.
+        bool HasOutputs(string policy) => runs.Single(r => r.GetProperty("policy").GetString() == policy)
+            .GetProperty("queries").EnumerateArray().Any(q => q.GetProperty("outputs").GetInt64() > 0);
+        if (HasOutputs("cameo") && HasOutputs("ideal"))
+        {
+            Assert.Contains("cameo", targets[0]);
+            Assert.Contains("ideal", targets[0]);
+            Assert.Contains(targets, t => t.StartsWith("cameo ", StringComparison.Ordinal) && t.Contains("below the ideal bound"));
+        }
+        else Assert.Contains(targets, t => t.StartsWith("cameo vs ideal: not measured", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Fair_share_writes_three_weighted_queries_their_shares_a_timeline_and_a_plot()
     {
-        int exit = await InvokeAsync(["fair-share", "--seconds", "2", "--stagger", "0.3", "--workers", "2", "--out", _out.FullName]);
+        var run = await InvokeAsync(["fair-share", "--seconds", "2", "--stagger", "0.3", "--workers", "2", "--out", _out.FullName]);
 
-        Assert.Equal(0, exit);
+        run.AssertExit(0);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));
         var root = json.RootElement;
         Assert.Equal("fair-share", root.GetProperty("policy").GetString());
@@ -73,6 +82,6 @@ public sealed class RandomMixBenchTests : IDisposable
     [Fact]
     public async Task Fair_share_refuses_a_run_too_short_for_all_three_to_run()
     {
-        Assert.Equal(2, await InvokeAsync(["fair-share", "--seconds", "2", "--stagger", "3"]));
+        (await InvokeAsync(["fair-share", "--seconds", "2", "--stagger", "3"])).AssertExit(2);
     }
 }

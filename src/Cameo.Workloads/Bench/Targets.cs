@@ -120,7 +120,7 @@ public static class Targets
         {
             var best = baselines.MaxBy(m => m.Mean!.Value);
             double behind = (best.Mean!.Value - mine) * 100;
-            yield return new($"{cameo} {Format.Pct(mine, 1)} vs the best baseline, {best.Policy} {Format.Pct(best.Mean.Value, 1)}: {(behind > 0 ? $"{behind:0.0} points below" : $"{-behind:0.0} points above")} ({slackGoal})", behind <= RandomMixBaselineSlackPoints);
+            yield return new($"{cameo} {Format.Pct(mine, 1)} vs the best baseline, {best.Policy} {Format.Pct(best.Mean.Value, 1)}: {(behind >= 0 ? $"{behind:0.0} points below" : $"{-behind:0.0} points above")} ({slackGoal})", behind <= RandomMixBaselineSlackPoints);
         }
         else yield return new($"{cameo} vs {string.Join(", ", RandomMixBaselines)}: not measured ({slackGoal})", null);
         if (bench.Runs.FirstOrDefault(r => r.Policy == cameo) is { } run && run.Result.Queries.Where(q => q.Stats.Outputs > 0).MinBy(q => q.Stats.SlaAttainment) is { } worst)

@@ -228,12 +228,29 @@ public sealed class CheckpointCoordinator : ICheckpointCoordinator, IAsyncDispos
                 : $"checkpoint {p.Id} waits for instances [{string.Join(",", Enumerable.Range(0, _instances).Where(i => p.Parts[i] is null))}], writes done {p.Writes.Count(w => w.IsCompleted)}/{p.Writes.Count}";
     }
 
-    /// <summary>Stops triggering checkpoints and waits for the one completing, if any.</summary>
+    /// <summary>
+    /// Stops triggering checkpoints and waits for the one completing and for the parts of one still
+    /// in flight, so nothing writes to the store after the query has stopped (the caller may delete it).
+    /// A part whose write is cancelled or fails is abandoned with its checkpoint: it never completes.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         Task completing;
-        lock (_lock) completing = _completing;
+        Task[] writes;
+        lock (_lock)
+        {
+            completing = _completing;
+            writes = _pending is { } pending ? [.. pending.Writes] : [];
+        }
+        try
+        {
+            await Task.WhenAll(writes).ConfigureAwait(false);
+        }
+        catch (Exception) when (writes.All(w => w.IsCompleted))
+        {
+            // An abandoned checkpoint's failure is not the query's: it never completes, and recovery skips it.
+        }
         await Task.WhenAll(_loop, completing).ConfigureAwait(false);
     }
 }

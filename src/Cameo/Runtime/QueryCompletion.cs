@@ -37,13 +37,26 @@ public sealed class QueryCompletion(string query, int sinks, Func<bool, Task>? e
     /// <summary>The query is over without failure, whatever its sinks (it never started, or its runtime says so).</summary>
     public void Complete() => End(null);
 
-    /// <summary>Fails the query at <paramref name="where"/> (an operator's name, or null for its runtime).</summary>
-    /// <returns>True if this is the query's first failure: the caller should stop what still runs.</returns>
-    public bool Fail(string? where, Exception error)
+    /// <summary>Fails the query.</summary>
+    /// <param name="where">The operator's name, or null for the query's runtime.</param>
+    /// <param name="error">What went wrong.</param>
+    /// <param name="stopping">
+    /// Runs at the first failure, before <see cref="Task"/> faults: whoever awaits the query sees
+    /// what it stopped (sinks flushed and closed) already done.
+    /// </param>
+    /// <returns>True if this is the query's first failure.</returns>
+    public bool Fail(string? where, Exception error, Action<QueryFailedException>? stopping = null)
     {
         var failure = new QueryFailedException(query, where, error);
         if (Interlocked.CompareExchange(ref _failure, failure, null) is not null) return false;
-        End(failure);
+        try
+        {
+            stopping?.Invoke(failure);
+        }
+        finally
+        {
+            End(failure);
+        }
         return true;
     }
 

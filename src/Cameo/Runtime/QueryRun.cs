@@ -156,12 +156,13 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
     public void Fail(Exception error, InstanceHost? where)
     {
         string? failedIn = where?.OperatorOf(error);
-        if (!_completion.Fail(failedIn, error)) return;
-        Execution.QueryLog.QueryFailed(Context.Logger, error, Context.Name, failedIn ?? "its runtime");
-        Stopping.Cancel();
-        Gate.Open();
-        var failure = _completion.Failure!;
-        foreach (var host in Hosts) (host as ISinkInstance)?.Abort(failure);
+        _completion.Fail(failedIn, error, failure =>
+        {
+            Execution.QueryLog.QueryFailed(Context.Logger, error, Context.Name, failedIn ?? "its runtime");
+            Stopping.Cancel();
+            Gate.Open();
+            foreach (var host in Hosts) (host as ISinkInstance)?.Abort(failure);
+        });
     }
 
     /// <inheritdoc/>

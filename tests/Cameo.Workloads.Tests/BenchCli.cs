@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Cameo.Cli.Commands;
 using Spectre.Console;
 
@@ -10,8 +11,13 @@ namespace Cameo.Workloads.Tests;
 /// </summary>
 internal static class BenchCli
 {
-    /// <summary>Parses and runs `cameo bench ARGS`.</summary>
-    public static Task<CliRun> RunAsync(string[] args) => CaptureAsync(() => BenchCommand.Create().Parse(args).InvokeAsync());
+    /// <summary>Parses and runs `cameo bench ARGS`; what the parser prints (errors, help) is captured too.</summary>
+    public static async Task<CliRun> RunAsync(string[] args)
+    {
+        var parserOutput = new StringWriter();
+        var run = await CaptureAsync(() => BenchCommand.Create().Parse(args).InvokeAsync(new InvocationConfiguration { Output = parserOutput, Error = parserOutput }));
+        return run with { Output = parserOutput + run.Output };
+    }
 
     /// <summary>Runs <paramref name="bench"/>, which returns an exit code, with the console captured.</summary>
     public static async Task<CliRun> CaptureAsync(Func<Task<int>> bench)

@@ -78,7 +78,7 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public async Task Checkpoint_every_adds_a_checkpointed_row_per_policy_with_the_checkpoints_cost_and_judges_it_against_cameo()
     {
-        var run = await InvokeAsync(["multi-tenant", "--policies", "cameo,fifo", "--repeat", "1", "--checkpoint-every", "200ms", .. Tiny]);
+        var run = await InvokeAsync(["multi-tenant", "--policies", "cameo,fifo", "--repeat", "1", "--checkpoint-every", "200ms", "--seconds", "2.5", "--warmup", "0.2", "--calibration-seconds", "0.2", "--workers", "2"]);
 
         run.AssertExit(0);
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_out.FullName, "results.json")));

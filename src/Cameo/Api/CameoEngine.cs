@@ -25,7 +25,8 @@ public sealed class CameoEngine : IAsyncDisposable
     private readonly EngineOptions _options;
     private readonly IQueryRuntime _runtime;
     private readonly List<QueryHandle> _queries = [];
-    private readonly List<string> _streams = [];
+    // Each shared stream by name, with what makes its consumers drain it when the engine stops.
+    private readonly Dictionary<string, Action> _streams = [];
     private int _nextId; // query ids, shared streams' included: dense, as policies index them
 
     public CameoEngine(EngineOptions? options = null)
@@ -74,7 +75,7 @@ public sealed class CameoEngine : IAsyncDisposable
         lock (_queries)
         {
             if (_queries.Any(q => q.Name == name)) throw new QueryDefinitionException(name, "another query already has this name");
-            if (_streams.Contains(name)) throw new QueryDefinitionException(name, "a shared stream already has this name");
+            if (_streams.ContainsKey(name)) throw new QueryDefinitionException(name, "a shared stream already has this name");
             var builder = new QueryBuilder(name);
             define(builder);
             var plan = new PhysicalPlan(builder.Graph, _options.OperatorChaining);
@@ -116,7 +117,7 @@ public sealed class CameoEngine : IAsyncDisposable
         if (_runtime is not ActorRuntime) throw new QueryDefinitionException(name, $"shared streams run on the in-process runtimes, not on '{_runtime.Name}'");
         lock (_queries)
         {
-            if (_queries.Any(q => q.Name == name) || _streams.Contains(name)) throw new QueryDefinitionException(name, "another query or shared stream already has this name");
+            if (_queries.Any(q => q.Name == name) || _streams.ContainsKey(name)) throw new QueryDefinitionException(name, "another query or shared stream already has this name");
             SharedFeed<T>? feed = null;
             var builder = new QueryBuilder(name) { WaitForConsumers = token => feed!.WaitForConsumersAsync(token) };
             var stream = define(builder) ?? throw new QueryDefinitionException(name, "its definition returned no stream");
@@ -137,7 +138,7 @@ public sealed class CameoEngine : IAsyncDisposable
             (_options.Policy as IQueryAwarePolicy)?.AddQuery(context.Id, 1);
             var run = _runtime.Deploy(context, plan, new DeployOptions(_options.BatchSize, _options.MaxInFlightMessages));
             feed.Completion = run.Completion;
-            _streams.Add(name);
+            _streams.Add(name, feed.DrainOnStop);
             return new SharedStream<T>(feed, run);
         }
     }
@@ -174,7 +175,19 @@ public sealed class CameoEngine : IAsyncDisposable
     }
 
     /// <summary>Stops every query's sources and waits up to <paramref name="drain"/> (default <see cref="EngineOptions.DrainTimeout"/>) for what is in flight.</summary>
-    public Task StopAsync(TimeSpan? drain = null) => _runtime.StopAsync(drain ?? _options.DrainTimeout);
+    public Task StopAsync(TimeSpan? drain = null)
+    {
+        DrainSharedStreamsOnStop();
+        return _runtime.StopAsync(drain ?? _options.DrainTimeout);
+    }
+
+    // The engine stops every query at once: a shared stream's consumers then take all its shared part
+    // has read, as a query takes all its own source has read, instead of detaching from it.
+    private void DrainSharedStreamsOnStop()
+    {
+        lock (_queries)
+            foreach (var drain in _streams.Values) drain();
+    }
 
     /// <summary>Restarts measurements of every query and of utilization (to drop a warm-up).</summary>
     public void ResetMetrics()
@@ -187,6 +200,7 @@ public sealed class CameoEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var q in Queries) Telemetry.Untrack(q);
+        DrainSharedStreamsOnStop();
         await _runtime.DisposeAsync().ConfigureAwait(false);
         foreach (var query in Queries)
             if (query.Checkpoints is { } checkpoints) await checkpoints.DisposeAsync().ConfigureAwait(false);

@@ -64,6 +64,7 @@ internal sealed class SharedFeed<T>(string name, int parallelism, long watermark
 
     private readonly Lock _attaching = new();
     private Attachment[] _all = [];
+    private volatile bool _drainOnStop;
 
     public string Name { get; } = name;
 
@@ -130,6 +131,13 @@ internal sealed class SharedFeed<T>(string name, int parallelism, long watermark
         }
     }
 
+    /// <summary>
+    /// The engine is stopping every query, the shared part with its consumers: a consumer stopped
+    /// from now on keeps taking what the shared part has read until the shared part ends, so every
+    /// record read reaches every consumer. A consumer stopped alone detaches at once.
+    /// </summary>
+    public void DrainOnStop() => _drainOnStop = true;
+
     /// <summary>Completes when every live consumer may take more messages (backpressure for the shared part's sources).</summary>
     public async ValueTask WaitForConsumersAsync(CancellationToken cancellationToken)
     {
@@ -139,8 +147,8 @@ internal sealed class SharedFeed<T>(string name, int parallelism, long watermark
 
     /// <summary>
     /// Drives a consumer's source instance (in place of reading a source): it is fed by the shared
-    /// part until that ends; if the consumer stops first it is detached and ends its stream; if the
-    /// shared part fails, the consumer fails.
+    /// part until that ends; if the consumer stops first it is detached and ends its stream (unless
+    /// the engine is stopping: see <see cref="DrainOnStop"/>); if the shared part fails, the consumer fails.
     /// </summary>
     public async Task RunConsumerAsync(SourceHost<T> host, ISourceRun run)
     {
@@ -150,6 +158,8 @@ internal sealed class SharedFeed<T>(string name, int parallelism, long watermark
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = run.StoppingToken.Register(() => stopped.TrySetResult());
         await Task.WhenAny(a.Finished.Task, Completion, stopped.Task).ConfigureAwait(false);
+        if (!a.Finished.Task.IsCompleted && !Completion.IsCompleted && _drainOnStop)
+            await Task.WhenAny(a.Finished.Task, Completion).ConfigureAwait(false);
         if (a.Finished.Task.IsCompleted) return;
         lock (a.Lock)
         {

@@ -51,8 +51,31 @@ public sealed record QueryResult(string Name, QueryClass Class, double LatencyTa
 /// <param name="Queries"></param>
 /// <param name="PeakWorkingSetBytes">The process's peak working set when the run ended (a process-wide high-water mark).</param>
 /// <param name="PriorityInversion">How long messages waited behind lower-ranked ones while measured (<see cref="PriorityInversion.None"/> where the runtime does not measure it).</param>
+/// <param name="Gc">What the process's garbage collector did while measured (null where the run is not in this process).</param>
 public sealed record RunResult(string Policy, string Runtime, int Workers, double Utilization, IReadOnlyList<QueryResult> Queries, long PeakWorkingSetBytes,
-    PriorityInversion PriorityInversion = default);
+    PriorityInversion PriorityInversion = default, GcActivity? Gc = null);
+
+/// <summary>
+/// What the garbage collector did over a period, process-wide: collections that reached each
+/// generation (a gen1 collection also collects gen0, so it counts in <see cref="Gen0"/> too), the
+/// time threads were paused for them, and the bytes allocated. Collections pause every worker, so
+/// they land on the latency tail.
+/// </summary>
+/// <param name="Gen0">Collections of gen0 or above.</param>
+/// <param name="Gen1">Collections of gen1 or above.</param>
+/// <param name="Gen2">Full collections.</param>
+/// <param name="PauseMs">Total pause time of the collections, ms.</param>
+/// <param name="AllocatedBytes">Bytes allocated by every thread of the process.</param>
+public sealed record GcActivity(int Gen0, int Gen1, int Gen2, double PauseMs, long AllocatedBytes)
+{
+    /// <summary>The collector's counters now, to subtract from later ones.</summary>
+    public static GcActivity Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2),
+        GC.GetTotalPauseDuration().TotalMilliseconds, GC.GetTotalAllocatedBytes(precise: false));
+
+    /// <summary>What happened between <paramref name="start"/> and this later reading.</summary>
+    public GcActivity Since(GcActivity start) =>
+        new(Gen0 - start.Gen0, Gen1 - start.Gen1, Gen2 - start.Gen2, PauseMs - start.PauseMs, AllocatedBytes - start.AllocatedBytes);
+}
 
 /// <summary>Runs a scenario once under one policy and measures it.</summary>
 public static class ScenarioRunner
@@ -110,6 +133,7 @@ public static class ScenarioRunner
         var warmup = TimeSpan.FromSeconds(settings.WarmupSeconds);
         var total = warmup + TimeSpan.FromSeconds(settings.Seconds);
         bool measuring = warmup <= TimeSpan.Zero;
+        var gcAtStart = GcActivity.Now();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -118,6 +142,7 @@ public static class ScenarioRunner
                 if (!measuring && elapsed >= warmup)
                 {
                     engine.ResetMetrics();
+                    gcAtStart = GcActivity.Now();
                     measuring = true;
                 }
                 progress?.Invoke(engine.Queries, elapsed - warmup);
@@ -134,6 +159,7 @@ public static class ScenarioRunner
         // Measure before stopping: a stop flushes partial windows, which are not results of the run.
         double utilization = engine.Utilization;
         var inversion = engine.Runtime.PriorityInversion;
+        var gc = GcActivity.Now().Since(gcAtStart);
         var results = engine.Queries.Select(h =>
         {
             var query = scenario.Queries.First(q => q.Name == h.Name);
@@ -143,6 +169,6 @@ public static class ScenarioRunner
         await engine.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         if (failures.Count > 0) throw new AggregateException($"{failures.Count} query(ies) failed during the run.", failures);
         using var process = System.Diagnostics.Process.GetCurrentProcess();
-        return new RunResult(settings.PolicyName, engine.Runtime.Name, engine.Workers, utilization, results, process.PeakWorkingSet64, inversion);
+        return new RunResult(settings.PolicyName, engine.Runtime.Name, engine.Workers, utilization, results, process.PeakWorkingSet64, inversion, gc);
     }
 }

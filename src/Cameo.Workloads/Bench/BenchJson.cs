@@ -85,13 +85,25 @@ public sealed record CalibrationRoundJson(double Scale, double Utilization, doub
 /// <summary>A spike: from <paramref name="StartSecond"/> of the measured time, for <paramref name="Seconds"/>, BA input times <paramref name="Factor"/>.</summary>
 public sealed record SpikeJson(double StartSecond, double Seconds, double Factor);
 
-/// <summary>One run: the policy, its round (1-based), the runtime, utilization, priority inversion and each query's measurements.</summary>
-public sealed record BenchRunJson(string Policy, int Repeat, string Runtime, double Utilization, PriorityInversionJson PriorityInversion, double PeakWorkingSetMiB, IReadOnlyList<QueryJson> Queries,
+/// <summary>One run: the policy, its round (1-based), the runtime, utilization, priority inversion, garbage collections and each query's measurements.</summary>
+public sealed record BenchRunJson(string Policy, int Repeat, string Runtime, double Utilization, PriorityInversionJson PriorityInversion, double PeakWorkingSetMiB, GcJson? Gc, IReadOnlyList<QueryJson> Queries,
     CheckpointStats? Checkpoints)
 {
     public static BenchRunJson From(BenchRun r) => new(
         r.Policy, r.Repeat, r.Result.Runtime, Math.Round(r.Result.Utilization, 4), PriorityInversionJson.From(r.Result.PriorityInversion),
-        Math.Round(r.Result.PeakWorkingSetBytes / (1024.0 * 1024), 1), [.. r.Result.Queries.Select(QueryJson.From)], r.Checkpoints);
+        Math.Round(r.Result.PeakWorkingSetBytes / (1024.0 * 1024), 1), GcJson.From(r.Result.Gc), [.. r.Result.Queries.Select(QueryJson.From)], r.Checkpoints);
+}
+
+/// <summary>The process's garbage collections while a run was measured (see <see cref="GcActivity"/>); null where the run was not in this process.</summary>
+/// <param name="Gen0">Collections of gen0 or above.</param>
+/// <param name="Gen1">Collections of gen1 or above.</param>
+/// <param name="Gen2">Full collections.</param>
+/// <param name="PauseMs">Total pause time, ms.</param>
+/// <param name="AllocatedMiB">MiB allocated by the process.</param>
+public sealed record GcJson(int Gen0, int Gen1, int Gen2, double PauseMs, double AllocatedMiB)
+{
+    public static GcJson? From(GcActivity? gc) => gc is null ? null
+        : new(gc.Gen0, gc.Gen1, gc.Gen2, Math.Round(gc.PauseMs, 1), Math.Round(gc.AllocatedBytes / (1024.0 * 1024), 1));
 }
 
 /// <summary>A policy over its runs; see <see cref="PolicySummary"/>.</summary>

@@ -104,7 +104,7 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
     /// The feedback loop of the mix calibration. Below saturation utilization is about proportional
     /// to the offered rate, u = c x scale; each round measures u at a scale, which is one noisy
     /// reading of c. While a round lands more than <paramref name="tolerance"/> from
-    /// <paramref name="aim"/>, the next scale is aim / c, with c the mean of the readings so far,
+    /// <paramref name="aim"/>, or lands there while falling behind its input, the next scale is aim / c, with c the mean of the readings so far,
     /// the n-th round weighing n: averaging is the damping (one noisy round moves the estimate by its
     /// share only), and later rounds, nearer the aim, count more where c drifts with the rate.
     /// (Weighting rounds by how close they landed would favour the ones whose noise pushed them
@@ -131,7 +131,9 @@ public sealed record Capacity(IReadOnlyDictionary<string, double> EventsPerSecon
         {
             var reading = await readingAt(scale).ConfigureAwait(false);
             rounds.Add(new CalibrationRound(scale, reading.Utilization, reading.Processed));
-            if (Math.Abs(reading.Utilization - aim) <= tolerance) return (scale, rounds);
+            // A round at the aimed utilization that fell behind its input is overloaded, not at the aim:
+            // its workers were busy with a backlog the offered rate keeps growing.
+            if (Math.Abs(reading.Utilization - aim) <= tolerance && reading.Processed >= KeptUp) return (scale, rounds);
             scale = Math.Clamp(Next(rounds, aim), scale / 3, scale * 3);
         }
         return (scale, rounds);

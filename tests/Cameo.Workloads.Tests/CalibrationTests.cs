@@ -70,6 +70,21 @@ public class CalibrationTests
     }
 
     [Fact]
+    public async Task A_round_at_the_aimed_utilization_that_falls_behind_its_input_is_not_kept()
+    {
+        // The mix keeps up to scale 0.85, where its workers are 90% busy; above, a bottleneck other
+        // than worker time (a single-threaded source) holds utilization at 91% while the backlog grows.
+        static Task<MixReading> Reading(double scale) => Task.FromResult(scale <= 0.85
+            ? new MixReading(0.9 * scale / 0.85, 1)
+            : new MixReading(0.91, 0.85 / scale));
+
+        var (scale, rounds) = await Capacity.ConvergeAsync(Reading, aim: 0.9, initialScale: 1, maxRounds: 6);
+
+        Assert.True(rounds.Count > 1, "the first round, at 91% while reading 85% of its input, was kept");
+        Assert.InRange(scale, 0.75, 0.85);
+    }
+
+    [Fact]
     public async Task Noisy_readings_are_averaged_and_the_estimate_ends_near_the_true_scale()
     {
         // Readings alternately 6 points high and 6 points low: no single round is within 2 points of

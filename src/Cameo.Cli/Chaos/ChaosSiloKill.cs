@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Cameo.Orleans;
 using Cameo.Orleans.Deployment;
 using Cameo.Workloads;
@@ -126,7 +127,9 @@ public static class ChaosSiloKill
                 try { await client.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); } catch (Exception) { /* the cluster is going */ }
                 client.Dispose();
             }
-            foreach (var silo in silos) silo.Kill();
+            // The survivors stop gracefully, so that they leave the Redis membership table as dead: silos
+            // still listed as active there hold up the next cluster's silos until they are voted out.
+            await Task.WhenAll(silos.Select(s => s.StopAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             try { await writing.ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
@@ -206,6 +209,34 @@ public static class ChaosSiloKill
             lock (_log) _log.WriteLine(line);
             if (line.StartsWith("silo started", StringComparison.Ordinal)) _started.TrySetResult();
         }
+
+        /// <summary>SIGTERM, and SIGKILL if the silo has not stopped within <paramref name="patience"/>.</summary>
+        public async Task StopAsync(TimeSpan patience)
+        {
+            try
+            {
+                if (_process.HasExited) return;
+                if (OperatingSystem.IsWindows() || SendSignal(_process.Id, SigTerm) != 0)
+                {
+                    Kill();
+                    return;
+                }
+                await _process.WaitForExitAsync().WaitAsync(patience).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // already reaped
+            }
+        }
+
+        private const int SigTerm = 15;
+
+        [DllImport("libc", EntryPoint = "kill")]
+        private static extern int SendSignal(int pid, int signal);
 
         /// <summary>SIGKILL.</summary>
         public void Kill()

@@ -28,14 +28,20 @@ namespace Cameo.Orleans.Grains;
 /// reads the record: a query that was running is rolled back to its last completed checkpoint in a new
 /// incarnation (the recorded one is retired), and an unchecked one fails with the reason; a query that
 /// had ended reports how. Without a record (never deployed, or storage that lost it) the coordinator
-/// answers <see cref="QueryState.Unknown"/>, which clients treat as failed.</para>
+/// answers <see cref="QueryState.Unknown"/>, which clients treat as failed. Any call activates it
+/// (a client's status request, an instance's report); while the query runs, a reminder
+/// (<see cref="WakeEvery"/>) does too when nothing else calls.</para>
 /// </remarks>
 public sealed class QueryGrain(
     QueryDefinitions definitions,
     CameoSilo silo,
     ILogger<QueryGrain> logger,
-    [PersistentState("query", CameoHosting.QueryStorage)] IPersistentState<QueryRecord> record) : Grain, IQueryGrain
+    [PersistentState("query", CameoHosting.QueryStorage)] IPersistentState<QueryRecord> record) : Grain, IQueryGrain, IRemindable
 {
+    /// <summary>How often a running query's reminder calls its coordinator: Orleans' shortest reminder period by default.</summary>
+    public static readonly TimeSpan WakeEvery = TimeSpan.FromMinutes(1);
+    private const string WakeReminder = "wake";
+
     private static readonly TimeSpan WatchEvery = TimeSpan.FromMilliseconds(100);
     private const int ProbeEveryWatches = 5; // probes twice a second
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
@@ -98,6 +104,22 @@ public sealed class QueryGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>A running query's reminder: its activation has resumed the query (<see cref="OnActivateAsync"/>); an ended one's reminder is removed.</summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        _state is QueryState.Deploying or QueryState.Running ? Task.CompletedTask : ForgetReminderAsync();
+
+    private async Task ForgetReminderAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(WakeReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception ex)
+        {
+            QueryLog.ReminderNotRemoved(logger, _spec?.Name ?? this.GetPrimaryKeyString(), ex); // its next tick tries again
+        }
+    }
+
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _deactivated = true;
@@ -132,6 +154,7 @@ public sealed class QueryGrain(
         try
         {
             await SaveAsync(); // before any instance starts: a later activation must know this incarnation
+            await this.RegisterOrUpdateReminder(WakeReminder, WakeEvery, WakeEvery);
             await StartIncarnationAsync(await ActiveSilosAsync(), timeout: null);
         }
         catch (Exception ex)
@@ -227,6 +250,7 @@ public sealed class QueryGrain(
             _ended = DateTimeOffset.UtcNow;
             RetireAll();
             _ = SaveAsync();
+            _ = ForgetReminderAsync();
         }
         return Task.CompletedTask;
     }
@@ -409,6 +433,7 @@ public sealed class QueryGrain(
         _error = error;
         RetireAll();
         _ = SaveAsync();
+        _ = ForgetReminderAsync();
     }
 
     /// <summary>
@@ -507,6 +532,9 @@ internal static partial class QueryLog
 
     [LoggerMessage(EventId = 43, Level = LogLevel.Error, Message = "Query {Query}: its coordinator's record could not be saved")]
     public static partial void RecordNotSaved(ILogger logger, string query, Exception exception);
+
+    [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "Query {Query}: its coordinator's reminder could not be removed")]
+    public static partial void ReminderNotRemoved(ILogger logger, string query, Exception exception);
 }
 
 /// <summary>The cluster's list of queries, kept in grain storage (<see cref="CameoHosting.QueryStorage"/>) like the coordinators' records.</summary>

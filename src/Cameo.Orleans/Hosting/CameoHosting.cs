@@ -20,10 +20,27 @@ public static class CameoHosting
     /// The grain storage that keeps each query coordinator's record and the cluster's list of queries,
     /// so that a coordinator re-activated on another silo resumes its query (see <see cref="Grains.QueryGrain"/>).
     /// <see cref="AddCameo(ISiloBuilder, Action{CameoSiloOptions}?)"/> registers in-memory storage under this
-    /// name unless the silo already has storage by it; a cluster that must survive the death of a silo
-    /// registers shared, durable storage first (<c>cameo silo --redis</c> registers Redis).
+    /// name unless the silo already has storage by it, and an in-memory reminder table unless it has one
+    /// (a running query's reminder wakes its coordinator); a cluster that must survive the death of a
+    /// silo registers shared, durable ones first (<see cref="AddCameoRedisQueryStorage"/>, as <c>cameo silo --redis</c> does).
     /// </summary>
     public const string QueryStorage = "cameo-queries";
+
+    /// <summary>
+    /// Keeps the query coordinators' records (<see cref="QueryStorage"/>) and their reminders in Redis,
+    /// so that they survive the death of any silo. Call before <see cref="AddCameo(ISiloBuilder, Action{CameoSiloOptions}?)"/>.
+    /// </summary>
+    /// <param name="builder">The silo.</param>
+    /// <param name="redis">The Redis connection, e.g. <see cref="ClusterHosting.RedisOptions"/>.</param>
+    public static ISiloBuilder AddCameoRedisQueryStorage(this ISiloBuilder builder, StackExchange.Redis.ConfigurationOptions redis)
+    {
+        builder.AddRedisGrainStorage(QueryStorage, (OptionsBuilder<global::Orleans.Persistence.RedisStorageOptions> options) => options.Configure<Serializer>((o, serializer) =>
+        {
+            o.ConfigurationOptions = redis;
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer); // the records' own [GenerateSerializer] codecs
+        }));
+        return builder.UseRedisReminderService(o => o.ConfigurationOptions = redis);
+    }
 
     /// <summary>
     /// Lets this silo host Cameo operator instances. <see cref="CameoSiloOptions"/> are bound from the
@@ -50,21 +67,9 @@ public static class CameoHosting
         builder.Services.AddCameoSerialization();
         if (!builder.Services.Any(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, QueryStorage)))
             builder.AddMemoryGrainStorage(QueryStorage);
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IReminderTable))) builder.UseInMemoryReminderService();
         return builder;
     }
-
-    /// <summary>
-    /// Keeps the query coordinators' records (<see cref="QueryStorage"/>) in Redis, so that they survive
-    /// the death of any silo. Call before <see cref="AddCameo(ISiloBuilder, Action{CameoSiloOptions}?)"/>.
-    /// </summary>
-    /// <param name="builder">The silo.</param>
-    /// <param name="redis">The Redis connection, e.g. <see cref="ClusterHosting.RedisOptions"/>.</param>
-    public static ISiloBuilder AddCameoRedisQueryStorage(this ISiloBuilder builder, StackExchange.Redis.ConfigurationOptions redis) =>
-        builder.AddRedisGrainStorage(QueryStorage, (OptionsBuilder<global::Orleans.Persistence.RedisStorageOptions> options) => options.Configure<Serializer>((o, serializer) =>
-        {
-            o.ConfigurationOptions = redis;
-            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer); // the records' own [GenerateSerializer] codecs
-        }));
 
     /// <summary>
     /// Lets this silo run the <see cref="IQueryDefinition"/>s of <paramref name="assembly"/> (every

@@ -44,11 +44,13 @@ public sealed class ChaosCrashTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_out.FullName, "worker-2.log")));
     }
 
-    [Fact]
-    public async Task A_silo_killed_mid_stream_loses_and_duplicates_nothing_and_the_queries_complete()
+    [Theory]
+    [InlineData(SiloKillVictim.Instances)]
+    [InlineData(SiloKillVictim.Coordinator)]
+    public async Task A_silo_killed_mid_stream_loses_and_duplicates_nothing_and_the_queries_complete(SiloKillVictim victim)
     {
         await using (var redis = await Connect()) { }
-        var settings = new ChaosSiloKillSettings(Silos: 3, Events: 3_000, _out.FullName, Redis, Seed: 5, InputSeconds: 10, TimeSpan.FromMilliseconds(300));
+        var settings = new ChaosSiloKillSettings(Silos: 3, Events: 3_000, _out.FullName, Redis, Seed: 5, InputSeconds: 10, TimeSpan.FromMilliseconds(300), victim);
 
         var run = await BenchCli.CaptureAsync(() => ChaosCommand.RunSiloKillAsync(settings, CancellationToken.None));
 

@@ -509,7 +509,7 @@ public sealed class QueryGrain(
         string key = this.GetPrimaryKeyString();
         if (_spec is null)
             return new QueryStatus(key, "?", QueryState.Unknown,
-                $"No query with key '{key}' is known: it was never deployed, or the silo holding its coordinator died.", null, 0, [], [], RuntimeIdentity);
+                $"No query with key '{key}' is known: it was never deployed, or its coordinator's record was lost (in-memory query storage on a silo that died).", null, 0, [], [], RuntimeIdentity);
         return new QueryStatus(key, _spec.Name, _state, _error, _failedAt, _outputs, [.. _recent.Skip(_recent.Count - Math.Min(results, _recent.Count))], _placement, RuntimeIdentity,
             _submitted, _ended, _lastCheckpoint = Math.Max(_lastCheckpoint, _checkpoints?.LastCompleted ?? 0), _recoveries, _lastRecoverySeconds, _epoch);
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Cameo.Orleans;
 using Cameo.Orleans.Deployment;
 using Cameo.Workloads;
@@ -17,7 +18,9 @@ namespace Cameo.Cli.Chaos;
 /// <param name="Seed">Seeds the input.</param>
 /// <param name="InputSeconds">The input is written over this long; the kill falls at 40% of it, once both queries completed a checkpoint (at 60% at the latest).</param>
 /// <param name="CheckpointInterval">The silos' checkpoint interval.</param>
-public sealed record ChaosSiloKillSettings(int Silos, int Events, string Directory, string? Redis, int Seed, double InputSeconds, TimeSpan CheckpointInterval)
+/// <param name="Victim">Which silo is killed.</param>
+public sealed record ChaosSiloKillSettings(int Silos, int Events, string Directory, string? Redis, int Seed, double InputSeconds, TimeSpan CheckpointInterval,
+    SiloKillVictim Victim = SiloKillVictim.Instances)
 {
     /// <summary>Why these settings cannot run, or null.</summary>
     public string? Problem() =>
@@ -28,11 +31,21 @@ public sealed record ChaosSiloKillSettings(int Silos, int Events, string Directo
         : null;
 }
 
+/// <summary>Which silo <c>cameo chaos silo-kill</c> kills.</summary>
+public enum SiloKillVictim
+{
+    /// <summary>One that holds instances but neither query's coordinator.</summary>
+    Instances,
+
+    /// <summary>The one that holds the first query's coordinator (and instances).</summary>
+    Coordinator,
+}
+
 /// <summary>
 /// <c>cameo chaos silo-kill</c>: starts a Redis-clustered cluster of <c>cameo silo</c> processes that
 /// checkpoint into Redis, submits the two chaos queries (<see cref="ChaosCountsDefinition"/>,
 /// <see cref="ChaosJoinsDefinition"/>, which the silos load) reading the input streams
-/// <see cref="ChaosCrash"/> writes, kills one silo that does not hold the queries' coordinators with
+/// <see cref="ChaosCrash"/> writes, kills one silo (<see cref="ChaosSiloKillSettings.Victim"/>) with
 /// SIGKILL once both queries completed a checkpoint, lets them finish on the survivors, and
 /// compares their Redis output streams with <see cref="ChaosOracle"/>.
 /// </summary>
@@ -87,8 +100,10 @@ public static class ChaosSiloKill
                 if (clock.Elapsed >= killAt && (statuses.All(s => s.LastCheckpoint >= 1) || clock.Elapsed >= 1.5 * killAt)) break;
                 await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             }
-            // a silo that holds instances but neither coordinator: the coordinators' state is not replicated
-            var victim = silos.First(s => !statuses.Any(q => q.Coordinator?.Contains($":{s.Port}:", StringComparison.Ordinal) == true));
+            bool Coordinates(SiloProcess s, QueryStatus q) => q.Coordinator?.Contains($":{s.Port}:", StringComparison.Ordinal) == true;
+            var victim = settings.Victim == SiloKillVictim.Coordinator
+                ? silos.First(s => Coordinates(s, statuses[0]))
+                : silos.First(s => !statuses.Any(q => Coordinates(s, q)));
             victim.Kill();
             double killedAt = clock.Elapsed.TotalSeconds;
             log($"{killedAt,6:0.00} s  killed silo {victim.Index} (port {victim.Port}, SIGKILL); last checkpoints {string.Join(", ", statuses.Select(s => $"{s.Name} {s.LastCheckpoint}"))}; coordinators {string.Join(", ", statuses.Select(s => $"{s.Name} on {s.Coordinator}"))}");
@@ -126,7 +141,9 @@ public static class ChaosSiloKill
                 try { await client.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); } catch (Exception) { /* the cluster is going */ }
                 client.Dispose();
             }
-            foreach (var silo in silos) silo.Kill();
+            // The survivors stop gracefully, so that they leave the Redis membership table as dead: silos
+            // still listed as active there hold up the next cluster's silos until they are voted out.
+            await Task.WhenAll(silos.Select(s => s.StopAsync(TimeSpan.FromSeconds(30)))).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             try { await writing.ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
@@ -206,6 +223,34 @@ public static class ChaosSiloKill
             lock (_log) _log.WriteLine(line);
             if (line.StartsWith("silo started", StringComparison.Ordinal)) _started.TrySetResult();
         }
+
+        /// <summary>SIGTERM, and SIGKILL if the silo has not stopped within <paramref name="patience"/>.</summary>
+        public async Task StopAsync(TimeSpan patience)
+        {
+            try
+            {
+                if (_process.HasExited) return;
+                if (OperatingSystem.IsWindows() || SendSignal(_process.Id, SigTerm) != 0)
+                {
+                    Kill();
+                    return;
+                }
+                await _process.WaitForExitAsync().WaitAsync(patience).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // already reaped
+            }
+        }
+
+        private const int SigTerm = 15;
+
+        [DllImport("libc", EntryPoint = "kill")]
+        private static extern int SendSignal(int pid, int signal);
 
         /// <summary>SIGKILL.</summary>
         public void Kill()

@@ -89,23 +89,29 @@ public static class ChaosCommand
         var seed = new Option<int>("--seed") { Description = "Seeds the input.", DefaultValueFactory = _ => 1 };
         var seconds = new Option<double>("--seconds") { Description = "The input is written over this many seconds; the kill falls at 40% of it (once both queries completed a checkpoint; at 60% at the latest).", DefaultValueFactory = _ => 15 };
         var checkpoints = Duration.Option("--checkpoint-every", "The silos' checkpoint interval.", TimeSpan.FromMilliseconds(500));
+        var victim = new Option<SiloKillVictim>("--victim")
+        {
+            Description = "The silo killed: instances (one holding instances but neither coordinator) or coordinator (the one holding the counts query's coordinator).",
+            DefaultValueFactory = _ => SiloKillVictim.Instances,
+        };
         var command = new Command("silo-kill", """
             Starts a cluster of `cameo silo` processes with Redis membership that checkpoint into Redis,
             writes a seeded input into two Redis streams at a steady pace (then an end marker in each),
             and submits the two chaos queries (a windowed count of clicks per key, a window join of
             clicks with views) reading them into Redis streams (exactly-once sinks). Once both queries
-            completed a checkpoint, one silo holding their instances (not their coordinators) is killed
-            with SIGKILL; the queries roll back to their last checkpoint on the surviving silos and run
-            to the end markers. Then each output is compared with a brute-force oracle: lost,
+            completed a checkpoint, one silo is killed with SIGKILL (--victim: by default one holding
+            their instances but not their coordinators); the queries roll back to their last checkpoint
+            on the surviving silos (a coordinator that lost its activation resumes from its record in
+            Redis) and run to the end markers. Then each output is compared with a brute-force oracle: lost,
             duplicated, wrong. Recovery: from the kill to the query resuming on the survivors. Prints a
             verdict and writes DIR/results.json.
             """)
         {
-            silos, events, output, redis, seed, seconds, checkpoints,
+            silos, events, output, redis, seed, seconds, checkpoints, victim,
         };
         command.SetAction((parse, ct) => RunSiloKillAsync(
             new ChaosSiloKillSettings(parse.GetValue(silos), parse.GetValue(events), parse.GetValue(output)!.FullName, parse.GetValue(redis), parse.GetValue(seed),
-                parse.GetValue(seconds), parse.GetValue(checkpoints)!.Value), ct));
+                parse.GetValue(seconds), parse.GetValue(checkpoints)!.Value, parse.GetValue(victim)), ct));
         return command;
     }
 

@@ -26,7 +26,7 @@ public sealed record QuerySpec(
 /// <summary>Where a query stands, as its coordinator knows it.</summary>
 public enum QueryState
 {
-    /// <summary>The coordinator has no record: no such query, or the silo it lived on died.</summary>
+    /// <summary>The coordinator has no record: no such query, or its record was lost (in-memory query storage on a silo that died).</summary>
     Unknown,
     Deploying,
     Running,

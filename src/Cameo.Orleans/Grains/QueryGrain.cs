@@ -3,6 +3,7 @@ using Cameo.Orleans.Checkpoints;
 using Cameo.Orleans.Deployment;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime.Placement;
+using Orleans.Storage;
 
 namespace Cameo.Orleans.Grains;
 
@@ -21,11 +22,26 @@ namespace Cameo.Orleans.Grains;
 /// (<see cref="RollBackAsync"/>): a new incarnation of every instance is started on the surviving
 /// silos and restored from the last completed checkpoint, the sources rewind to its positions, and
 /// the old incarnation is retired (what it sent is dropped by its epoch).</para>
-/// <para>The coordinator's own state is not replicated: if its silo dies, a later status request
-/// finds a fresh coordinator and answers <see cref="QueryState.Unknown"/>, which clients treat as failed.</para>
+/// <para>The coordinator keeps its <see cref="QueryRecord"/> in grain storage (<see cref="CameoHosting.QueryStorage"/>):
+/// Orleans deactivates an activation when the silo that held its grain directory entry dies, not only
+/// when its own silo dies, and the next call then activates a coordinator elsewhere. That activation
+/// reads the record: a query that was running is rolled back to its last completed checkpoint in a new
+/// incarnation (the recorded one is retired), and an unchecked one fails with the reason; a query that
+/// had ended reports how. Without a record (never deployed, or storage that lost it) the coordinator
+/// answers <see cref="QueryState.Unknown"/>, which clients treat as failed. Any call activates it
+/// (a client's status request, an instance's report); while the query runs, a reminder
+/// (<see cref="WakeEvery"/>) does too when nothing else calls.</para>
 /// </remarks>
-public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILogger<QueryGrain> logger) : Grain, IQueryGrain
+public sealed class QueryGrain(
+    QueryDefinitions definitions,
+    CameoSilo silo,
+    ILogger<QueryGrain> logger,
+    [PersistentState("query", CameoHosting.QueryStorage)] IPersistentState<QueryRecord> record) : Grain, IQueryGrain, IRemindable
 {
+    /// <summary>How often a running query's reminder calls its coordinator: Orleans' shortest reminder period by default.</summary>
+    public static readonly TimeSpan WakeEvery = TimeSpan.FromMinutes(1);
+    private const string WakeReminder = "wake";
+
     private static readonly TimeSpan WatchEvery = TimeSpan.FromMilliseconds(100);
     private const int ProbeEveryWatches = 5; // probes twice a second
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
@@ -61,6 +77,58 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
     private long _announcedAt;
     private int _recoveries;
     private double? _lastRecoverySeconds;
+    private Task _saved = Task.CompletedTask;
+    private bool _deactivated; // a later activation owns the query: this one neither rolls back nor writes any more
+
+    /// <summary>
+    /// Restores the record of an earlier activation: a query that was deploying or running when that
+    /// activation ended is resumed from its last checkpoint (a checkpointed query) or failed.
+    /// </summary>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var r = record.State;
+        if (r.Spec is null) return Task.CompletedTask;
+        (_spec, _state, _error, _failedAt, _submitted, _ended, _epoch, _recoveries, _lastRecoverySeconds, _outputs) =
+            (r.Spec, r.State, r.Error, r.FailedAt, r.Submitted, r.Ended, r.Epoch, r.Recoveries, r.LastRecoverySeconds, r.Outputs);
+        if (_state is not (QueryState.Deploying or QueryState.Running)) return Task.CompletedTask;
+        DelayDeactivation(TimeSpan.FromDays(1));
+        const string why = "its coordinator was re-activated: the silo holding the coordinator or its grain directory entry died";
+        if (!_spec.Checkpointed)
+        {
+            Fail("coordinator", $"{why}; the query is not checkpointed, so it cannot resume", _epoch);
+            return Task.CompletedTask;
+        }
+        _state = QueryState.Running;
+        _watchdog = this.RegisterGrainTimer(WatchAsync, new GrainTimerCreationOptions(WatchEvery, WatchEvery) { Interleave = true });
+        _rollBack = RollBackAsync(lost: -1, why);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A running query's reminder: its activation has resumed the query (<see cref="OnActivateAsync"/>); an ended one's reminder is removed.</summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        _state is QueryState.Deploying or QueryState.Running ? Task.CompletedTask : ForgetReminderAsync();
+
+    private async Task ForgetReminderAsync()
+    {
+        try
+        {
+            if (await this.GetReminder(WakeReminder) is { } reminder) await this.UnregisterReminder(reminder);
+        }
+        catch (Exception ex)
+        {
+            QueryLog.ReminderNotRemoved(logger, _spec?.Name ?? this.GetPrimaryKeyString(), ex); // its next tick tries again
+        }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deactivated = true;
+        _watchdog?.Dispose();
+        _watchdog = null;
+        if (_checkpoints is { } checkpoints) _ = checkpoints.DisposeAsync().AsTask();
+        _checkpoints = null;
+        return Task.CompletedTask;
+    }
 
     public async Task<QueryStatus> Deploy(QuerySpec spec)
     {
@@ -85,6 +153,8 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
         await GrainFactory.GetGrain<IQueryDirectoryGrain>(0).Add(spec.Key, spec.Name);
         try
         {
+            await SaveAsync(); // before any instance starts: a later activation must know this incarnation
+            await this.RegisterOrUpdateReminder(WakeReminder, WakeEvery, WakeEvery);
             await StartIncarnationAsync(await ActiveSilosAsync(), timeout: null);
         }
         catch (Exception ex)
@@ -179,6 +249,8 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
             _state = QueryState.Completed;
             _ended = DateTimeOffset.UtcNow;
             RetireAll();
+            _ = SaveAsync();
+            _ = ForgetReminderAsync();
         }
         return Task.CompletedTask;
     }
@@ -292,25 +364,27 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
     {
         var spec = _spec!;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        QueryLog.RollingBack(logger, spec.Name, spec.Instances[lost], why);
-        if (lost < _silos.Length) _suspects.Add(_silos[lost]);
+        string what = lost >= 0 ? $"instance {spec.Instances[lost]}" : "the coordinator";
+        QueryLog.RollingBack(logger, spec.Name, what, why);
+        if (lost >= 0 && lost < _silos.Length) _suspects.Add(_silos[lost]);
         var deadline = started + (long)(silo.Options.RecoveryTimeout.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         while (true)
         {
             await RetireIncarnationAsync();
-            if (_state != QueryState.Running) return;
+            if (_state != QueryState.Running || _deactivated) return;
             _epoch++;
             _sinksEnded = 0;
             try
             {
+                await SaveAsync(); // before any instance of the new incarnation starts
                 await StartIncarnationAsync(await ActiveSilosAsync(), CallTimeout);
                 break;
             }
-            catch (Exception ex) when (_state == QueryState.Running)
+            catch (Exception ex) when (_state == QueryState.Running && !_deactivated)
             {
                 if (System.Diagnostics.Stopwatch.GetTimestamp() > deadline)
                 {
-                    Fail(spec.Instances[lost], $"operator instance {spec.Instances[lost]} was lost ({why}) and the query could not be rolled back onto the surviving silos within {silo.Options.RecoveryTimeout.TotalSeconds:0} s: {ex.Message}", _epoch);
+                    Fail(lost >= 0 ? spec.Instances[lost] : "coordinator", $"{(lost >= 0 ? $"operator instance {spec.Instances[lost]} was lost" : "the query's coordinator was re-activated")} ({why}) and the query could not be rolled back onto the surviving silos within {silo.Options.RecoveryTimeout.TotalSeconds:0} s: {ex.Message}", _epoch);
                     return;
                 }
                 QueryLog.RollBackRetried(logger, spec.Name, _epoch, ex.Message);
@@ -320,6 +394,7 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
         _recoveries++;
         _lastRecoverySeconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
         QueryLog.RolledBack(logger, spec.Name, _epoch, _checkpoints?.RestoredFrom ?? 0, _lastRecoverySeconds.Value);
+        await SaveAsync();
     }
 
     /// <summary>Stops the current incarnation: no more checkpoints, every instance retired, its sources' reads ended.</summary>
@@ -357,6 +432,67 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
         _failedAt = where;
         _error = error;
         RetireAll();
+        _ = SaveAsync();
+        _ = ForgetReminderAsync();
+    }
+
+    /// <summary>
+    /// Writes the record after any write in flight, as the coordinator stands when it is written. A
+    /// write that fails is logged and returned; the next one writes the whole record again.
+    /// </summary>
+    private Task SaveAsync()
+    {
+        _saved = WriteAfter(_saved);
+        return _saved;
+
+        async Task WriteAfter(Task previous)
+        {
+            try
+            {
+                await previous;
+            }
+            catch (Exception)
+            {
+                // logged when it failed; this write carries everything it had
+            }
+            if (_deactivated) return;
+            try
+            {
+                try
+                {
+                    await WriteAsync();
+                }
+                catch (InconsistentStateException)
+                {
+                    // an earlier activation wrote after this one read the record: it no longer runs the query
+                    await record.ReadStateAsync();
+                    await WriteAsync();
+                }
+            }
+            catch (Exception ex)
+            {
+                QueryLog.RecordNotSaved(logger, _spec?.Name ?? this.GetPrimaryKeyString(), ex);
+                throw;
+            }
+        }
+
+        Task WriteAsync()
+        {
+            record.State = new QueryRecord
+            {
+                Spec = _spec,
+                State = _state,
+                Error = _error,
+                FailedAt = _failedAt,
+                Submitted = _submitted,
+                Ended = _ended,
+                Epoch = _epoch,
+                Recoveries = _recoveries,
+                LastRecoverySeconds = _lastRecoverySeconds,
+                Outputs = _outputs,
+            };
+            return record.WriteStateAsync();
+        }
     }
 
     private void RetireAll()
@@ -373,7 +509,7 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
         string key = this.GetPrimaryKeyString();
         if (_spec is null)
             return new QueryStatus(key, "?", QueryState.Unknown,
-                $"No query with key '{key}' is known: it was never deployed, or the silo holding its coordinator died.", null, 0, [], [], RuntimeIdentity);
+                $"No query with key '{key}' is known: it was never deployed, or its coordinator's record was lost (in-memory query storage on a silo that died).", null, 0, [], [], RuntimeIdentity);
         return new QueryStatus(key, _spec.Name, _state, _error, _failedAt, _outputs, [.. _recent.Skip(_recent.Count - Math.Min(results, _recent.Count))], _placement, RuntimeIdentity,
             _submitted, _ended, _lastCheckpoint = Math.Max(_lastCheckpoint, _checkpoints?.LastCompleted ?? 0), _recoveries, _lastRecoverySeconds, _epoch);
     }
@@ -385,27 +521,58 @@ public sealed class QueryGrain(QueryDefinitions definitions, CameoSilo silo, ILo
 
 internal static partial class QueryLog
 {
-    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Query {Query}: instance {Instance} was lost ({Why}); rolling back to the last completed checkpoint")]
-    public static partial void RollingBack(ILogger logger, string query, string instance, string why);
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Query {Query}: {What} was lost ({Why}); rolling back to the last completed checkpoint")]
+    public static partial void RollingBack(ILogger logger, string query, string what, string why);
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Warning, Message = "Query {Query}: incarnation {Epoch} could not start ({Error}); trying again")]
     public static partial void RollBackRetried(ILogger logger, string query, int epoch, string error);
 
     [LoggerMessage(EventId = 42, Level = LogLevel.Warning, Message = "Query {Query}: incarnation {Epoch} resumed from checkpoint {Checkpoint} after {Seconds:0.000} s")]
     public static partial void RolledBack(ILogger logger, string query, int epoch, long checkpoint, double seconds);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Error, Message = "Query {Query}: its coordinator's record could not be saved")]
+    public static partial void RecordNotSaved(ILogger logger, string query, Exception exception);
+
+    [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "Query {Query}: its coordinator's reminder could not be removed")]
+    public static partial void ReminderNotRemoved(ILogger logger, string query, Exception exception);
 }
 
-/// <summary>The cluster's list of queries. Not replicated: if its silo dies, the list starts over.</summary>
-public sealed class QueryDirectoryGrain : Grain, IQueryDirectoryGrain
+/// <summary>The cluster's list of queries, kept in grain storage (<see cref="CameoHosting.QueryStorage"/>) like the coordinators' records.</summary>
+public sealed class QueryDirectoryGrain([PersistentState("queries", CameoHosting.QueryStorage)] IPersistentState<List<string>> keys) : Grain, IQueryDirectoryGrain
 {
-    private readonly List<string> _keys = [];
-
-    public Task Add(string key, string name)
+    public async Task Add(string key, string name)
     {
-        _keys.Add(key);
-        DelayDeactivation(TimeSpan.FromDays(1));
-        return Task.CompletedTask;
+        keys.State.Add(key);
+        await keys.WriteStateAsync();
     }
 
-    public Task<string[]> List() => Task.FromResult(_keys.ToArray());
+    public Task<string[]> List() => Task.FromResult(keys.State.ToArray());
+}
+
+/// <summary>What a query's coordinator keeps in grain storage, so that a later activation can report or resume the query (see <see cref="QueryGrain"/>).</summary>
+[GenerateSerializer, Alias("cameo.query-record")]
+public sealed class QueryRecord
+{
+    /// <summary>The query as deployed (planned); null before a deployment.</summary>
+    [Id(0)] public QuerySpec? Spec { get; set; }
+
+    [Id(1)] public QueryState State { get; set; }
+
+    [Id(2)] public string? Error { get; set; }
+
+    [Id(3)] public string? FailedAt { get; set; }
+
+    [Id(4)] public DateTimeOffset? Submitted { get; set; }
+
+    [Id(5)] public DateTimeOffset? Ended { get; set; }
+
+    /// <summary>The newest incarnation: saved before any of its instances starts, so that a later activation retires it and never starts it again.</summary>
+    [Id(6)] public int Epoch { get; set; }
+
+    [Id(7)] public int Recoveries { get; set; }
+
+    [Id(8)] public double? LastRecoverySeconds { get; set; }
+
+    /// <summary>Results the sinks had reported when the record was written.</summary>
+    [Id(9)] public long Outputs { get; set; }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace Cameo.Orleans;
 
@@ -14,6 +15,32 @@ public static class CameoHosting
 {
     /// <summary>The configuration section <see cref="CameoSiloOptions"/> are bound from by default.</summary>
     public const string ConfigurationSection = "Cameo:Silo";
+
+    /// <summary>
+    /// The grain storage that keeps each query coordinator's record and the cluster's list of queries,
+    /// so that a coordinator re-activated on another silo resumes its query (see <see cref="Grains.QueryGrain"/>).
+    /// <see cref="AddCameo(ISiloBuilder, Action{CameoSiloOptions}?)"/> registers in-memory storage under this
+    /// name unless the silo already has storage by it, and an in-memory reminder table unless it has one
+    /// (a running query's reminder wakes its coordinator); a cluster that must survive the death of a
+    /// silo registers shared, durable ones first (<see cref="AddCameoRedisQueryStorage"/>, as <c>cameo silo --redis</c> does).
+    /// </summary>
+    public const string QueryStorage = "cameo-queries";
+
+    /// <summary>
+    /// Keeps the query coordinators' records (<see cref="QueryStorage"/>) and their reminders in Redis,
+    /// so that they survive the death of any silo. Call before <see cref="AddCameo(ISiloBuilder, Action{CameoSiloOptions}?)"/>.
+    /// </summary>
+    /// <param name="builder">The silo.</param>
+    /// <param name="redis">The Redis connection, e.g. <see cref="ClusterHosting.RedisOptions"/>.</param>
+    public static ISiloBuilder AddCameoRedisQueryStorage(this ISiloBuilder builder, StackExchange.Redis.ConfigurationOptions redis)
+    {
+        builder.AddRedisGrainStorage(QueryStorage, (OptionsBuilder<global::Orleans.Persistence.RedisStorageOptions> options) => options.Configure<Serializer>((o, serializer) =>
+        {
+            o.ConfigurationOptions = redis;
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer); // the records' own [GenerateSerializer] codecs
+        }));
+        return builder.UseRedisReminderService(o => o.ConfigurationOptions = redis);
+    }
 
     /// <summary>
     /// Lets this silo host Cameo operator instances. <see cref="CameoSiloOptions"/> are bound from the
@@ -38,6 +65,9 @@ public static class CameoHosting
         builder.Services.AddPlacementDirector<Monitoring.OwnSiloPlacement, Monitoring.OwnSiloPlacementDirector>();
         builder.Services.TryAddSingleton<QueryDefinitions>();
         builder.Services.AddCameoSerialization();
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IGrainStorage) && Equals(d.ServiceKey, QueryStorage)))
+            builder.AddMemoryGrainStorage(QueryStorage);
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IReminderTable))) builder.UseInMemoryReminderService();
         return builder;
     }
 

@@ -59,6 +59,7 @@ public static class ClusterHosting
             else
             {
                 silo.UseRedisClustering(o => o.ConfigurationOptions = RedisOptions(settings.Redis, redisPassword));
+                silo.AddCameoRedisQueryStorage(RedisOptions(settings.Redis, redisPassword));
                 silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (ClusterId, ServiceId));
                 silo.ConfigureEndpoints(settings.Address ?? IPAddress.Loopback, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
             }

@@ -247,7 +247,7 @@ public sealed class CheckpointCoordinator : ICheckpointCoordinator, IAsyncDispos
         {
             await Task.WhenAll(writes).ConfigureAwait(false);
         }
-        catch (Exception) when (writes.All(w => w.IsCompleted))
+        catch (Exception)
         {
             // An abandoned checkpoint's failure is not the query's: it never completes, and recovery skips it.
         }

@@ -44,11 +44,11 @@ public sealed class QueryCompletion(string query, int sinks, Func<bool, Task>? e
     /// Runs at the first failure, before <see cref="Task"/> faults: whoever awaits the query sees
     /// what it stopped (sinks flushed and closed) already done.
     /// </param>
-    /// <returns>True if this is the query's first failure.</returns>
-    public bool Fail(string? where, Exception error, Action<QueryFailedException>? stopping = null)
+    /// <remarks>Only the first failure counts; later ones are ignored.</remarks>
+    public void Fail(string? where, Exception error, Action<QueryFailedException>? stopping = null)
     {
         var failure = new QueryFailedException(query, where, error);
-        if (Interlocked.CompareExchange(ref _failure, failure, null) is not null) return false;
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is not null) return;
         try
         {
             stopping?.Invoke(failure);
@@ -57,7 +57,6 @@ public sealed class QueryCompletion(string query, int sinks, Func<bool, Task>? e
         {
             End(failure);
         }
-        return true;
     }
 
     /// <summary>Runs the ending once (the first of completion and failure), then settles <see cref="Task"/>.</summary>

@@ -124,12 +124,13 @@ public sealed class CameoEngine : IAsyncDisposable
             if (!ReferenceEquals(stream.Query, builder)) throw new QueryDefinitionException(name, "its definition returned a stream of another query");
             if (builder.Graph.Nodes.FirstOrDefault(n => n.Kind == NodeKind.Operator && !n.IsStateless && !n.AssignsEventTime) is { } stateful)
                 throw new QueryDefinitionException(name, $"a shared stream holds only stateless operators and WithEventTime, not {stateful.Name}");
-            feed = new SharedFeed<T>(name, stream.Node.Parallelism, builder.Graph.WatermarkDelayMs);
+            int id = _nextId++;
+            feed = new SharedFeed<T>(name, id, stream.Node.Parallelism, builder.Graph.WatermarkDelayMs);
             stream.To(new FeedSink<T>(feed), stream.Node.Parallelism);
             var plan = new PhysicalPlan(builder.Graph, _options.OperatorChaining);
             // Its own target matters only while no query reads it: then it is the least urgent work there is.
             var target = TimeSpan.FromHours(1);
-            var context = new QueryContext(_nextId++, name, target, builder.Graph.WatermarkDelayMs, _options.Clock, new QueryMetrics(name, target, _options.Clock))
+            var context = new QueryContext(id, name, target, builder.Graph.WatermarkDelayMs, _options.Clock, new QueryMetrics(name, target, _options.Clock))
             {
                 Logger = _options.LoggerFactory.CreateLogger("Cameo.Query"),
                 MaxMessageCostTicks = _options.MaxMessageCost.Ticks,

@@ -22,13 +22,15 @@ internal interface ISharedConsumers
 /// part's worker, with no copy into a queue. Each consumer makes its own watermark from the
 /// records as a source would, and its own forecast of arrivals; its metrics, failure and completion
 /// stay its own. A consumer that fails or stops is detached and the others go on being fed; the
-/// shared part reads only as fast as its slowest live consumer takes messages (its credits).
+/// shared part reads only as fast as its slowest live consumer takes messages (its credits), and
+/// while it waits for one, that consumer's queued work inherits the urgency of the stream's most
+/// urgent reader (<see cref="WaitForConsumersAsync"/>).
 /// With checkpoints on, a consumer's source injects each requested barrier at the hand-over, behind
 /// the records handed over so far (its position is their count): the consumer's own state is
 /// checkpointed consistently. The shared part itself keeps no checkpoint: a resumed consumer's
 /// operators restart from its checkpoint, and the shared stream from its source's beginning.
 /// </summary>
-internal sealed class SharedFeed<T>(string name, int parallelism, long watermarkDelayMs) : ISharedConsumers
+internal sealed class SharedFeed<T>(string name, int queryId, int parallelism, long watermarkDelayMs) : ISharedConsumers
 {
     private sealed class Attachment(SourceHost<T> host)
     {
@@ -138,11 +140,29 @@ internal sealed class SharedFeed<T>(string name, int parallelism, long watermark
     /// </summary>
     public void DrainOnStop() => _drainOnStop = true;
 
-    /// <summary>Completes when every live consumer may take more messages (backpressure for the shared part's sources).</summary>
+    /// <summary>
+    /// Completes when every live consumer may take more messages (backpressure for the shared
+    /// part's sources). A consumer that has no credit left holds up every reader of the stream, the
+    /// tightest included, however lax its own target: while the source waits for it, its queued
+    /// work runs at the urgency of records arriving now for the most urgent reader
+    /// (<see cref="ISourceRun.WaitForCreditAsync(Func{PriorityContext?}, CancellationToken)"/>). Without
+    /// that, a reader whose target lets its work wait (by design, under a deadline policy) would
+    /// set the pace of the stream, and the tight readers' records would wait unread.
+    /// </summary>
     public async ValueTask WaitForConsumersAsync(CancellationToken cancellationToken)
     {
         foreach (var a in Volatile.Read(ref _all))
-            if (a.Run is { } run && !a.Detached && !run.Failed) await run.WaitForCreditAsync(cancellationToken).ConfigureAwait(false);
+            if (a.Run is { } run && !a.Detached && !run.Failed)
+                await run.WaitForCreditAsync(() => MostUrgentReader(a.Host.Query.Clock), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The context of records arriving now, as the most urgent live consumer needs them at the hand-over.</summary>
+    private PriorityContext? MostUrgentReader(TimeProvider clock)
+    {
+        var consumers = new SharedConsumer[Count];
+        int n = Fill(consumers);
+        return ContextConverter.MostUrgent(queryId, PhysicalTime.Now(clock), long.MaxValue, Progress.Watermark.None, Progress.Watermark.None,
+            operatorCost: 0, sharedPathBelow: 0, consumers.AsSpan(0, n));
     }
 
     /// <summary>

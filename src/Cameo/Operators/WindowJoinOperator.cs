@@ -5,14 +5,23 @@ using Cameo.Time;
 namespace Cameo.Operators;
 
 /// <summary>
-/// Windowed stream-stream equi-join in event time: when a window closes, every left record is paired
-/// with every right record of the same key and window. Results are stamped <c>windowEnd - 1</c>;
-/// the result selector sees the window and both records' event times (<see cref="JoinWindow"/>).
-/// Late records on either side are counted and handed to <see cref="BinaryOperator{TLeft,TRight,TOut}.LateLeftOutput"/>
+/// Windowed stream-stream equi-join in event time: every left record is paired with every right
+/// record of the same key and window. Results are stamped <c>windowEnd - 1</c>; the result selector
+/// sees the window and both records' event times (<see cref="JoinWindow"/>). Late records on either
+/// side are counted and handed to <see cref="BinaryOperator{TLeft,TRight,TOut}.LateLeftOutput"/>
 /// or <see cref="BinaryOperator{TLeft,TRight,TOut}.LateRightOutput"/> (their windows are gone).
-/// Its firings can run in slices (<see cref="IResumableFiring{TOut}"/>): a cursor remembers the
-/// bucket and the pair where the last slice stopped.
 /// </summary>
+/// <remarks>
+/// <para><b>Pairs go out as they form</b> (a symmetric hash join per window): a record is paired, as it
+/// arrives, with the other side's records already in its key's bucket, and kept for those still to
+/// come. An inner join's pair is final once both records are in, so this emits exactly the pairs
+/// that joining the whole window at its close would, stamped the same, only earlier: the work is
+/// spread over the window as its input arrives rather than done in one burst when it closes, and a
+/// window downstream that counts or groups the pairs (stamped inside its own window) already holds
+/// them when the watermark closes it.</para>
+/// <para>A closed window is only dropped. Dropping a large one runs in slices
+/// (<see cref="IResumableFiring{TOut}"/>), a bucket per unit of budget, with nothing to emit.</para>
+/// </remarks>
 public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     WindowSpec window,
     Func<TLeft, TKey> leftKey,
@@ -33,39 +42,63 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     private const long MaxSpareRecords = 1 << 20;
 
     private readonly WindowState<TKey, Bucket> _state = new();
-    // Buckets of fired windows, emptied, for the windows that open next: a bucket lives as long as its
+    // Buckets of closed windows, emptied, for the windows that open next: a bucket lives as long as its
     // window, long enough to be promoted by the GC, so allocating one per key and window (and growing
     // its lists) would keep the older generations busy and lengthen every pause.
     private readonly Stack<Bucket> _spareBuckets = new();
     private long _spareRecords;
     private long _watermark = Watermark.None;
-    private Dictionary<TKey, Bucket>? _firing; // the window being emitted, taken out of the state
+    private Dictionary<TKey, Bucket>? _dropping; // a closed window being dropped, taken out of the state
     private Dictionary<TKey, Bucket>.ValueCollection.Enumerator _buckets;
-    private Bucket? _bucket;                  // the bucket being paired, and the next pair in it
-    private int _left, _right;
-    private long _start;
 
-    public override void OnLeft(ReadOnlySpan<TLeft> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output) =>
-        Add(items, timestamps, leftKey, static b => b.Left, LateLeftOutput);
-
-    public override void OnRight(ReadOnlySpan<TRight> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output) =>
-        Add(items, timestamps, rightKey, static b => b.Right, LateRightOutput);
-
-    /// <summary>Files each record under its key in every open window holding it; late records are counted and handed to <paramref name="late"/>.</summary>
-    private void Add<T>(ReadOnlySpan<T> items, ReadOnlySpan<long> timestamps, Func<T, TKey> key, Func<Bucket, List<(T, long)>> side, IOutput<T>? late)
+    public override void OnLeft(ReadOnlySpan<TLeft> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output)
     {
         for (int i = 0; i < items.Length; i++)
         {
-            long t = timestamps[i];
-            if (window.IsLate(t, _watermark))
+            var (l, lt) = (items[i], timestamps[i]);
+            if (IsLate(lt))
             {
-                LateRecords++;
-                late?.Emit(items[i], t);
+                LateLeftOutput?.Emit(l, lt);
                 continue;
             }
-            TKey k = key(items[i]);
-            foreach (long start in window.OpenStarts(t, _watermark)) side(BucketAt(start, k)).Add((items[i], t));
+            TKey k = leftKey(l);
+            foreach (long start in window.OpenStarts(lt, _watermark))
+            {
+                var bucket = BucketAt(start, k);
+                bucket.Left.Add((l, lt));
+                long end = start + window.Size;
+                foreach (var (r, rt) in bucket.Right) output.Emit(resultSelector(l, r, new JoinWindow(start, end, lt, rt)), end - 1);
+            }
         }
+    }
+
+    public override void OnRight(ReadOnlySpan<TRight> items, ReadOnlySpan<long> timestamps, IOutput<TOut> output)
+    {
+        for (int i = 0; i < items.Length; i++)
+        {
+            var (r, rt) = (items[i], timestamps[i]);
+            if (IsLate(rt))
+            {
+                LateRightOutput?.Emit(r, rt);
+                continue;
+            }
+            TKey k = rightKey(r);
+            foreach (long start in window.OpenStarts(rt, _watermark))
+            {
+                var bucket = BucketAt(start, k);
+                bucket.Right.Add((r, rt));
+                long end = start + window.Size;
+                foreach (var (l, lt) in bucket.Left) output.Emit(resultSelector(l, r, new JoinWindow(start, end, lt, rt)), end - 1);
+            }
+        }
+    }
+
+    /// <summary>Whether a record at <paramref name="t"/> is late (counted; its windows are gone).</summary>
+    private bool IsLate(long t)
+    {
+        if (!window.IsLate(t, _watermark)) return false;
+        LateRecords++;
+        return true;
     }
 
     public override void OnWatermark(long watermark, IOutput<TOut> output)
@@ -80,12 +113,9 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
     /// <summary>The watermark, the late count and each open window's buffered records by key.</summary>
     public byte[] Snapshot(JsonSerializerOptions serializer) => Capture(serializer)();
 
-    /// <summary>Copies each bucket's record lists (records are not changed once buffered), to be serialized later.</summary>
-    public Func<byte[]> Capture(JsonSerializerOptions serializer)
-    {
-        if (_firing is not null) throw new InvalidOperationException("A join firing is half emitted; its operator cannot be saved now.");
-        return WindowSnapshot<TKey, SavedBucket>.Capture(_watermark, LateRecords, _state.Windows, [], static b => new SavedBucket([.. b.Left], [.. b.Right]), serializer);
-    }
+    /// <summary>Copies each bucket's record lists (records are not changed once buffered), to be serialized later. A window being dropped is closed: it has no part in the state.</summary>
+    public Func<byte[]> Capture(JsonSerializerOptions serializer) =>
+        WindowSnapshot<TKey, SavedBucket>.Capture(_watermark, LateRecords, _state.Windows, [], static b => new SavedBucket([.. b.Left], [.. b.Right]), serializer);
 
     public void Restore(byte[] state, JsonSerializerOptions serializer)
     {
@@ -101,37 +131,26 @@ public sealed class WindowJoinOperator<TLeft, TRight, TKey, TOut>(
         });
     }
 
+    /// <summary>Drops the windows closed by <paramref name="upTo"/>, a bucket per unit of <paramref name="budget"/>: their pairs went out as they formed.</summary>
     public bool Fire(long upTo, IOutput<TOut> output, ref int budget)
     {
         while (true)
         {
-            if (_firing is null)
+            if (_dropping is null)
             {
-                if (!_state.TryTakeClosed(window, upTo, out long start, out var next)) return true;
-                _firing = next;
-                _buckets = next.Values.GetEnumerator();
-                _start = start;
+                if (!_state.TryTakeClosed(window, upTo, out _, out var closed)) return true;
+                _dropping = closed;
+                _buckets = closed.Values.GetEnumerator();
             }
-            while (_bucket is not null || _buckets.MoveNext())
+            while (true)
             {
-                var bucket = _bucket ??= _buckets.Current;
-                for (; _left < bucket.Left.Count; _left++, _right = 0)
-                    for (; _right < bucket.Right.Count; _right++)
-                    {
-                        if (budget <= 0) return false;
-                        var (l, lt) = bucket.Left[_left];
-                        var (r, rt) = bucket.Right[_right];
-                        long end = _start + window.Size;
-                        output.Emit(resultSelector(l, r, new JoinWindow(_start, end, lt, rt)), end - 1);
-                        budget--;
-                    }
-                _bucket = null;
-                _left = 0;
-                _right = 0;
+                if (budget <= 0) return false;
+                if (!_buckets.MoveNext()) break;
+                Spare(_buckets.Current);
+                budget--;
             }
-            foreach (var fired in _firing.Values) Spare(fired);
-            _state.Recycle(_firing);
-            _firing = null;
+            _state.Recycle(_dropping);
+            _dropping = null;
         }
     }
 

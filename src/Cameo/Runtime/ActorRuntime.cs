@@ -101,6 +101,14 @@ public abstract class ActorRuntime : IQueryRuntime, IActorScheduler
     /// <inheritdoc cref="IActorScheduler.Enqueue"/>
     private protected abstract void Enqueue(Actor actor, Message message, long rank);
 
+    void IActorScheduler.Inherit(Actor actor, long rank) => Inherit(actor, rank);
+
+    /// <inheritdoc cref="IActorScheduler.Inherit"/>
+    private protected virtual void Inherit(Actor actor, long rank)
+    {
+        lock (actor.Lock) actor.Mailbox.InheritedRank = rank;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_stopping) await StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);

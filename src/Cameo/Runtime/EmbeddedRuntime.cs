@@ -92,6 +92,20 @@ public sealed class EmbeddedRuntime : ActorRuntime
         if (push) _ready.Push(actor, version, best);
     }
 
+    /// <summary>Lends an actor a rank; an actor waiting in the ready queue moves to its new best rank (its older entry turns stale).</summary>
+    private protected override void Inherit(Actor actor, long rank)
+    {
+        long version, best;
+        lock (actor.Lock)
+        {
+            actor.Mailbox.InheritedRank = rank;
+            if (actor.Status != Actor.State.Queued || (best = actor.Mailbox.BestRank) == actor.QueuedRank) return;
+            actor.QueuedRank = best;
+            version = ++actor.Version;
+        }
+        _ready.Push(actor, version, best);
+    }
+
     private void WorkerLoop(int id)
     {
         while (!Stopping)

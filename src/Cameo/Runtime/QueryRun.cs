@@ -56,6 +56,46 @@ internal sealed class QueryRun : ITransport, IDeployedQuery, ISourceRun
 
     ValueTask ISourceRun.WaitForCreditAsync(CancellationToken cancellationToken) => Gate.WaitAsync(cancellationToken);
 
+    ValueTask ISourceRun.WaitForCreditAsync(Func<PriorityContext?> waiter, CancellationToken cancellationToken)
+    {
+        if (!Gate.IsFull || waiter() is not { } context) return Gate.WaitAsync(cancellationToken);
+        return InheritWhileWaitingAsync(_runtime.Policy.Rank(context, PhysicalTime.Now(Context.Clock)), cancellationToken);
+    }
+
+    /// <summary>The rank lent to this query's actors while a more urgent sender waits for its credits (<see cref="long.MaxValue"/>: none).</summary>
+    private long _inherited = long.MaxValue;
+    private readonly Lock _lending = new();
+
+    /// <summary>
+    /// Lends <paramref name="rank"/> to every actor of the query until the gate opens: the messages
+    /// holding the credits, and those they send on, run at the waiting sender's urgency (a more
+    /// urgent loan replaces a lesser one). The gate opens for every waiter at once, so the first to
+    /// get through takes the loan back.
+    /// </summary>
+    private async ValueTask InheritWhileWaitingAsync(long rank, CancellationToken cancellationToken)
+    {
+        Lend(rank);
+        try
+        {
+            await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Lend(long.MaxValue);
+        }
+    }
+
+    private void Lend(long rank)
+    {
+        lock (_lending)
+        {
+            if (rank != long.MaxValue && rank >= _inherited) return;
+            _inherited = rank;
+            foreach (var actor in Actors)
+                if (actor is not null && actor.Host.Node.Kind != NodeKind.Source) _runtime.Inherit(actor, rank);
+        }
+    }
+
     /// <summary>Completes when every sink has seen the end of its input, or faults when the query fails.</summary>
     public Task Completion => _completion.Task;
 
@@ -179,4 +219,7 @@ internal interface IActorScheduler
 
     /// <summary>Puts <paramref name="message"/>, ranked <paramref name="rank"/>, in <paramref name="actor"/>'s mailbox and makes sure it will run.</summary>
     void Enqueue(Actor actor, Message message, long rank);
+
+    /// <summary>Lends <paramref name="actor"/> <paramref name="rank"/> (<see cref="PriorityMailbox.InheritedRank"/>; <see cref="long.MaxValue"/> takes it back) and, if it waits to run, re-queues it at its new best rank.</summary>
+    void Inherit(Actor actor, long rank);
 }

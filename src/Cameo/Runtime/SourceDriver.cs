@@ -1,6 +1,7 @@
 using Cameo.Dataflow;
 using Cameo.Execution;
 using Cameo.Operators;
+using Cameo.Scheduling;
 using Cameo.Time;
 
 namespace Cameo.Runtime;
@@ -25,6 +26,17 @@ public interface ISourceRun
 
     /// <summary>Completes when the source may inject more messages (credit-based backpressure).</summary>
     ValueTask WaitForCreditAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Completes when the source may inject more messages, for a sender whose work is more urgent
+    /// than this query's (a shared stream read by tighter queries too): while it waits, the query's
+    /// queued messages are scheduled at least as urgently as the sender's next work (priority
+    /// inheritance), so a lax reader holding up its stream catches up at the urgency of the readers
+    /// it holds up, instead of when its own deadlines come. By default no urgency is lent.
+    /// </summary>
+    /// <param name="waiter">The context of the work the sender would send next; asked only if the sender must wait.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    ValueTask WaitForCreditAsync(Func<PriorityContext?> waiter, CancellationToken cancellationToken) => WaitForCreditAsync(cancellationToken);
 
     /// <summary>The source threw: fail the query.</summary>
     void Fail(Exception error, InstanceHost? where);

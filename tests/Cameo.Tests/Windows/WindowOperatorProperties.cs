@@ -122,8 +122,11 @@ public class WindowOperatorProperties
             var oracle = WindowOracle.Run(sc.Steps, sc.Window);
             var left = sc.Steps.OfType<Batch>().Where(b => b.Side == 0).SelectMany(b => b.Records);
             var right = sc.Steps.OfType<Batch>().Where(b => b.Side == 1).SelectMany(b => b.Records);
+            // A pair is final once both records are in: it goes out in the step that brings the later of the two.
+            var arrivedAt = sc.Steps.Select((step, i) => (step, i)).Where(x => x.step is Batch)
+                .SelectMany(x => ((Batch)x.step).Records.Select(e => (e.Id, Step: x.i))).ToDictionary(x => x.Id, x => x.Step);
             var want = WindowOracle.JoinPairs(oracle, left, right)
-                .Select(p => (p.Left, p.Right, p.Start, Step: oracle.FiredAt[(sc.Steps.OfType<Batch>().SelectMany(b => b.Records).First(e => e.Id == p.Left).Key, p.Start)]))
+                .Select(p => (p.Left, p.Right, p.Start, Step: Math.Max(arrivedAt[p.Left], arrivedAt[p.Right])))
                 .Order().ToList();
             var got = output.Items.Select(r => (r.Item.L, r.Item.R, Start: r.Time - sc.Window.Size + 1, r.Step)).Order().ToList();
             Assert.Equal(want, got);

@@ -4,8 +4,8 @@ namespace Cameo.Scheduling.Core;
 /// Credit-based flow control: bounds how many messages are in flight (sent, not yet processed)
 /// for one sender or one query. Senders that may wait (sources, a grain's pump) wait here before
 /// sending more, which is how overload turns into backpressure instead of memory; a worker
-/// processing messages never waits. Once full, the gate opens again when three quarters of its
-/// capacity are free, so waiters resume in batches rather than one message at a time.
+/// processing messages never waits. Once full, the gate opens again when a quarter of its capacity
+/// is free, so waiters resume in batches rather than one message at a time.
 /// </summary>
 /// <remarks>
 /// The embedded runtime keeps one gate per query (one query's backlog never stalls another's
@@ -25,7 +25,7 @@ public sealed class CreditGate(int capacity)
     /// <summary>Most messages in flight before senders wait.</summary>
     public int Capacity => capacity;
 
-    /// <summary>Whether a sender waits for the gate to open (it opens once three quarters of the capacity are free).</summary>
+    /// <summary>Whether a sender waits for the gate to open (it opens once a quarter of the capacity is free).</summary>
     public bool IsWaiting => Volatile.Read(ref _waiter) is not null;
 
     /// <summary>Whether the gate is full: a sender should wait before sending more.</summary>

@@ -15,6 +15,10 @@ namespace Cameo.Scheduling.Core;
 /// <para><b>Priority inheritance.</b> A channel's urgency is the best rank of anything it holds, so
 /// an urgent watermark pulls the records queued before it along. Kept in O(1) per operation with a
 /// monotonic deque of ranks per channel; finding the best channel scans the channels.</para>
+/// <para><b>Inherited rank.</b> A more urgent sender blocked on this instance's progress (a shared
+/// stream waiting for a lax reader's credits) lends it its rank: <see cref="InheritedRank"/> caps
+/// <see cref="BestRank"/>, so the instance is scheduled as urgently as the work it holds up, while
+/// the order of its own messages stays as above.</para>
 /// </remarks>
 public sealed class PriorityMailbox
 {
@@ -53,8 +57,14 @@ public sealed class PriorityMailbox
     /// <summary>Messages held.</summary>
     public int Count { get; private set; }
 
-    /// <summary>The rank of the most urgent channel (what the instance waits at in the ready queue), or <see cref="long.MaxValue"/> when empty.</summary>
-    public long BestRank => Best(out _, out long rank) ? rank : long.MaxValue;
+    /// <summary>
+    /// The rank of the most urgent channel, or <see cref="InheritedRank"/> if that is more urgent:
+    /// what the instance waits at in the ready queue. <see cref="long.MaxValue"/> when empty.
+    /// </summary>
+    public long BestRank => Best(out _, out long rank) ? Math.Min(rank, InheritedRank) : long.MaxValue;
+
+    /// <summary>A rank lent by work this instance holds up (<see cref="long.MaxValue"/>: none); see the remarks.</summary>
+    public long InheritedRank { get; set; } = long.MaxValue;
 
     /// <summary>Adds a message on its channel at <paramref name="rank"/>.</summary>
     /// <param name="message">The message; <see cref="Message.Channel"/> picks its queue.</param>

@@ -212,8 +212,12 @@ public sealed class Stream<T>
         if (right is null || !ReferenceEquals(right.Query, Query))
             throw Query.Invalid("Join(...) reads from an unknown source: the right stream belongs to another query");
         if (window.IsSession) throw Query.Invalid("Join(...) takes tumbling or sliding windows, not sessions");
-        var node = Query.Graph.Add(new BinaryNode<T, TRight, TOut>("Join",
-            () => new WindowJoinOperator<T, TRight, TKey, TOut>(window, leftKey, rightKey, resultSelector))
+        BinaryNode<T, TRight, TOut>? join = null;
+        // Built at deployment, when the paths below the join are known: its pairs may go out as they
+        // form when every path to a sink passes another window (see WindowJoinOperator's remarks).
+        var node = join = Query.Graph.Add(new BinaryNode<T, TRight, TOut>("Join",
+            () => new WindowJoinOperator<T, TRight, TKey, TOut>(window, leftKey, rightKey, resultSelector,
+                emitPairsEarly: join!.ReleasePaths.All(p => !p.IsImmediate)))
         { Parallelism = Query.DefaultParallelism, Window = window, IsKeyed = true });
         Query.Graph.Connect(Node, node, 0, new HashPartitioner<T, TKey>(leftKey));
         Query.Graph.Connect(right.Node, node, 1, new HashPartitioner<TRight, TKey>(rightKey));

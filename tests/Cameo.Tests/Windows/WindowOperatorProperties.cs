@@ -122,11 +122,8 @@ public class WindowOperatorProperties
             var oracle = WindowOracle.Run(sc.Steps, sc.Window);
             var left = sc.Steps.OfType<Batch>().Where(b => b.Side == 0).SelectMany(b => b.Records);
             var right = sc.Steps.OfType<Batch>().Where(b => b.Side == 1).SelectMany(b => b.Records);
-            // A pair is final once both records are in: it goes out in the step that brings the later of the two.
-            var arrivedAt = sc.Steps.Select((step, i) => (step, i)).Where(x => x.step is Batch)
-                .SelectMany(x => ((Batch)x.step).Records.Select(e => (e.Id, Step: x.i))).ToDictionary(x => x.Id, x => x.Step);
             var want = WindowOracle.JoinPairs(oracle, left, right)
-                .Select(p => (p.Left, p.Right, p.Start, Step: Math.Max(arrivedAt[p.Left], arrivedAt[p.Right])))
+                .Select(p => (p.Left, p.Right, p.Start, Step: oracle.FiredAt[(sc.Steps.OfType<Batch>().SelectMany(b => b.Records).First(e => e.Id == p.Left).Key, p.Start)]))
                 .Order().ToList();
             var got = output.Items.Select(r => (r.Item.L, r.Item.R, Start: r.Time - sc.Window.Size + 1, r.Step)).Order().ToList();
             Assert.Equal(want, got);
@@ -179,6 +176,36 @@ public class WindowOperatorProperties
             Assert.Equal(oracle.Late[0].Select(e => e.Id), late.Select(e => e.Id));
             // Oldest window first, across slices: results come in window order.
             Assert.Equal(output.Items.Select(r => r.Item.Start).Order(), output.Items.Select(r => r.Item.Start));
+        });
+
+    [Property(MaxTest = 100)]
+    public Property A_join_emitting_pairs_as_they_form_emits_each_pair_once_when_its_second_record_arrives() =>
+        Prop.ForAll(Scenarios(twoSides: true).ToArbitrary(), sc =>
+        {
+            var op = new WindowJoinOperator<Ev, Ev, int, (int L, int R)>(sc.Window, e => e.Key, e => e.Key, (l, r, _) => (l.Id, r.Id), emitPairsEarly: true);
+            var output = new Collect<(int L, int R)>();
+            for (int i = 0; i < sc.Steps.Count; i++)
+            {
+                output.Step = i;
+                switch (sc.Steps[i])
+                {
+                    case Batch { Side: 0 } b: op.OnLeft([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
+                    case Batch b: op.OnRight([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
+                    case WatermarkStep p: op.OnWatermark(p.Watermark, output); break;
+                }
+            }
+            var oracle = WindowOracle.Run(sc.Steps, sc.Window);
+            var left = sc.Steps.OfType<Batch>().Where(b => b.Side == 0).SelectMany(b => b.Records);
+            var right = sc.Steps.OfType<Batch>().Where(b => b.Side == 1).SelectMany(b => b.Records);
+            var arrivedAt = sc.Steps.Select((step, i) => (step, i)).Where(x => x.step is Batch)
+                .SelectMany(x => ((Batch)x.step).Records.Select(e => (e.Id, Step: x.i))).ToDictionary(x => x.Id, x => x.Step);
+            // The same pairs, stamped the same, each in the step that brings the later of its two records.
+            var want = WindowOracle.JoinPairs(oracle, left, right)
+                .Select(p => (p.Left, p.Right, p.Start, Step: Math.Max(arrivedAt[p.Left], arrivedAt[p.Right])))
+                .Order().ToList();
+            var got = output.Items.Select(r => (r.Item.L, r.Item.R, Start: r.Time - sc.Window.Size + 1, r.Step)).Order().ToList();
+            Assert.Equal(want, got);
+            Assert.Equal(oracle.LateCount, op.LateRecords);
         });
 
     [Property(MaxTest = 100)]

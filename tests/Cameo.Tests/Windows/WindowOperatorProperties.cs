@@ -103,22 +103,29 @@ public class WindowOperatorProperties
             CheckAggregate(sc, new DelegateAggregate<Ev, string, string>(() => "", (acc, e) => acc.Length == 0 ? $"{e.Id}" : $"{acc},{e.Id}", acc => acc), Aggregates.Ids);
         });
 
+    /// <summary>Runs the scenario's steps through a join, each result tagged with the step that emitted it.</summary>
+    private static Collect<(int L, int R)> DriveJoin(Scenario sc, WindowJoinOperator<Ev, Ev, int, (int L, int R)> op)
+    {
+        var output = new Collect<(int L, int R)>();
+        for (int i = 0; i < sc.Steps.Count; i++)
+        {
+            output.Step = i;
+            switch (sc.Steps[i])
+            {
+                case Batch { Side: 0 } b: op.OnLeft([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
+                case Batch b: op.OnRight([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
+                case WatermarkStep p: op.OnWatermark(p.Watermark, output); break;
+            }
+        }
+        return output;
+    }
+
     [Property(MaxTest = 100)]
     public Property Join_matches_a_nested_loop_over_both_sides() =>
         Prop.ForAll(Scenarios(twoSides: true).ToArbitrary(), sc =>
         {
             var op = new WindowJoinOperator<Ev, Ev, int, (int L, int R)>(sc.Window, e => e.Key, e => e.Key, (l, r, _) => (l.Id, r.Id));
-            var output = new Collect<(int L, int R)>();
-            for (int i = 0; i < sc.Steps.Count; i++)
-            {
-                output.Step = i;
-                switch (sc.Steps[i])
-                {
-                    case Batch { Side: 0 } b: op.OnLeft([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
-                    case Batch b: op.OnRight([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
-                    case WatermarkStep p: op.OnWatermark(p.Watermark, output); break;
-                }
-            }
+            var output = DriveJoin(sc, op);
             var oracle = WindowOracle.Run(sc.Steps, sc.Window);
             var left = sc.Steps.OfType<Batch>().Where(b => b.Side == 0).SelectMany(b => b.Records);
             var right = sc.Steps.OfType<Batch>().Where(b => b.Side == 1).SelectMany(b => b.Records);
@@ -183,17 +190,7 @@ public class WindowOperatorProperties
         Prop.ForAll(Scenarios(twoSides: true).ToArbitrary(), sc =>
         {
             var op = new WindowJoinOperator<Ev, Ev, int, (int L, int R)>(sc.Window, e => e.Key, e => e.Key, (l, r, _) => (l.Id, r.Id), emitPairsEarly: true);
-            var output = new Collect<(int L, int R)>();
-            for (int i = 0; i < sc.Steps.Count; i++)
-            {
-                output.Step = i;
-                switch (sc.Steps[i])
-                {
-                    case Batch { Side: 0 } b: op.OnLeft([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
-                    case Batch b: op.OnRight([.. b.Records], [.. b.Records.Select(e => e.Time)], output); break;
-                    case WatermarkStep p: op.OnWatermark(p.Watermark, output); break;
-                }
-            }
+            var output = DriveJoin(sc, op);
             var oracle = WindowOracle.Run(sc.Steps, sc.Window);
             var left = sc.Steps.OfType<Batch>().Where(b => b.Side == 0).SelectMany(b => b.Records);
             var right = sc.Steps.OfType<Batch>().Where(b => b.Side == 1).SelectMany(b => b.Records);

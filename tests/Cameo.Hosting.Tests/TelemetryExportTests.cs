@@ -9,6 +9,12 @@ using OpenTelemetry.Trace;
 
 namespace Cameo.Hosting.Tests;
 
+/// <remarks>
+/// Runs alone: an OpenTelemetry meter provider listens to every meter named <c>Cameo</c> in the
+/// process and merges same-named instruments into one stream, so another test's host disposing its
+/// meter mid-run could retire the stream this test reads.
+/// </remarks>
+[Collection(nameof(TelemetryExportTests))]
 public class TelemetryExportTests
 {
     [Fact]
@@ -95,3 +101,7 @@ public class TelemetryExportTests
         return null;
     }
 }
+
+/// <summary>Keeps <see cref="TelemetryExportTests"/> from running beside the other hosts of this assembly.</summary>
+[CollectionDefinition(nameof(TelemetryExportTests), DisableParallelization = true)]
+public sealed class TelemetryExportCollection;

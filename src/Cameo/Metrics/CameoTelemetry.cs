@@ -38,8 +38,13 @@ public sealed class CameoTelemetry
     /// <summary>Histogram buckets for slack to the target, in seconds: negative for outputs that missed it.</summary>
     private static readonly double[] SlackBuckets = [-1, -0.1, -0.01, -0.001, 0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 10];
 
-    /// <summary>The instruments of engines that were given no <see cref="IMeterFactory"/> (initialized after the buckets above).</summary>
-    public static CameoTelemetry Shared { get; } = new(new Meter(Name, Version));
+    private static readonly Lazy<CameoTelemetry> LazyShared = new(() => new CameoTelemetry(new Meter(Name, Version)));
+
+    /// <summary>
+    /// The instruments of engines that were given no <see cref="IMeterFactory"/>. Created on first use,
+    /// so that a hosted process has only its factory's meter named <c>Cameo</c>.
+    /// </summary>
+    public static CameoTelemetry Shared => LazyShared.Value;
 
     private readonly List<QueryHandle> _queries = [];
 

@@ -78,10 +78,14 @@ public static class NexmarkMultiTenant
 }
 
 /// <summary>A NEXMark event as a JSON line, with its place in the stream and its due time (Unix ms), as the multi-tenant mix's source hands it out.</summary>
-/// <param name="Json">The line.</param>
+/// <param name="Utf8">The line, UTF-8 (shared by every cycle of the pool: not to be written to).</param>
 /// <param name="Index">The event's index in the stream.</param>
 /// <param name="DueMs">When it is due (its event time).</param>
-public readonly record struct NexmarkLine(string Json, long Index, long DueMs);
+public readonly record struct NexmarkLine(byte[] Utf8, long Index, long DueMs)
+{
+    /// <summary>The line as text, with its place (dead letters show it).</summary>
+    public override string ToString() => $"#{Index} due {DueMs}: {System.Text.Encoding.UTF8.GetString(Utf8)}";
+}
 
 /// <summary>
 /// The multi-tenant mix's input: the generator's first <see cref="DefaultPoolSize"/> events serialized once
@@ -98,7 +102,7 @@ public sealed class NexmarkLines
 
     private static readonly Dictionary<int, NexmarkLines> BySeed = [];
 
-    private readonly string[] _pool;
+    private readonly byte[][] _pool;
     private readonly long _personsPerCycle, _auctionsPerCycle;
 
     /// <summary>The lines of the generator with seed <paramref name="seed"/>, <paramref name="poolSize"/> of them serialized.</summary>
@@ -108,8 +112,8 @@ public sealed class NexmarkLines
         if (poolSize <= 0 || poolSize % NexmarkGenerator.TotalProportion != 0)
             throw new ArgumentException($"The pool holds whole groups of {NexmarkGenerator.TotalProportion} events (was {poolSize}).", nameof(poolSize));
         var generator = new NexmarkGenerator(seed);
-        _pool = new string[poolSize];
-        for (int i = 0; i < poolSize; i++) _pool[i] = NexmarkJson.Serialize(generator.Event(i));
+        _pool = new byte[poolSize][];
+        for (int i = 0; i < poolSize; i++) _pool[i] = NexmarkJson.SerializeToUtf8Bytes(generator.Event(i));
         _personsPerCycle = poolSize / NexmarkGenerator.TotalProportion * NexmarkGenerator.PersonProportion;
         _auctionsPerCycle = poolSize / NexmarkGenerator.TotalProportion * NexmarkGenerator.AuctionProportion;
     }
@@ -130,18 +134,30 @@ public sealed class NexmarkLines
     /// <summary>Event <paramref name="index"/> as a line due at <paramref name="dueMs"/> (the source's factory).</summary>
     public NexmarkLine Line(long index, long dueMs) => new(_pool[index % _pool.Length], index, dueMs);
 
-    /// <summary>Parses a line and places the event at its index and due time.</summary>
+    /// <summary>Parses a line and places the event at its index and due time (the fields are moved before the event is built).</summary>
+    /// <exception cref="System.Text.Json.JsonException">The line is not a NEXMark event.</exception>
     public NexmarkEvent Parse(NexmarkLine line)
     {
         long cycle = line.Index / _pool.Length;
         long persons = cycle * _personsPerCycle, auctions = cycle * _auctionsPerCycle;
-        return NexmarkJson.Parse(line.Json) switch
+        var f = NexmarkJson.Read(line.Utf8);
+        switch (f.Type)
         {
-            Bid b => b with { Auction = b.Auction + auctions, Bidder = b.Bidder + persons, DateTime = line.DueMs },
-            Auction a => a with { Id = a.Id + auctions, Seller = a.Seller + persons, DateTime = line.DueMs, Expires = line.DueMs + (a.Expires - a.DateTime) },
-            Person p => p with { Id = p.Id + persons, DateTime = line.DueMs },
-            var other => throw new InvalidOperationException($"Unknown NEXMark event {other.GetType().Name}."),
-        };
+            case "bid":
+                f.Auction += auctions;
+                f.Bidder += persons;
+                break;
+            case "auction":
+                f.Id += auctions;
+                f.Seller += persons;
+                f.Expires = line.DueMs + (f.Expires - f.DateTime);
+                break;
+            case "person":
+                f.Id += persons;
+                break;
+        }
+        f.DateTime = line.DueMs;
+        return f.ToEvent();
     }
 
     /// <summary>Event <paramref name="index"/> due at <paramref name="dueMs"/>, as the parse makes it.</summary>

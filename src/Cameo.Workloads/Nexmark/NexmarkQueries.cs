@@ -4,7 +4,7 @@ using Cameo.Time;
 namespace Cameo.Workloads.Nexmark;
 
 /// <summary>Q1's result: a bid with its price in euros.</summary>
-public sealed record Q1Result(long Auction, long Bidder, long Price, long DateTime);
+public readonly record struct Q1Result(long Auction, long Bidder, long Price, long DateTime);
 
 /// <summary>Q2's result: a bid on one of the selected auctions.</summary>
 public sealed record Q2Result(long Auction, long Price);

@@ -34,6 +34,9 @@ internal sealed class SharedFeed<T>(string name, int queryId, int parallelism, l
 {
     private sealed class Attachment(SourceHost<T> host)
     {
+        /// <summary>Asked for the context to lend while the source waits for this consumer's credits (one delegate per consumer, not per wait).</summary>
+        public Func<PriorityContext?>? MostUrgentReader;
+
         public readonly SourceHost<T> Host = host;
         public readonly Lock Lock = new();
         public readonly TaskCompletionSource Finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -153,8 +156,11 @@ internal sealed class SharedFeed<T>(string name, int queryId, int parallelism, l
     {
         foreach (var a in Volatile.Read(ref _all))
             if (a.Run is { } run && !a.Detached && !run.Failed)
-                await run.WaitForCreditAsync(() => MostUrgentReader(a.Host.Query.Clock), cancellationToken).ConfigureAwait(false);
+                await run.WaitForCreditAsync(a.MostUrgentReader ??= MostUrgentReaderOf(a), cancellationToken).ConfigureAwait(false);
     }
+
+    // A method of its own: a lambda in the loop above would allocate its closure on every wait.
+    private Func<PriorityContext?> MostUrgentReaderOf(Attachment a) => () => MostUrgentReader(a.Host.Query.Clock);
 
     /// <summary>The context of records arriving now, as the most urgent live consumer needs them at the hand-over.</summary>
     private PriorityContext? MostUrgentReader(TimeProvider clock)

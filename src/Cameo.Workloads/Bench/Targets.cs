@@ -103,6 +103,9 @@ public static class Targets
         return perRun.Count == 0 ? null : BenchSummary.Median(perRun);
     }
 
+    /// <summary>How far below (positive <paramref name="behindPoints"/>) or above (negative) another mean Cameo's is.</summary>
+    private static string Gap(double behindPoints) => behindPoints >= 0 ? $"{behindPoints:0.0} points below" : $"{-behindPoints:0.0} points above";
+
     private static IEnumerable<Verdict> RandomMixVerdicts(ScenarioBench bench)
     {
         const string cameo = BenchPolicy.Reference;
@@ -112,7 +115,7 @@ public static class Targets
         double? ours = MeanTenantAttainment(bench, cameo), ideal = MeanTenantAttainment(bench, IdealBound.Policy);
         string gapGoal = $"target within {RandomMixIdealGapPoints:0.#} points";
         yield return ours is { } c && ideal is { } i
-            ? new($"{cameo} {Format.Pct(c, 1)} vs {IdealBound.Policy} {Format.Pct(i, 1)}: {(i - c) * 100:0.0} points below the ideal bound ({gapGoal})", (i - c) * 100 <= RandomMixIdealGapPoints)
+            ? new($"{cameo} {Format.Pct(c, 1)} vs {IdealBound.Policy} {Format.Pct(i, 1)}: {Gap((i - c) * 100)} the ideal bound ({gapGoal})", (i - c) * 100 <= RandomMixIdealGapPoints)
             : new($"{cameo} vs {IdealBound.Policy}: not measured ({gapGoal})", null);
         var baselines = means.Where(m => RandomMixBaselines.Contains(m.Policy)).ToList();
         string slackGoal = $"target no more than {RandomMixBaselineSlackPoints:0.0#} point below any of {string.Join(", ", RandomMixBaselines)}";
@@ -120,7 +123,7 @@ public static class Targets
         {
             var best = baselines.MaxBy(m => m.Mean!.Value);
             double behind = (best.Mean!.Value - mine) * 100;
-            yield return new($"{cameo} {Format.Pct(mine, 1)} vs the best baseline, {best.Policy} {Format.Pct(best.Mean.Value, 1)}: {(behind >= 0 ? $"{behind:0.0} points below" : $"{-behind:0.0} points above")} ({slackGoal})", behind <= RandomMixBaselineSlackPoints);
+            yield return new($"{cameo} {Format.Pct(mine, 1)} vs the best baseline, {best.Policy} {Format.Pct(best.Mean.Value, 1)}: {Gap(behind)} ({slackGoal})", behind <= RandomMixBaselineSlackPoints);
         }
         else yield return new($"{cameo} vs {string.Join(", ", RandomMixBaselines)}: not measured ({slackGoal})", null);
         if (bench.Runs.FirstOrDefault(r => r.Policy == cameo) is { } run && run.Result.Queries.Where(q => q.Stats.Outputs > 0).MinBy(q => q.Stats.SlaAttainment) is { } worst)
